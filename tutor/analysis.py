@@ -1,0 +1,90 @@
+"""Text analysis: a chain of small steps from raw text to index terms.
+
+    tokens(text)   -> [(word, start, end)]   words with their character spans
+    normalise(w)   -> lower case, curly apostrophes straightened, accents kept
+    content(w)     -> False for stop words and one-letter words
+    stem(w)        -> NLTK Snowball (English)
+    terms(text)    -> stems of content words, plus bigrams of adjacent content stems
+
+Each step is usable alone; ``terms`` is the analyzer the TF-IDF vectoriser runs.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nltk.stem.snowball import SnowballStemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+# Words: letters/digits, allowing inner apostrophes, hyphens, and digit groups (600,000; 1.5).
+_WORD = re.compile(r"\w+(?:[’'](?:s|t|d|ll|re|ve|m)\b)?(?:[.,]\d+)*(?:[-‐‑]\w+)*", re.UNICODE)
+_STEMMER = SnowballStemmer("english")
+
+# Question words and fillers that say what kind of answer is wanted, not what it is about.
+QUESTION_WORDS = frozenset(
+    "what when where who whom whose which why how explain describe tell did does do was were "
+    "is are happen happened happens mean means meant like kind sort define definition example "
+    "please can could would should give list name say said main".split()
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | QUESTION_WORDS | {"s", "t", "also", "just"}
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """Words of ``text`` with their ``[start, end)`` spans; hyphenated words split.
+
+    >>> tokens("Mao’s five-year plan")
+    [('Mao’s', 0, 5), ('five', 6, 10), ('year', 11, 15), ('plan', 16, 20)]
+    """
+    out = []
+    for m in _WORD.finditer(text):
+        start = m.start()
+        for part in re.finditer(r"[^-‐‑]+", m.group()):
+            out.append((part.group(), start + part.start(), start + part.end()))
+    return out
+
+
+def normalise(word: str) -> str:
+    """Lower-case a word and drop a possessive ending: "Mao’s" -> "mao"."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    return w.replace("'", "").replace("_", "")
+
+
+def is_content(word: str) -> bool:
+    """True for a normalised word that carries meaning (not a stop word, not one letter)."""
+    return len(word) > 1 and word not in STOP_WORDS or word.isdigit()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball stem of a normalised word; numbers are kept as they are."""
+    if any(ch.isdigit() for ch in word):
+        return word.replace(",", "")
+    return _STEMMER.stem(word)
+
+
+def content_words(text: str) -> list[str]:
+    """Normalised content words of ``text`` in order."""
+    out = []
+    for word, _, _ in tokens(text):
+        w = normalise(word)
+        if w and is_content(w):
+            out.append(w)
+    return out
+
+
+def stems(text: str) -> list[str]:
+    """Stems of the content words of ``text`` in order."""
+    return [stem(w) for w in content_words(text)]
+
+
+def terms(text: str) -> list[str]:
+    """Index terms: content stems and the bigrams of adjacent content stems.
+
+    >>> terms("The backyard furnaces smelted scrap iron")
+    ['backyard', 'furnac', 'smelt', 'scrap', 'iron', 'backyard furnac', 'furnac smelt', 'smelt scrap', 'scrap iron']
+    """
+    unigrams = stems(text)
+    return unigrams + [f"{a} {b}" for a, b in zip(unigrams, unigrams[1:])]

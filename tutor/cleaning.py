@@ -1,0 +1,158 @@
+"""Tell a document's prose from the page furniture pasted along with it.
+
+Text copied from a web page carries navigation, image captions, tags, copyright and
+citation footers, and adverts. Each line is labelled by its shape and place, never by
+matching particular strings of particular files:
+
+- ``body``: prose, list items and quotations; what answers are quoted from.
+- ``heading``: a short title line; kept with the passage it heads (it helps retrieval)
+  but never quoted.
+- ``junk``: furniture; kept out of passages, the index and every answer.
+
+Rules for junk, each general to pasted pages:
+
+1. The footer: from the first copyright, licence or terms-of-use line in the last
+   part of the document to its end (citation blocks, "page created in", adverts).
+2. Breadcrumbs and site-interface lines ("Home > History", "Share", "Article Content").
+3. Short lines repeated within the document (image tags, "read more" links), or
+   repeated across documents of the corpus (a site's template).
+4. Image captions: a line without closing punctuation right after a repeated tag, or
+   one that names a picture, photo, poster or map.
+5. Lone all-lower-case fragments (tags and link text) and bare web addresses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+BODY, HEADING, JUNK = "body", "heading", "junk"
+
+_END_PUNCT = tuple(".!?:;\"”’'…")
+_FOOTER_CUE = re.compile(
+    r"(©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|terms of (use|service)|privacy policy"
+    r"|\blicen[cs]ed? under\b|available under the terms|creative commons|may not be (re)?published"
+    r"|\bcookies?\b.*\b(use|accept)|\bdisclaimer\b)",
+    re.IGNORECASE,
+)
+_BREADCRUMB = re.compile(r"\S\s+(>|»|›|/|\|)\s+\S")
+_URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
+_CAPTION_CUE = re.compile(
+    r"\b(picture|photo|photograph|image|poster|illustration|cartoon|map|figure|fig\.|caption|painting|"
+    r"shown here|pictured)\b",
+    re.IGNORECASE,
+)
+# Words that web-site furniture is made of; a line made only of these is interface text.
+_INTERFACE_WORDS = frozenset(
+    "home menu search share print email e-mail login log in sign up subscribe skip to main content "
+    "article contents navigation nav next previous prev back top related comments comment reply "
+    "advertisement advert ads sponsored featured tweet facebook twitter instagram pinterest linkedin "
+    "whatsapp read more click here download pdf close open toggle follow us our newsletter cookie "
+    "cookies accept settings page of the and a".split()
+)
+FOOTER_ZONE = 0.5  # a footer cue starts the footer only in the last half of a document
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a document: ``text[start:end]`` is the line without its newline."""
+
+    start: int
+    end: int
+    kind: str  # "blank", BODY, HEADING or JUNK
+
+
+def line_spans(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of every line, newline excluded."""
+    spans, pos = [], 0
+    for piece in text.split("\n"):
+        spans.append((pos, pos + len(piece)))
+        pos += len(piece) + 1
+    return spans
+
+
+def normalised_line(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+def ends_sentence(s: str) -> bool:
+    return s.rstrip().endswith(_END_PUNCT)
+
+
+def is_heading_shape(s: str) -> bool:
+    """A short line with no closing punctuation: a title, a label, or a fragment."""
+    s = s.strip()
+    return bool(s) and not ends_sentence(s) and len(s.split()) <= 14 and len(s) <= 120
+
+
+def _is_interface(s: str) -> bool:
+    words = re.findall(r"[a-z\-]+", s.lower())
+    return bool(words) and len(words) <= 6 and all(w in _INTERFACE_WORDS for w in words)
+
+
+def _is_lower_fragment(s: str) -> bool:
+    s = s.strip()
+    return is_heading_shape(s) and s == s.lower() and any(ch.isalpha() for ch in s) and len(s.split()) <= 6
+
+
+def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line]:
+    """Label every line of ``text`` as blank, body, heading or junk.
+
+    ``shared_lines`` holds normalised lines that recur across the corpus's documents.
+    """
+    spans = line_spans(text)
+    raw = [text[a:b] for a, b in spans]
+    norm = [normalised_line(s) for s in raw]
+    counts = Counter(n for n in norm if n)
+    kinds = ["blank" if not n else None for n in norm]
+
+    footer_from = len(spans)
+    cut = len(text) * FOOTER_ZONE
+    for i, (a, _) in enumerate(spans):
+        if kinds[i] is None and a >= cut and _FOOTER_CUE.search(raw[i]):
+            footer_from = i
+            break
+
+    for i, s in enumerate(raw):
+        if kinds[i] is not None:
+            continue
+        stripped = s.strip()
+        n_words = len(stripped.split())
+        if i >= footer_from:
+            kinds[i] = JUNK
+        elif counts[norm[i]] > 1 and n_words <= 8 and not ends_sentence(stripped):
+            kinds[i] = JUNK
+        elif norm[i] in shared_lines:
+            kinds[i] = JUNK
+        elif _is_interface(stripped) or (_BREADCRUMB.search(stripped) and is_heading_shape(stripped) and n_words <= 10):
+            kinds[i] = JUNK
+        elif _URL.search(stripped) and n_words <= 6:
+            kinds[i] = JUNK
+        elif _is_lower_fragment(stripped):
+            kinds[i] = JUNK
+        elif is_heading_shape(stripped) and n_words <= 25 and _CAPTION_CUE.search(stripped) and not ends_sentence(stripped):
+            kinds[i] = JUNK
+        elif is_heading_shape(stripped):
+            kinds[i] = HEADING
+        else:
+            kinds[i] = BODY
+
+    # Captions: a line without closing punctuation right after a junk tag line.
+    for i in range(1, len(raw)):
+        if kinds[i] in (BODY, HEADING) and kinds[i - 1] == JUNK and not ends_sentence(raw[i]) \
+                and len(raw[i].split()) <= 25 and counts[norm[i - 1]] > 1:
+            kinds[i] = JUNK
+    return [Line(a, b, k) for (a, b), k in zip(spans, kinds)]
+
+
+def shared_lines(texts: list[str], min_docs: int = 3) -> frozenset[str]:
+    """Normalised lines of three words or more that occur in ``min_docs`` or more documents.
+
+    Three, not two: two pages may well quote the same sentence or share a title; a line
+    in three or more is a site's template.
+    """
+    seen: Counter[str] = Counter()
+    for text in texts:
+        seen.update({n for n in map(normalised_line, text.split("\n")) if len(n.split()) >= 3})
+    return frozenset(n for n, c in seen.items() if c >= min_docs)

@@ -1,0 +1,187 @@
+"""The ``tutor`` command: index, ask, check, eval (see CONTRACT.md).
+
+Errors a user can fix print one line and exit 2; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from tutor import __version__
+from tutor.answer import answer
+from tutor.check import check
+from tutor.errors import TutorError
+from tutor.evaluate import evaluate, read_lines
+from tutor.index import Index, ensure_index, rebuild
+from tutor.render import answer_for_terminal, answer_json, verdict_for_terminal, verdict_json
+
+
+class UsageError(TutorError):
+    """A bad command-line argument."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not a usage dump
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="tutor", description="Answer questions with cited quotes from your course documents.")
+    p.add_argument("--version", action="version", version=f"tutor {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="{index,ask,check,eval}", parser_class=_Parser)
+
+    def common(sp):
+        sp.add_argument("--corpus", default="corpus", metavar="DIR", help="folder of documents (default: corpus)")
+        sp.add_argument("--index", default="index", metavar="DIR", help="where the index is kept (default: index)")
+
+    sp = sub.add_parser("index", help="build the index of the corpus folder")
+    common(sp)
+    sp = sub.add_parser("ask", help="ask a question; the answer quotes the sources")
+    sp.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    sp.add_argument("--json", action="store_true", help="print the contract's JSON")
+    sp.add_argument("--history", action="append", default=[], metavar="TEXT",
+                    help="an earlier question of the conversation (repeat, oldest first)")
+    sp.add_argument("--batch", metavar="FILE", help="JSON lines of questions ('-' for standard input)")
+    sp.add_argument("--top-k", type=int, default=5, metavar="N", help="how many passages to list (default 5)")
+    common(sp)
+    sp = sub.add_parser("check", help="check a claim against the sources")
+    sp.add_argument("claim", nargs="?", help="the claim (omit with --batch)")
+    sp.add_argument("--json", action="store_true", help="print the contract's JSON")
+    sp.add_argument("--batch", metavar="FILE", help="JSON lines of claims ('-' for standard input)")
+    common(sp)
+    sp = sub.add_parser("eval", help="score a question or claim file with known evidence")
+    sp.add_argument("file", help="JSON lines in the shape of shared/eval/*.jsonl")
+    sp.add_argument("--json", action="store_true", help="print the figures as JSON")
+    common(sp)
+    return p
+
+
+def _load(args) -> Index:
+    started = time.perf_counter()
+    index, rebuilt = ensure_index(args.corpus, args.index)
+    if rebuilt:
+        print(f"(index built: {len(index.docs)} documents, {index.n_passages} passages, "
+              f"{time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    return index
+
+
+def _batch_lines(source: str) -> list[str]:
+    if source == "-":
+        return sys.stdin.read().splitlines()
+    path = Path(source)
+    if not path.is_file():
+        raise UsageError(f"batch file not found: {source}")
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines()
+    except (UnicodeDecodeError, OSError) as exc:
+        raise UsageError(f"cannot read batch file {source}: {exc}") from exc
+
+
+def _batch(lines: list[str], field: str, handle, on_error) -> None:
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("not a JSON object")
+            value = row.get(field)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"\"{field}\" is not a string")
+        except ValueError as exc:
+            out = on_error(None, f"line {n}: {exc}")
+        else:
+            out = handle(row)
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+
+
+def cmd_index(args) -> int:
+    started = time.perf_counter()
+    index = rebuild(args.corpus, args.index)
+    print(f"Indexed {len(index.docs)} documents: {index.n_passages} passages, {index.n_sentences} sentences, "
+          f"{len(index.vocabulary)} terms in {time.perf_counter() - started:.1f} s -> {args.index}")
+    for s in index.skipped:
+        print(f"skipped {s.path}: {s.reason}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    if args.top_k < 1:
+        raise UsageError("tutor ask: --top-k must be at least 1")
+    if args.question is None and args.batch is None:
+        raise UsageError("tutor ask: give a question, or --batch FILE (see 'tutor ask --help')")
+    lines = _batch_lines(args.batch) if args.batch else None
+    index = _load(args)
+    if lines is not None:
+        def handle(row):
+            history = [h for h in (row.get("history") or []) if isinstance(h, str)]
+            return answer_json(index, answer(index, row.get("question") or "", history, args.top_k), row.get("id"))
+
+        def on_error(id_, msg):
+            return {"id": id_, "question": None, "answered": False, "answer": "", "citations": [],
+                    "passages": [], "message": f"Bad input {msg}"}
+        _batch(lines, "question", handle, on_error)
+        return 0
+    ans = answer(index, args.question, args.history, args.top_k)
+    print(json.dumps(answer_json(index, ans), ensure_ascii=False, indent=2) if args.json
+          else answer_for_terminal(index, ans))
+    return 0
+
+
+def cmd_check(args) -> int:
+    if args.claim is None and args.batch is None:
+        raise UsageError("tutor check: give a claim, or --batch FILE (see 'tutor check --help')")
+    lines = _batch_lines(args.batch) if args.batch else None
+    index = _load(args)
+    if lines is not None:
+        def on_error(id_, msg):
+            return {"id": id_, "claim": None, "verdict": "not_found", "citations": [], "message": f"Bad input {msg}"}
+        _batch(lines, "claim", lambda row: verdict_json(index, check(index, row.get("claim") or ""), row.get("id")),
+               on_error)
+        return 0
+    v = check(index, args.claim)
+    print(json.dumps(verdict_json(index, v), ensure_ascii=False, indent=2) if args.json
+          else verdict_for_terminal(index, v))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"tutor eval: file not found: {args.file}")
+    try:
+        rows = read_lines(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"tutor eval: {exc}") from exc
+    index = _load(args)
+    try:
+        report = evaluate(index, rows)
+    except ValueError as exc:
+        raise UsageError(f"tutor eval: {exc}") from exc
+    print(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if args.json else report.to_text())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 2
+        return {"index": cmd_index, "ask": cmd_ask, "check": cmd_check, "eval": cmd_eval}[args.command](args)
+    except TutorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: still no traceback for the user, but say what happened
+        print(f"error: the tutor failed unexpectedly ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 1

@@ -1,0 +1,247 @@
+"""Find, decode and describe the documents of a corpus folder.
+
+A document's ``text`` is exactly what ``Path(path).read_text(encoding=...)`` returns
+for the encoding the file was found to be in (universal newlines included), so that
+every ``[start, end)`` range the tutor reports slices the file as a reader of it would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tutor.errors import CorpusError
+
+MANIFEST_NAME = "sources.toml"
+SUFFIXES = (".txt", ".md")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    """One readable source document.
+
+    Invariant: ``text == Path(path).read_text(encoding=encoding)``.
+    """
+
+    doc_id: str
+    path: str
+    text: str
+    encoding: str
+    title: str
+    author: str | None = None
+    publisher: str | None = None
+    year: str | None = None
+    url: str | None = None
+    licence: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file under the corpus folder that was not indexed, and why, in plain words."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What identifies one corpus file's state on disk without reading it."""
+
+    rel: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    """The corpus-wide settings of ``sources.toml``: its title and starter questions."""
+
+    title: str = "Course documents"
+    description: str = ""
+    starter_questions: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Unreadable(Exception):
+    """A file that cannot be read as text; the message is the reason shown to a user."""
+
+
+def candidate_files(corpus_dir: Path) -> list[Path]:
+    """Every ``.txt``/``.md`` file under ``corpus_dir``, in a sorted, stable order."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder not found: {corpus_dir}")
+    files = []
+    for root, dirs, names in os.walk(corpus_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+                continue
+            files.append(Path(root) / name)
+    return sorted(files, key=lambda p: p.relative_to(corpus_dir).as_posix())
+
+
+def stamps(corpus_dir: Path) -> list[FileStamp]:
+    """Size and modification time of every candidate file (and of the manifest)."""
+    corpus_dir = Path(corpus_dir)
+    out = []
+    paths = candidate_files(corpus_dir)
+    manifest = corpus_dir / MANIFEST_NAME
+    if manifest.is_file():
+        paths.append(manifest)
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        out.append(FileStamp(p.relative_to(corpus_dir).as_posix(), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode file bytes as a reader would; return ``(text, encoding)``.
+
+    UTF-8 (with or without BOM), UTF-16 with BOM, and cp1252 are recognised. Newlines
+    are translated as ``open()`` does in text mode, so offsets match ``read_text``.
+    Raises ``Unreadable`` for empty or binary content.
+    """
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        encoding = "utf-16"
+    elif data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif b"\x00" in data[:8192]:
+        raise Unreadable("binary file (contains NUL bytes)")
+    else:
+        try:
+            data.decode("utf-8")
+            encoding = "utf-8-sig"
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    try:
+        raw = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise Unreadable(f"not valid text in {encoding}") from exc
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise Unreadable("empty file" if not data else "no text (only white space)")
+    if _looks_binary(text):
+        raise Unreadable("binary file (mostly control characters)")
+    return text, encoding
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\t\f\v")
+    return controls > max(8, len(sample) // 50)
+
+
+def read_file(path: Path) -> tuple[str, str]:
+    """Read and decode one file; raise ``Unreadable`` with a reason when it is not text."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise Unreadable(f"too large ({size // (1024 * 1024)} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)")
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise Unreadable("the file disappeared while it was being read") from exc
+    except OSError as exc:
+        raise Unreadable(f"cannot be read ({exc.strerror or exc})") from exc
+    return decode(data)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def doc_id_for(rel: str) -> str:
+    """A readable, stable id from a file's path under the corpus folder."""
+    stem = rel.rsplit(".", 1)[0].lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", stem).strip("-")
+    return slug or "document"
+
+
+def load_manifest(corpus_dir: Path) -> tuple[CorpusInfo, dict[str, dict], list[Skipped]]:
+    """Parse ``sources.toml``; a broken manifest is reported, never fatal."""
+    path = Path(corpus_dir) / MANIFEST_NAME
+    if not path.is_file():
+        return CorpusInfo(), {}, []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        return CorpusInfo(), {}, [Skipped(str(path), f"manifest ignored: {exc}")]
+    corpus = data.get("corpus", {}) if isinstance(data.get("corpus"), dict) else {}
+    questions = corpus.get("starter_questions", [])
+    info = CorpusInfo(
+        title=str(corpus.get("title", CorpusInfo.title)),
+        description=str(corpus.get("description", "")),
+        starter_questions=tuple(str(q) for q in questions if isinstance(q, str)),
+    )
+    docs = data.get("documents", {})
+    return info, {k: v for k, v in docs.items() if isinstance(v, dict)}, []
+
+
+def title_from_text(text: str, rel: str) -> str:
+    """A fallback title: the first short line of the text, else the file name."""
+    for line in text.splitlines()[:5]:
+        line = line.strip().lstrip("#").strip()
+        if line and len(line) <= 120 and len(line.split()) <= 16:
+            return line
+    return Path(rel).stem.replace("-", " ").replace("_", " ").strip().capitalize() or rel
+
+
+def _opt(meta: dict, key: str) -> str | None:
+    value = meta.get(key)
+    return None if value is None else str(value)
+
+
+def make_document(corpus_dir: Path, path: Path, text: str, encoding: str, meta: dict, doc_id: str) -> Document:
+    rel = path.relative_to(corpus_dir).as_posix()
+    return Document(
+        doc_id=doc_id,
+        path=str(path),
+        text=text,
+        encoding=encoding,
+        title=str(meta.get("title") or title_from_text(text, rel)),
+        author=_opt(meta, "author"),
+        publisher=_opt(meta, "publisher"),
+        year=_opt(meta, "year"),
+        url=_opt(meta, "url"),
+        licence=_opt(meta, "licence") or _opt(meta, "license"),
+        note=_opt(meta, "note"),
+    )
+
+
+def unique_ids(rels: list[str]) -> dict[str, str]:
+    """Map each relative path to a doc id, adding a suffix where two paths slug alike."""
+    seen: dict[str, int] = {}
+    out = {}
+    for rel in rels:
+        base = doc_id_for(rel)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        out[rel] = base if n == 0 else f"{base}-{n + 1}"
+    return out
+
+
+def load_corpus(corpus_dir: Path | str) -> tuple[list[Document], list[Skipped], CorpusInfo]:
+    """Read every document under ``corpus_dir``; unreadable files become ``Skipped``."""
+    corpus_dir = Path(corpus_dir)
+    files = candidate_files(corpus_dir)
+    info, meta, skipped = load_manifest(corpus_dir)
+    ids = unique_ids([p.relative_to(corpus_dir).as_posix() for p in files])
+    docs = []
+    for path in files:
+        rel = path.relative_to(corpus_dir).as_posix()
+        try:
+            text, encoding = read_file(path)
+        except Unreadable as exc:
+            skipped.append(Skipped(str(path), str(exc)))
+            continue
+        docs.append(make_document(corpus_dir, path, text, encoding, meta.get(rel, {}), ids[rel]))
+    return docs, skipped, info

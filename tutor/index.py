@@ -1,0 +1,421 @@
+"""Build, save and load the TF-IDF index of a corpus.
+
+Ranking formula (cosine similarity of l2-normalised TF-IDF vectors)::
+
+    w(t, p) = (1 + ln tf(t, p)) * idf(t),   idf(t) = ln((1 + N) / (1 + df(t))) + 1
+    score(q, p) = sum_t w(t, q) w(t, p) / (|w(q)| |w(p)|)
+
+over terms ``t`` from ``tutor.analysis.terms`` (Snowball stems and bigrams of them),
+with ``N`` passages. Sentences are weighted with the passages' idf, so that a sentence
+and the passage holding it score on one scale.
+
+On disk the index is data, never code: arrays as ``.npy`` (loaded memory-mapped,
+``allow_pickle=False``), vocabulary and settings as JSON. ``manifest.json`` holds the
+format version, the build settings, a fingerprint of the corpus (every file's size and
+modification time) and the size and SHA-256 of every other file. A build is written to
+a new folder and switched into place by replacing the one-line file ``CURRENT``, so a
+crash mid-write leaves the previous index in force, and readers never see a mixture.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+from tutor import analysis
+from tutor.chunking import MAX_CHARS, MIN_CHARS, SentenceSplitter, chunk
+from tutor.cleaning import classify, shared_lines
+from tutor.corpus import CorpusInfo, FileStamp, Skipped, Unreadable, load_corpus, read_file, stamps
+from tutor.errors import CorpusError, IndexDamaged
+
+FORMAT_VERSION = 1
+SETTINGS = {
+    "analyzer": "tutor.analysis.terms/1 (regex words, lower case, sklearn stop words, Snowball, uni+bigrams)",
+    "tf": "sublinear",
+    "idf": "smooth",
+    "norm": "l2",
+    "passage_max_chars": MAX_CHARS,
+    "passage_min_chars": MIN_CHARS,
+    "cleaning": "tutor.cleaning/1",
+}
+CURRENT = "CURRENT"
+LOCK = ".lock"
+
+_ARRAYS = (
+    "passage_doc", "passage_start", "passage_end", "passage_para", "passage_para_end", "passage_line",
+    "passage_part", "sentence_passage", "sentence_start", "sentence_end", "sentence_quotable", "idf",
+    "P_data", "P_indices", "P_indptr", "S_data", "S_indices", "S_indptr",
+)
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """What the index knows of a document; its text is read from ``path`` when needed."""
+
+    doc_id: str
+    rel: str
+    path: str
+    title: str
+    encoding: str
+    sha256: str
+    author: str | None = None
+    publisher: str | None = None
+    year: str | None = None
+    url: str | None = None
+    licence: str | None = None
+    note: str | None = None
+
+
+class Index:
+    """A loaded (or freshly built) index; every array is read-only.
+
+    Passage ``i`` is ``doc_text(passage_doc[i])[passage_start[i]:passage_end[i]]``;
+    sentence ``j`` lies inside passage ``sentence_passage[j]``.
+    """
+
+    def __init__(self, docs: list[DocInfo], arrays: dict[str, np.ndarray], vocabulary: list[str],
+                 words: dict[str, int], splitter: SentenceSplitter, info: CorpusInfo,
+                 skipped: list[Skipped], fingerprint: list[FileStamp], texts: dict[int, str] | None = None):
+        self.docs = docs
+        self.a = arrays
+        self.vocabulary = vocabulary
+        self.words = words
+        self.splitter = splitter
+        self.info = info
+        self.skipped = skipped
+        self.fingerprint = fingerprint
+        self._texts = dict(texts or {})
+        n_terms = len(vocabulary)
+        self.P = sp.csr_matrix((arrays["P_data"], arrays["P_indices"], arrays["P_indptr"]),
+                               shape=(len(arrays["passage_doc"]), n_terms))
+        self.S = sp.csr_matrix((arrays["S_data"], arrays["S_indices"], arrays["S_indptr"]),
+                               shape=(len(arrays["sentence_passage"]), n_terms))
+
+    # -- sizes and lookups ---------------------------------------------------------------
+    @property
+    def n_passages(self) -> int:
+        return self.P.shape[0]
+
+    @property
+    def n_sentences(self) -> int:
+        return self.S.shape[0]
+
+    @cached_property
+    def term_ids(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.vocabulary)}
+
+    @cached_property
+    def idf(self) -> np.ndarray:
+        return np.asarray(self.a["idf"])
+
+    @cached_property
+    def passage_sentences(self) -> np.ndarray:
+        """``passage_sentences[i]:passage_sentences[i + 1]`` are passage i's sentences."""
+        return np.searchsorted(self.a["sentence_passage"], np.arange(self.n_passages + 1))
+
+    def doc_text(self, d: int) -> str:
+        """The document's text, read from disk once and then kept."""
+        if d not in self._texts:
+            try:
+                text, _ = read_file(Path(self.docs[d].path))
+            except Unreadable as exc:
+                raise IndexDamaged(f"{self.docs[d].path}: {exc}") from exc
+            self._texts[d] = text
+        return self._texts[d]
+
+    def passage_text(self, i: int) -> str:
+        return self.doc_text(int(self.a["passage_doc"][i]))[int(self.a["passage_start"][i]):int(self.a["passage_end"][i])]
+
+    def sentence_text(self, j: int) -> str:
+        d = int(self.a["passage_doc"][int(self.a["sentence_passage"][j])])
+        return self.doc_text(d)[int(self.a["sentence_start"][j]):int(self.a["sentence_end"][j])]
+
+    def doc_of_passage(self, i: int) -> int:
+        return int(self.a["passage_doc"][i])
+
+    # -- vectorising queries -------------------------------------------------------------
+    def vectorize(self, text: str, extra_terms: list[str] | None = None) -> sp.csr_matrix:
+        """The query's TF-IDF row, weighted exactly as passages are (unknown terms dropped)."""
+        counts = Counter(t for t in analysis.terms(text) if t in self.term_ids)
+        if extra_terms:
+            counts.update(t for t in extra_terms if t in self.term_ids)
+        return self.weigh(counts)
+
+    def weigh(self, counts: Counter | dict[str, float]) -> sp.csr_matrix:
+        ids = [self.term_ids[t] for t in counts if t in self.term_ids]
+        if not ids:
+            return sp.csr_matrix((1, len(self.vocabulary)), dtype=np.float32)
+        tf = np.array([counts[self.vocabulary[i]] for i in ids], dtype=np.float64)
+        w = np.where(tf > 0, 1.0 + np.log(np.maximum(tf, 1e-9)), 0.0) * self.idf[ids]
+        w = w / (np.linalg.norm(w) or 1.0)
+        order = np.argsort(ids)
+        return sp.csr_matrix((w[order].astype(np.float32), np.array(ids)[order], [0, len(ids)]),
+                             shape=(1, len(self.vocabulary)))
+
+
+# -- building -----------------------------------------------------------------------------
+
+def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None) -> Index:
+    """Read, clean, chunk and vectorise every document under ``corpus_dir``."""
+    corpus_dir = Path(corpus_dir)
+    before = stamps(corpus_dir)
+    docs, skipped, info = load_corpus(corpus_dir)
+    if not docs:
+        reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped[:3])
+        raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
+    splitter = SentenceSplitter.train([d.text for d in docs])
+    shared = shared_lines([d.text for d in docs])
+    cols: dict[str, list[int]] = {k: [] for k in ("pd", "ps", "pe", "pp", "ppe", "pl", "ppart", "sp", "ss", "se", "sq")}
+    sentence_texts: list[str] = []
+    words: Counter[str] = Counter()
+    infos: list[DocInfo] = []
+    texts: dict[int, str] = {}
+    for d, doc in enumerate(docs):
+        passages, sentences = chunk(doc.text, splitter, classify(doc.text, shared))
+        keep = {i: len(cols["pd"]) + n for n, i in enumerate(i for i, p in enumerate(passages) if not p.boilerplate)}
+        for i, p in enumerate(passages):
+            if i in keep:
+                for k, v in zip(("pd", "ps", "pe", "pp", "ppe", "pl", "ppart"),
+                                (d, p.start, p.end, p.para, p.para_end, p.line, p.part)):
+                    cols[k].append(v)
+        for s in sentences:
+            if s.passage in keep:
+                for k, v in zip(("sp", "ss", "se", "sq"), (keep[s.passage], s.start, s.end, int(s.quotable))):
+                    cols[k].append(v)
+                sentence_texts.append(s.text)
+                words.update(w for w in (analysis.normalise(t) for t, _, _ in analysis.tokens(s.text)) if w.isalpha())
+        rel = Path(doc.path).relative_to(corpus_dir).as_posix()
+        infos.append(DocInfo(doc.doc_id, rel, doc.path, doc.title, doc.encoding,
+                             hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest(),
+                             doc.author, doc.publisher, doc.year, doc.url, doc.licence, doc.note))
+        texts[d] = doc.text
+        if progress:
+            progress(d + 1, len(docs))
+    if not sentence_texts:
+        raise CorpusError(f"no indexable text in {corpus_dir}")
+
+    counter = CountVectorizer(analyzer=analysis.terms, dtype=np.float32)
+    S_counts = counter.fit_transform(sentence_texts).tocsr()
+    sent_passage = np.asarray(cols["sp"], dtype=np.int32)
+    n_passages = len(cols["pd"])
+    membership = sp.csr_matrix((np.ones(len(sent_passage), dtype=np.float32), (sent_passage, np.arange(len(sent_passage)))),
+                               shape=(n_passages, len(sent_passage)))
+    P_counts = (membership @ S_counts).tocsr()
+    tfidf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2")
+    P = tfidf.fit_transform(P_counts).astype(np.float32).tocsr()
+    S = tfidf.transform(S_counts).astype(np.float32).tocsr()
+    P.sort_indices()
+    S.sort_indices()
+    vocabulary = counter.get_feature_names_out().tolist()
+
+    arrays = {
+        "passage_doc": np.asarray(cols["pd"], dtype=np.int32),
+        "passage_start": np.asarray(cols["ps"], dtype=np.int64),
+        "passage_end": np.asarray(cols["pe"], dtype=np.int64),
+        "passage_para": np.asarray(cols["pp"], dtype=np.int32),
+        "passage_para_end": np.asarray(cols["ppe"], dtype=np.int32),
+        "passage_line": np.asarray(cols["pl"], dtype=np.int32),
+        "passage_part": np.asarray(cols["ppart"], dtype=np.int32),
+        "sentence_passage": sent_passage,
+        "sentence_start": np.asarray(cols["ss"], dtype=np.int64),
+        "sentence_end": np.asarray(cols["se"], dtype=np.int64),
+        "sentence_quotable": np.asarray(cols["sq"], dtype=np.int8),
+        "idf": tfidf.idf_.astype(np.float32),
+        "P_data": P.data, "P_indices": P.indices.astype(np.int32), "P_indptr": P.indptr.astype(np.int64),
+        "S_data": S.data, "S_indices": S.indices.astype(np.int32), "S_indptr": S.indptr.astype(np.int64),
+    }
+    after = stamps(corpus_dir)
+    # A file that changed while we read it: record no fingerprint, so the next run rebuilds.
+    fingerprint = before if before == after else []
+    return Index(infos, arrays, vocabulary, dict(words), splitter, info, skipped, fingerprint, texts)
+
+
+# -- saving and loading -------------------------------------------------------------------
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def save(index: Index, index_dir: Path | str) -> Path:
+    """Write ``index`` to a new folder under ``index_dir`` and make it the current one."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        for name in _ARRAYS:
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(index.a[name]), allow_pickle=False)
+        _write_json(tmp / "vocabulary.json", index.vocabulary)
+        _write_json(tmp / "words.json", index.words)
+        (tmp / "punkt.json").write_text(index.splitter.to_json(), encoding="utf-8")
+        _write_json(tmp / "documents.json", [asdict(d) for d in index.docs])
+        _write_json(tmp / "corpus.json", {
+            "info": {**asdict(index.info), "starter_questions": list(index.info.starter_questions)},
+            "skipped": [asdict(s) for s in index.skipped],
+        })
+        files = {p.name: {"size": p.stat().st_size, "sha256": _sha256_file(p)} for p in sorted(tmp.iterdir())}
+        _write_json(tmp / "manifest.json", {
+            "format_version": FORMAT_VERSION,
+            "settings": SETTINGS,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "fingerprint": [asdict(s) for s in index.fingerprint],
+            "counts": {"documents": len(index.docs), "passages": index.n_passages,
+                       "sentences": index.n_sentences, "terms": len(index.vocabulary)},
+            "files": files,
+        })
+        for p in tmp.iterdir():  # data reaches the disk before the switch that points at it
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+        final = index_dir / f"data-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        os.replace(tmp, final)
+        pointer = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+        pointer.write_text(final.name + "\n", encoding="utf-8")
+        with open(pointer, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(pointer, index_dir / CURRENT)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _prune(index_dir, keep={final.name})
+    return final
+
+
+def _prune(index_dir: Path, keep: set[str]) -> None:
+    """Remove older index folders and abandoned builds (those of dead processes)."""
+    folders = sorted((p for p in index_dir.glob("data-*") if p.is_dir()), key=lambda p: p.name)
+    previous = [p for p in folders if p.name not in keep][-1:]  # a reader may still be opening it
+    for p in folders:
+        if p.name not in keep and p not in previous:
+            shutil.rmtree(p, ignore_errors=True)
+    for p in index_dir.glob(".build-*"):
+        try:
+            pid = int(p.name.split("-")[1])
+            os.kill(pid, 0)
+        except (ValueError, IndexError, ProcessLookupError):
+            shutil.rmtree(p, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def current_folder(index_dir: Path | str) -> Path:
+    index_dir = Path(index_dir)
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexDamaged(f"no index in {index_dir}") from exc
+    if not name.startswith("data-") or "/" in name or not (index_dir / name).is_dir():
+        raise IndexDamaged(f"index pointer in {index_dir} names no index folder")
+    return index_dir / name
+
+
+def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> Index:
+    """Load the current index; raise ``IndexDamaged`` when it is absent or not whole."""
+    folder = current_folder(index_dir)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format_version") != FORMAT_VERSION or manifest.get("settings") != SETTINGS:
+            raise IndexDamaged("index was built by another version of the tutor")
+        for name, meta in manifest["files"].items():
+            p = folder / name
+            if p.stat().st_size != meta["size"] or (verify and _sha256_file(p) != meta["sha256"]):
+                raise IndexDamaged(f"index file {name} is damaged")
+        arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in _ARRAYS}
+        vocabulary = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+        splitter = SentenceSplitter.from_json((folder / "punkt.json").read_text(encoding="utf-8"))
+        corpus = json.loads((folder / "corpus.json").read_text(encoding="utf-8"))
+        docs_raw = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+        corpus_dir = Path(corpus_dir)
+        docs = [DocInfo(**{**d, "path": str(corpus_dir / d["rel"])}) for d in docs_raw]
+        info = CorpusInfo(**{**corpus["info"], "starter_questions": tuple(corpus["info"]["starter_questions"])})
+        skipped = [Skipped(**s) for s in corpus["skipped"]]
+        fingerprint = [FileStamp(**s) for s in manifest["fingerprint"]]
+        index = Index(docs, arrays, vocabulary, words, splitter, info, skipped, fingerprint)
+    except IndexDamaged:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        raise IndexDamaged(f"index in {folder} cannot be read: {exc}") from exc
+    _check_consistent(index)
+    return index
+
+
+def _check_consistent(index: Index) -> None:
+    a = index.a
+    n_p, n_s, n_t = len(a["passage_doc"]), len(a["sentence_passage"]), len(index.vocabulary)
+    ok = (
+        all(len(a[k]) == n_p for k in _ARRAYS if k.startswith("passage_"))
+        and all(len(a[k]) == n_s for k in _ARRAYS if k.startswith("sentence_"))
+        and len(a["idf"]) == n_t
+        and len(a["P_indptr"]) == n_p + 1 and len(a["S_indptr"]) == n_s + 1
+        and (n_p == 0 or (int(a["passage_doc"].max()) < len(index.docs) and int(a["passage_doc"].min()) >= 0))
+        and (len(a["P_indices"]) == 0 or int(a["P_indices"].max()) < n_t)
+        and (len(a["S_indices"]) == 0 or int(a["S_indices"].max()) < n_t)
+        and (n_s == 0 or int(a["sentence_passage"].max()) < n_p)
+    )
+    if not ok:
+        raise IndexDamaged("index arrays do not agree with each other")
+
+
+def is_fresh(index: Index, corpus_dir: Path | str) -> bool:
+    """True when no corpus file was added, changed or removed since the index was built."""
+    return bool(index.fingerprint) and stamps(Path(corpus_dir)) == index.fingerprint
+
+
+def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[Index, bool]:
+    """Load the index, or (re)build it when missing, damaged or stale; ``(index, rebuilt)``."""
+    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder not found: {corpus_dir}")
+    try:
+        index = load(index_dir, corpus_dir)
+        if is_fresh(index, corpus_dir):
+            return index, False
+    except IndexDamaged:
+        pass
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building the same index
+        try:
+            index = load(index_dir, corpus_dir)
+            if is_fresh(index, corpus_dir):
+                return index, False
+        except IndexDamaged:
+            pass
+        index = build(corpus_dir, progress)
+        save(index, index_dir)
+        return index, True
+
+
+def rebuild(corpus_dir: Path | str, index_dir: Path | str,
+            progress: Callable[[int, int], None] | None = None) -> Index:
+    """Build the index from scratch and make it current (``tutor index``)."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        index = build(corpus_dir, progress)
+        save(index, index_dir)
+    return index

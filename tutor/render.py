@@ -1,0 +1,137 @@
+"""Turn answers and verdicts into the contract's JSON and into text for a terminal.
+
+Both are pure functions of an ``Answer``/``Verdict`` and the index it came from.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from tutor.answer import Answer, Citation
+from tutor.check import Verdict
+from tutor.index import Index
+
+
+def place(index: Index, passage: int) -> str:
+    """Where a passage stands, as a reader finds it in a printout: "¶4, line 8"."""
+    a = index.a
+    para, para_end = int(a["passage_para"][passage]), int(a["passage_para_end"][passage])
+    label = f"¶{para}" if para == para_end else f"¶{para}–{para_end}"
+    part = int(a["passage_part"][passage])
+    if part:
+        label += f" (part {part})"
+    return f"{label}, line {int(a['passage_line'][passage])}"
+
+
+def attribution(index: Index, doc: int) -> str:
+    d = index.docs[doc]
+    who = ", ".join(x for x in (d.author, d.publisher, d.year) if x)
+    return who
+
+
+def citation_json(index: Index, c: Citation) -> dict:
+    d = index.docs[c.doc]
+    return {
+        "n": c.n, "quote": c.quote, "doc_id": d.doc_id, "title": d.title, "path": d.path,
+        "start": c.start, "end": c.end,
+        "paragraph": int(index.a["passage_para"][c.passage]), "line": int(index.a["passage_line"][c.passage]),
+        "location": place(index, c.passage), "attribution": attribution(index, c.doc),
+    }
+
+
+def answer_text(ans: Answer) -> str:
+    """The answer line: each quote in curly quotes followed by its marker."""
+    if not ans.answered:
+        return ""
+    return " ".join(f"“{c.quote}” [{c.n}]" for c in ans.citations)
+
+
+def summary_notes(ans: Answer) -> list[str]:
+    """Plain-language notes that go with an answer: agreement, differing figures, cuts."""
+    notes = list(ans.notes)
+    if ans.agreeing >= 2:
+        notes.append(f"{ans.agreeing} sources agree.")
+    if ans.figures:
+        side = "; ".join(f"{f.value} [{f.citation}]" for f in ans.figures)
+        notes.append(f"The sources give different figures: {side}.")
+    return notes
+
+
+def answer_json(index: Index, ans: Answer, id_=None) -> dict:
+    out = {}
+    if id_ is not None:
+        out["id"] = id_
+    out.update({
+        "question": ans.question,
+        "answered": ans.answered,
+        "answer": answer_text(ans),
+        "interpreted_as": ans.query.searched if ans.query.interpreted else None,
+        "citations": [citation_json(index, c) for c in ans.citations],
+        "passages": [
+            {"rank": r, "text": index.passage_text(h.passage), "doc_id": index.docs[index.doc_of_passage(h.passage)].doc_id,
+             "title": index.docs[index.doc_of_passage(h.passage)].title,
+             "path": index.docs[index.doc_of_passage(h.passage)].path,
+             "start": int(index.a["passage_start"][h.passage]), "end": int(index.a["passage_end"][h.passage]),
+             "score": round(h.score, 4), "location": place(index, h.passage)}
+            for r, h in enumerate(ans.hits, start=1)
+        ],
+        "message": ans.message,
+        "agreeing_sources": ans.agreeing,
+        "figures": [{"value": f.value, "citation": f.citation} for f in ans.figures],
+        "notes": summary_notes(ans),
+        "corrections": [{"typed": a, "corrected": b} for a, b in ans.query.corrections],
+    })
+    return out
+
+
+def verdict_json(index: Index, v: Verdict, id_=None) -> dict:
+    out = {} if id_ is None else {"id": id_}
+    out.update({"claim": v.claim, "verdict": v.verdict,
+                "citations": [citation_json(index, c) for c in v.citations],
+                "message": v.message, "copied": v.copied})
+    return out
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(" ".join(text.split()), width=88, initial_indent=indent, subsequent_indent=indent)
+
+
+def _sources(index: Index, citations) -> list[str]:
+    lines = ["", "Sources:"]
+    for c in citations:
+        d = index.docs[c.doc]
+        who = attribution(index, c.doc)
+        lines.append(f"  [{c.n}] {d.title}" + (f" — {who}" if who else ""))
+        lines.append(f"      {place(index, c.passage)} · {d.path} · characters {c.start}–{c.end}")
+    return lines
+
+
+def answer_for_terminal(index: Index, ans: Answer) -> str:
+    lines = []
+    if ans.query.interpreted:
+        lines.append(f"(Searched for: {ans.query.searched})")
+    if not ans.answered:
+        lines.append(_wrap(ans.message or "", ""))
+        if ans.hits:
+            lines.append("")
+            lines.append("Nearest passages (not an answer):")
+            for h in ans.hits[:3]:
+                d = index.docs[index.doc_of_passage(h.passage)]
+                lines.append(f"  - {d.title}, {place(index, h.passage)}")
+        return "\n".join(lines)
+    for c in ans.citations:
+        lines.append(_wrap(f"“{c.quote}” [{c.n}]", ""))
+    for note in summary_notes(ans):
+        lines.append(f"Note: {note}")
+    lines += _sources(index, ans.citations)
+    return "\n".join(lines)
+
+
+def verdict_for_terminal(index: Index, v: Verdict) -> str:
+    label = {"supported": "SUPPORTED", "conflicting": "CONFLICTING", "not_found": "NOT FOUND"}[v.verdict]
+    lines = [f"{label}: {v.message}"]
+    for c in v.citations:
+        lines.append(_wrap(f"“{c.quote}” [{c.n}]", "  "))
+    if v.citations:
+        lines += _sources(index, v.citations)
+    return "\n".join(lines)

@@ -1,0 +1,215 @@
+"""From a student's question (and the conversation so far) to ranked passages.
+
+Three steps, each testable alone:
+
+- ``correct_spelling``: words the corpus does not know are replaced by the nearest
+  word it does know (optimal string alignment distance, via RapidFuzz: 1 edit for
+  words of up to six letters, 2 for longer; ties go to the more frequent word).
+- ``resolve_followup``: a question that points back ("How big were they?", "What
+  happened to him?") has its pronoun replaced by the subject of the earlier question,
+  and borrows that question's terms at a lower weight.
+- ``rank``: cosine similarity of TF-IDF vectors, blending the passage as a whole with
+  its best sentence, so that one sentence that answers outweighs a passage that merely
+  shares many words. Top-k by ``np.argpartition``; ties go to the earlier passage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from tutor import analysis
+from tutor.index import Index
+
+PASSAGE_WEIGHT = 0.5  # score = PASSAGE_WEIGHT * cos(q, passage) + (1 - it) * max cos(q, sentence)
+HISTORY_WEIGHT = 0.5  # an earlier question's terms count half as much as the current one's
+
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*(?:(?:and|so|but|ok|okay)\s+)?(?:(?:what|who|whom|which|where|when|why|how)(?:\s+(?:many|much|big|large|long|often))?"
+    r"(?:\s+(?:is|are|was|were|did|does|do|had|has|have|can|could|would|will|should)\b)?"
+    r"|(?:tell me about|explain|describe|define))\s*",
+    re.IGNORECASE,
+)
+_DO_SUPPORT = re.compile(r"^\s*(?:what|who|which|where|when|why|how)\b(?:\s+\w+)?\s+(?:did|does|do)\b", re.IGNORECASE)
+_OBJECT_PRONOUNS = {"they", "them", "it", "he", "him", "she"}
+_POSSESSIVE_PRONOUNS = {"their", "its", "his"}
+_FOLLOWUP_START = re.compile(r"^\s*(?:and|what about|how about|why|why not|how come)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What was typed, and what is searched for it.
+
+    ``searched`` is the question with spellings fixed and pronouns resolved;
+    ``extra`` holds terms borrowed from earlier questions, at ``HISTORY_WEIGHT``.
+    """
+
+    typed: str
+    searched: str
+    corrections: tuple[tuple[str, str], ...] = ()
+    followup: bool = False
+    extra: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def interpreted(self) -> bool:
+        return self.searched != self.typed
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked passage: ``index.passage_text(passage)`` scored ``score`` for a query."""
+
+    passage: int
+    score: float
+
+
+def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Replace words unknown to the corpus by their nearest known word.
+
+    Returns the corrected text (spans outside the fixed words untouched) and the list
+    of ``(typed, corrected)`` pairs.
+    """
+    words = index.words
+    if not words:
+        return text, ()
+    choices = _choices(index)
+    out, fixes, pos = [], [], 0
+    for word, a, b in analysis.tokens(text):
+        w = analysis.normalise(word)
+        if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS \
+                or analysis.stem(w) in index.term_ids:
+            continue
+        limit = 1 if len(w) <= 6 else 2
+        found = process.extract(w, choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
+        if not found:
+            continue
+        best = min(found, key=lambda c: (c[1], -words[c[0]], c[0]))[0]
+        if word[:1].isupper():
+            best = best[:1].upper() + best[1:]
+        out.append(text[pos:a])
+        out.append(best)
+        pos = b
+        fixes.append((word, best))
+    out.append(text[pos:])
+    return "".join(out), tuple(fixes)
+
+
+def _choices(index: Index) -> list[str]:
+    cached = getattr(index, "_spelling_choices", None)
+    if cached is None:
+        cached = sorted(w for w in index.words if len(w) >= 3)
+        index._spelling_choices = cached
+    return cached
+
+
+def subject_of(question: str) -> str:
+    """The topic of a question: "What were the people's communes?" -> "the people's communes"."""
+    q = question.strip().rstrip("?!. ")
+    subject = _SUBJECT_PREFIX.sub("", q, count=1).strip()
+    if _DO_SUPPORT.match(q) and len(subject.split()) > 1:
+        subject = subject.rsplit(" ", 1)[0]  # "why did the furnaces fail" -> "the furnaces"
+    return subject or q
+
+
+def is_followup(question: str) -> bool:
+    words = [analysis.normalise(w) for w, _, _ in analysis.tokens(question)]
+    refers = any(w in _OBJECT_PRONOUNS | _POSSESSIVE_PRONOUNS for w in words)
+    bare = not analysis.stems(question)
+    return refers or bare or bool(_FOLLOWUP_START.match(question) and len(words) <= 4)
+
+
+def resolve_followup(question: str, history: list[str]) -> tuple[str, tuple[str, ...], bool]:
+    """``(resolved question, borrowed terms, is_followup)`` given earlier questions.
+
+    History is resolved in order, so a chain of follow-ups keeps its subject.
+    """
+    resolved_history: list[str] = []
+    for h in history:
+        if h and h.strip():
+            resolved_history.append(_resolve_one(h, resolved_history)[0])
+    return _resolve_one(question, resolved_history)
+
+
+def _resolve_one(question: str, earlier: list[str]) -> tuple[str, tuple[str, ...], bool]:
+    if not earlier or not is_followup(question):
+        return question, (), False
+    previous = next((h for h in reversed(earlier) if analysis.stems(h)), None)
+    if previous is None:
+        return question, (), False
+    subject = subject_of(previous)
+    out, pos, replaced = [], 0, False
+    for word, a, b in analysis.tokens(question):
+        w = word.lower()
+        if replaced:
+            break
+        if w in _OBJECT_PRONOUNS:
+            out += [question[pos:a], subject]
+        elif w in _POSSESSIVE_PRONOUNS or (w == "her" and _next_is_noun(question, b)):
+            out += [question[pos:a], subject + "’s"]
+        elif w == "her":
+            out += [question[pos:a], subject]
+        else:
+            continue
+        pos, replaced = b, True
+    out.append(question[pos:])
+    resolved = "".join(out)
+    extra = tuple(analysis.terms(previous))
+    return resolved, extra, True
+
+
+def _next_is_noun(text: str, pos: int) -> bool:
+    m = re.match(r"\s+([A-Za-z]+)", text[pos:])
+    return bool(m) and m.group(1).lower() not in analysis.STOP_WORDS
+
+
+def understand(index: Index, question: str, history: list[str] | None = None) -> Query:
+    """Spelling fixed, then follow-up resolved, for one question in its conversation."""
+    fixed, fixes = correct_spelling(index, question)
+    history = [correct_spelling(index, h)[0] for h in (history or [])]
+    resolved, extra, followup = resolve_followup(fixed, history)
+    return Query(question, resolved, fixes, followup, extra)
+
+
+def query_vector(index: Index, query: Query):
+    counts: Counter[str] = Counter(analysis.terms(query.searched))
+    for t in query.extra:
+        counts[t] += HISTORY_WEIGHT
+    return index.weigh(counts)
+
+
+def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(passage scores, sentence scores)`` for every passage and sentence."""
+    q = query_vector(index, query).T
+    p = np.asarray((index.P @ q).todense()).ravel()
+    s = np.asarray((index.S @ q).todense()).ravel()
+    offsets = index.passage_sentences
+    best_sentence = np.zeros_like(p)
+    nonempty = offsets[:-1] < offsets[1:]
+    if s.size:
+        best_sentence[nonempty] = np.maximum.reduceat(s, offsets[:-1][nonempty])
+    combined = PASSAGE_WEIGHT * p + (1 - PASSAGE_WEIGHT) * best_sentence
+    if docs is not None:
+        allowed = np.isin(index.a["passage_doc"], np.fromiter(docs, dtype=np.int32))
+        combined = np.where(allowed, combined, 0.0)
+        s = np.where(allowed[np.asarray(index.a["sentence_passage"])], s, 0.0)
+    return combined, s
+
+
+def top_k(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest positive values, best first, ties to the lower index."""
+    k = min(k, int((values > 0).sum()))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
+    return part[np.lexsort((part, -values[part]))]
+
+
+def rank(index: Index, query: Query, k: int = 5, docs: set[int] | None = None) -> list[Hit]:
+    """The ``k`` best passages for ``query``, best first."""
+    p, _ = scores(index, query, docs)
+    return [Hit(int(i), float(p[i])) for i in top_k(p, k)]
