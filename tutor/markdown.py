@@ -1,0 +1,482 @@
+"""Turn answers, verdicts and documents into HTML and Markdown for the browser page.
+
+The one place that decides how the tutor's results look on the page (``app.py``
+only lays them out) and in the conversation a student downloads. Everything is a
+pure function of an ``Answer``/``Verdict``, the ``Index`` it came from and plain
+values, so it is tested without a browser, and nothing here imports Streamlit.
+
+Student and document text is data, never markup. Streamlit's Markdown turns
+``$x^2$`` into math, ``![](url)`` into an image fetched from the network and
+``:red[..]`` into colour, so:
+
+- rich output is HTML (shown with ``st.html``) in which every piece of outside text
+  passes through ``escape_html`` and only the tags written here are markup;
+- text that must go where Streamlit reads Markdown (widget labels) passes through
+  ``escape_markdown``, which backslash-escapes every character Markdown or
+  Streamlit's extensions could read as syntax;
+- the downloaded conversation escapes what CommonMark would read as syntax
+  (``escape_export``), so it reads naturally as plain text too.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from tutor.answer import Answer, Citation
+from tutor.check import Verdict
+from tutor.index import Index
+from tutor.render import attribution, place, summary_notes
+
+READER_WINDOW = 200_000  # a document longer than this is shown in a window around the target
+MAX_CHECK_CHARS = 6000
+MAX_CHECK_SENTENCES = 40
+
+VERDICT_LABELS = {"supported": "Supported", "conflicting": "Conflicting", "not_found": "Not found"}
+VERDICT_ICONS = {"supported": "✓", "conflicting": "≠", "not_found": "?"}
+_FIGURES_NOTE = "The sources give different figures"
+
+
+# -- escaping ---------------------------------------------------------------------------
+
+def escape_html(text: str) -> str:
+    """Text shown as itself inside HTML: ``<script>`` becomes ``&lt;script&gt;``."""
+    return html.escape(str(text), quote=True)
+
+
+# Every ASCII punctuation character CommonMark allows to be backslash-escaped that
+# Markdown, GitHub's extensions or Streamlit's (``:red[..]``, ``:material/x:``, ``$..$``)
+# could read as syntax; a backslash before any of them shows the character itself.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
+
+
+def escape_markdown(text: str) -> str:
+    """One line of outside text for a place Streamlit renders as Markdown (labels)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+_EXPORT_SPECIAL = re.compile(r"([\\`*_\[\]<>$|~&])")
+_EXPORT_LINE_START = re.compile(r"^(\s*)(?:([#>+\-=])|(\d+)([.)]))")
+
+
+def escape_export(text: str) -> str:
+    """One line of outside text for the downloaded Markdown file.
+
+    Escapes only what CommonMark reads as syntax in running text (emphasis, links,
+    images, HTML, code, tables, maths) and a block marker at the start of the line,
+    so the file still reads well in a plain text editor.
+    """
+    line = " ".join(str(text).split())
+    line = _EXPORT_SPECIAL.sub(r"\\\1", line)
+    # A backslash escapes punctuation only: "1. " becomes "1\. ", "- " becomes "\- ".
+    return _EXPORT_LINE_START.sub(
+        lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)), line)
+
+
+_BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+
+
+def _text_block(text: str) -> str:
+    """Escaped HTML that keeps the text's own line breaks (shown with ``pre-wrap``).
+
+    Runs of blank lines shrink to one: a pasted page's spacing is not the author's.
+    """
+    return escape_html(_BLANK_LINES.sub("\n\n", text))
+
+
+# -- sources and places ---------------------------------------------------------------
+
+def source_label(index: Index, doc: int) -> str:
+    """"Title — author, publisher, year" for one document (plain text)."""
+    who = attribution(index, doc)
+    title = index.docs[doc].title
+    return f"{title} — {who}" if who else title
+
+
+def passage_of(index: Index, doc: int, offset: int) -> int | None:
+    """The indexed passage of ``doc`` that holds character ``offset``, if any."""
+    a = index.a
+    docs = np.asarray(a["passage_doc"])
+    rows = np.flatnonzero(docs == doc)
+    if rows.size == 0:
+        return None
+    starts = np.asarray(a["passage_start"])[rows]
+    ends = np.asarray(a["passage_end"])[rows]
+    inside = np.flatnonzero((starts <= offset) & (offset < ends))
+    if inside.size:
+        return int(rows[inside[0]])
+    return None
+
+
+def citation_place(index: Index, c: Citation) -> str:
+    return place(index, c.passage)
+
+
+# -- the reader's address ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReaderTarget:
+    """What a reader address points at: a document, and optionally a range to highlight.
+
+    ``start``/``end`` are character offsets into ``index.doc_text(doc)`` (the quote);
+    ``passage`` is the indexed passage holding ``start``, highlighted around it.
+    """
+
+    doc: int
+    start: int | None = None
+    end: int | None = None
+    passage: int | None = None
+
+
+class BadAddress(ValueError):
+    """A reader address that names no document, or a range outside it."""
+
+
+def reader_params(index: Index, doc: int, start: int | None = None, end: int | None = None) -> dict[str, str]:
+    """Query parameters of the reader at ``doc`` (highlighting ``[start, end)``)."""
+    params = {"doc": index.docs[doc].doc_id}
+    if start is not None and end is not None:
+        params.update(start=str(int(start)), end=str(int(end)))
+    return params
+
+
+def citation_params(index: Index, c: Citation) -> dict[str, str]:
+    return reader_params(index, c.doc, c.start, c.end)
+
+
+def reader_target(index: Index, params: Mapping[str, str]) -> ReaderTarget:
+    """Read a reader address; raise ``BadAddress`` (with a message for people) if it is wrong."""
+    doc_id = str(params.get("doc", ""))
+    doc = next((i for i, d in enumerate(index.docs) if d.doc_id == doc_id), None)
+    if doc is None:
+        raise BadAddress("That link points to a document that is not in this library.")
+    start, end = params.get("start"), params.get("end")
+    if start is None and end is None:
+        return ReaderTarget(doc)
+    try:
+        a, b = int(str(start)), int(str(end))
+    except (TypeError, ValueError):
+        raise BadAddress("That link points to a place in the document that cannot be read.") from None
+    if not 0 <= a < b <= len(index.doc_text(doc)):
+        raise BadAddress("That link points past the end of the document; it may have changed since.")
+    return ReaderTarget(doc, a, b, passage_of(index, doc, a))
+
+
+# -- pieces of HTML ---------------------------------------------------------------------
+
+def _marker(n: int) -> str:
+    return f'<span class="tt-marker" aria-label="source {n}">[{n}]</span>'
+
+
+def highlighted(text: str, start: int, end: int, a: int, b: int, mark_id: str | None = None) -> str:
+    """``text[a:b]`` (a window starting at offset ``a``) as HTML, ``[start, end)`` marked."""
+    s, e = max(start, a), min(end, b)
+    if s >= e:
+        return _text_block(text[a:b])
+    ident = f' id="{escape_html(mark_id)}"' if mark_id else ""
+    return (_text_block(text[a:s]) + f"<mark class=\"tt-mark\"{ident}>" + _text_block(text[s:e]) + "</mark>"
+            + _text_block(text[e:b]))
+
+
+def interpreted_html(ans: Answer) -> str:
+    """"Interpreted as …" with the spellings fixed, or "" when the question was read as typed."""
+    q = ans.query
+    if not q.interpreted:
+        return ""
+    parts = [f'<div class="tt-interpreted">Interpreted as “{escape_html(q.searched)}”']
+    if q.corrections:
+        fixes = ", ".join(f"“{escape_html(b)}” for “{escape_html(a)}”" for a, b in q.corrections)
+        parts.append(f' <span class="tt-fixes">(spelling: {fixes})</span>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def question_html(question: str) -> str:
+    return f'<div class="tt-question">{_text_block(question)}</div>'
+
+
+def answer_html(index: Index, ans: Answer) -> str:
+    """The body of the tutor's reply: quotes with markers, then agreement and figures.
+
+    The sources list is laid out by the page (it holds buttons); see ``sources_html``.
+    """
+    out = [interpreted_html(ans)]
+    if not ans.answered:
+        out.append(decline_html(index, ans))
+        return "".join(out)
+    out.append('<div class="tt-answer">')
+    for c in ans.citations:
+        out.append(f'<blockquote class="tt-quote">“{_text_block(c.quote)}” {_marker(c.n)}</blockquote>')
+    out.append("</div>")
+    for note in summary_notes(ans):
+        if ans.figures and note.startswith(_FIGURES_NOTE):
+            continue  # shown side by side below
+        kind = "tt-agree" if "agree" in note else "tt-info"
+        icon = "✓ " if kind == "tt-agree" else ""
+        out.append(f'<div class="tt-note {kind}">{icon}{escape_html(note)}</div>')
+    if ans.figures:
+        out.append(figures_html(index, ans))
+    return "".join(out)
+
+
+def figures_html(index: Index, ans: Answer) -> str:
+    """Differing figures side by side, each with the source that gives it."""
+    by_n = {c.n: c for c in ans.citations}
+    cells = []
+    for f in ans.figures:
+        c = by_n.get(f.citation)
+        who = escape_html(index.docs[c.doc].title) if c else ""
+        cells.append(f'<div class="tt-figure"><div class="tt-figure-value">{escape_html(f.value)}</div>'
+                     f'<div class="tt-figure-source">{_marker(f.citation)} {who}</div></div>')
+    return ('<div class="tt-note tt-conflict">≠ The sources give different figures:</div>'
+            f'<div class="tt-figures">{"".join(cells)}</div>')
+
+
+def decline_html(index: Index, ans: Answer) -> str:
+    """The kind "not in these sources" reply, with what the sources do cover."""
+    message = ans.message or "I couldn't find an answer to that in these sources."
+    titles = "".join(f"<li>{escape_html(d.title)}</li>" for d in index.docs)
+    about = f"<p>{escape_html(index.info.description)}</p>" if index.info.description else ""
+    return (f'<div class="tt-decline"><p>{escape_html(message)}</p>{about}'
+            f'<p class="tt-covers">These sources cover:</p><ul>{titles}</ul></div>')
+
+
+def source_html(index: Index, c: Citation) -> str:
+    """One entry of an answer's sources: marker, title, attribution, paragraph."""
+    d = index.docs[c.doc]
+    who = attribution(index, c.doc)
+    who_html = f'<span class="tt-who">{escape_html(who)}</span>' if who else ""
+    return (f'<div class="tt-source">{_marker(c.n)} <span class="tt-title">{escape_html(d.title)}</span>'
+            f'{" — " + who_html if who_html else ""} <span class="tt-place">· {escape_html(citation_place(index, c))}</span></div>')
+
+
+def source_markdown(index: Index, c: Citation) -> str:
+    """One entry of a sources list as a (Markdown) label: "**[1]** Title — who · ¶4, line 8"."""
+    return f"**\\[{c.n}\\]** {escape_markdown(source_label(index, c.doc))} · {escape_markdown(citation_place(index, c))}"
+
+
+def context_html(index: Index, c: Citation) -> str:
+    """The passage a quote comes from, the quoted words highlighted."""
+    text = index.doc_text(c.doc)
+    a, b = int(index.a["passage_start"][c.passage]), int(index.a["passage_end"][c.passage])
+    a, b = min(a, c.start), max(b, c.end)
+    return f'<div class="tt-context">{highlighted(text, c.start, c.end, a, b)}</div>'
+
+
+def verdict_html(index: Index, v: Verdict, sentence: str | None = None) -> str:
+    """One checked sentence: its verdict badge, the sentence, what the sources say."""
+    label = VERDICT_LABELS.get(v.verdict, v.verdict)
+    icon = VERDICT_ICONS.get(v.verdict, "")
+    copied = ('<span class="tt-badge tt-copied">Copied word for word</span>' if v.copied else "")
+    return (f'<div class="tt-verdict tt-{escape_html(v.verdict)}">'
+            f'<span class="tt-badge tt-badge-{escape_html(v.verdict)}">{icon} {label}</span>{copied}'
+            f'<div class="tt-claim">{_text_block(sentence if sentence is not None else v.claim)}</div>'
+            f'<div class="tt-verdict-message">{escape_html(v.message)}</div></div>')
+
+
+def check_summary(verdicts: Sequence[Verdict]) -> str:
+    """"4 sentences: 2 supported, 1 conflicting, 1 not found; 1 copied word for word." (plain)"""
+    n = len(verdicts)
+    counts = [(sum(v.verdict == k for v in verdicts), VERDICT_LABELS[k].lower()) for k in VERDICT_LABELS]
+    parts = ", ".join(f"{c} {label}" for c, label in counts if c)
+    copied = sum(v.copied for v in verdicts)
+    tail = f"; {copied} copied word for word" if copied else ""
+    return f"{n} sentence{'s' if n != 1 else ''}: {parts}{tail}." if n else "Nothing to check."
+
+
+def document_html(index: Index, doc: int, target: ReaderTarget | None = None) -> str:
+    """A whole document for reading: paragraph numbers in the margin, the target highlighted.
+
+    The quote is ``<mark id="tt-target">``; the passage around it is shaded. A
+    document longer than ``READER_WINDOW`` characters is shown around the target.
+    """
+    text = index.doc_text(doc)
+    lo, hi = 0, len(text)
+    if hi > READER_WINDOW:
+        centre = target.start if target and target.start is not None else 0
+        lo = max(0, centre - READER_WINDOW // 2)
+        hi = min(len(text), lo + READER_WINDOW)
+    a = index.a
+    rows = np.flatnonzero(np.asarray(a["passage_doc"]) == doc)
+    # Cut points: each indexed passage start (for its ¶ label), the passage and the quote.
+    labels: dict[int, str] = {}
+    for p in rows:
+        s = int(a["passage_start"][p])
+        if lo <= s < hi and int(a["passage_part"][p]) <= 1:
+            labels.setdefault(s, f"¶{int(a['passage_para'][p])}")
+    p_lo = p_hi = q_lo = q_hi = None
+    if target and target.start is not None and target.end is not None:
+        q_lo, q_hi = max(lo, target.start), min(hi, target.end)
+        if target.passage is not None:
+            p_lo = max(lo, min(int(a["passage_start"][target.passage]), target.start))
+            p_hi = min(hi, max(int(a["passage_end"][target.passage]), target.end))
+        else:
+            p_lo, p_hi = q_lo, q_hi
+    cuts = sorted({lo, hi, *labels, *(x for x in (p_lo, p_hi, q_lo, q_hi) if x is not None)})
+    out = ['<div class="tt-reader">']
+    if lo > 0:
+        out.append('<p class="tt-window">… (the beginning of this long document is not shown)</p>')
+    in_passage = in_quote = False
+    for x, y in zip(cuts, cuts[1:]):
+        if x == p_lo and not in_passage:
+            out.append('<span class="tt-passage" id="tt-passage">')
+            in_passage = True
+        if x == q_lo and not in_quote:
+            out.append('<mark class="tt-mark" id="tt-target">')
+            in_quote = True
+        if x in labels:
+            out.append(f'<span class="tt-para" data-p="{escape_html(labels[x])}"></span>')
+        out.append(_text_block(text[x:y]))
+        if y == q_hi and in_quote:
+            out.append("</mark>")
+            in_quote = False
+        if y == p_hi and in_passage:
+            out.append("</span>")
+            in_passage = False
+    if hi < len(text):
+        out.append('<p class="tt-window">… (the rest of this long document is not shown)</p>')
+    out.append("</div>")
+    return "".join(out)
+
+
+SCROLL_SCRIPT = """<script>
+(function () {
+  var tries = 0;
+  function go() {
+    var el = document.getElementById("tt-target") || document.getElementById("tt-passage");
+    if (el) { el.scrollIntoView({block: "center"}); el.setAttribute("data-scrolled", "1"); return; }
+    if (++tries < 50) { setTimeout(go, 100); }
+  }
+  go();
+})();
+</script>"""
+
+
+def scroll_script(key: str) -> str:
+    """A script that scrolls the reader to the highlighted quote once it is on the page.
+
+    ``key`` makes the element differ per target, so that opening another passage
+    scrolls again while an unrelated rerun does not.
+    """
+    return f'<span class="tt-scroll" data-key="{escape_html(key)}"></span>{SCROLL_SCRIPT}'
+
+
+# -- the check view -------------------------------------------------------------------
+
+def sentences(index: Index, text: str) -> list[str]:
+    """A pasted paragraph cut into the sentences to check (Punkt, trained on the corpus).
+
+    Blank lines always end a sentence; at most ``MAX_CHECK_SENTENCES`` are returned.
+    """
+    text = text[:MAX_CHECK_CHARS]
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        if not block.strip():
+            continue
+        starts = index.splitter.boundaries(block) + [len(block)]
+        for a, b in zip(starts, starts[1:]):
+            s = " ".join(block[a:b].split())
+            if s:
+                out.append(s)
+    return out[:MAX_CHECK_SENTENCES]
+
+
+# -- the downloaded conversation --------------------------------------------------------
+
+def _export_citation(index: Index, c: Citation) -> list[str]:
+    d = index.docs[c.doc]
+    who = attribution(index, c.doc)
+    head = f"{c.n}. *{escape_export(d.title)}*"
+    if who:
+        head += f" — {escape_export(who)}"
+    head += f" — {escape_export(citation_place(index, c))}"
+    lines = [head, f"   > “{escape_export(c.quote)}”"]
+    if d.url:
+        lines.append(f"   Original: <{d.url}>" if re.fullmatch(r"https?://[^\s<>]+", d.url) else
+                     f"   Original: {escape_export(d.url)}")
+    return lines
+
+
+def answer_markdown(index: Index, question: str, ans: Answer, number: int) -> str:
+    """One question and its answer, with full citations, for the downloaded file."""
+    lines = [f"## {number}. {escape_export(question)}", ""]
+    if ans.query.interpreted:
+        lines += [f"*Interpreted as:* {escape_export(ans.query.searched)}", ""]
+    if not ans.answered:
+        lines += [escape_export(ans.message or "No answer in these sources."), ""]
+        return "\n".join(lines)
+    for c in ans.citations:
+        lines += [f"> “{escape_export(c.quote)}” \\[{c.n}\\]", ">"]
+    lines[-1] = ""
+    for note in summary_notes(ans):
+        lines += [f"*{escape_export(note)}*", ""]
+    lines += ["**Sources**", ""]
+    for c in ans.citations:
+        lines += _export_citation(index, c)
+    lines.append("")
+    return "\n".join(lines)
+
+
+def conversation_markdown(index: Index, turns: Iterable[tuple[str, Answer]], when: str | None = None) -> str:
+    """The whole conversation as a Markdown file: every answer with its full citations."""
+    title = index.info.title
+    lines = [f"# {escape_export(title)}: conversation with the tutor", ""]
+    intro = "Every answer below is quoted word for word from the sources listed under it."
+    if when:
+        intro = f"Saved {escape_export(when)}. " + intro
+    lines += [intro, ""]
+    body = [answer_markdown(index, q, a, i) for i, (q, a) in enumerate(turns, start=1)]
+    if not body:
+        lines += ["(No questions yet.)", ""]
+    return "\n".join(lines + body).rstrip() + "\n"
+
+
+# -- style --------------------------------------------------------------------------------
+
+CSS = """<style>
+.tt-question { white-space: pre-wrap; overflow-wrap: anywhere; }
+.tt-interpreted { font-size: 0.85rem; opacity: 0.75; margin-bottom: 0.4rem; }
+.tt-quote { margin: 0 0 0.6rem 0; padding: 0.1rem 0 0.1rem 0.8rem; border-left: 3px solid rgba(70, 110, 200, 0.6);
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+.tt-marker { font-size: 0.8em; font-weight: 600; color: rgb(40, 90, 190); white-space: nowrap; }
+.tt-note { font-size: 0.9rem; margin: 0.3rem 0; }
+.tt-agree { color: rgb(20, 120, 60); }
+.tt-conflict { color: rgb(160, 90, 0); font-weight: 600; }
+.tt-figures { display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 0.3rem 0 0.6rem 0; }
+.tt-figure { flex: 1 1 9rem; border: 1px solid rgba(160, 90, 0, 0.35); border-radius: 0.5rem; padding: 0.4rem 0.6rem;
+  background: rgba(255, 170, 0, 0.07); }
+.tt-figure-value { font-size: 1.15rem; font-weight: 600; }
+.tt-figure-source { font-size: 0.8rem; opacity: 0.85; }
+.tt-decline p { margin: 0 0 0.5rem 0; }
+.tt-decline ul { margin: 0 0 0.3rem 1.2rem; padding: 0; font-size: 0.9rem; }
+.tt-covers { font-size: 0.9rem; font-weight: 600; }
+.tt-sources-head { font-size: 0.8rem; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em;
+  opacity: 0.65; margin: 0.4rem 0 0.1rem 0; }
+.tt-source { font-size: 0.9rem; overflow-wrap: anywhere; }
+.tt-title { font-weight: 600; }
+.tt-who, .tt-place { opacity: 0.75; }
+.tt-context { white-space: pre-wrap; tab-size: 2; overflow-wrap: anywhere; font-size: 0.92rem; line-height: 1.55; }
+mark.tt-mark { background: rgba(255, 214, 0, 0.55); color: inherit; padding: 0 0.1em; border-radius: 0.15em; }
+.tt-reader { position: relative; white-space: pre-wrap; tab-size: 2; overflow-wrap: anywhere; line-height: 1.65;
+  padding-left: 2.6rem; font-size: 1rem; }
+.tt-para { position: absolute; left: 0; width: 2.2rem; text-align: right; font-size: 0.75rem; opacity: 0.55;
+  user-select: none; padding-top: 0.2rem; }
+.tt-para::before { content: attr(data-p); }
+.tt-passage { background: rgba(255, 214, 0, 0.16); box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+.tt-window { font-style: italic; opacity: 0.7; }
+.tt-verdict { margin-bottom: 0.2rem; }
+.tt-badge { display: inline-block; font-size: 0.8rem; font-weight: 600; border-radius: 1rem; padding: 0.05rem 0.6rem;
+  margin-right: 0.4rem; }
+.tt-badge-supported { background: rgba(20, 150, 70, 0.15); color: rgb(15, 110, 50); }
+.tt-badge-conflicting { background: rgba(230, 140, 0, 0.18); color: rgb(150, 80, 0); }
+.tt-badge-not_found { background: rgba(120, 120, 120, 0.18); color: rgb(80, 80, 80); }
+.tt-copied { background: rgba(200, 40, 40, 0.13); color: rgb(170, 30, 30); }
+.tt-claim { margin: 0.35rem 0 0.2rem 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.tt-verdict-message { font-size: 0.9rem; opacity: 0.8; }
+.tt-meta { font-size: 0.9rem; opacity: 0.8; overflow-wrap: anywhere; }
+@media (max-width: 640px) { .tt-reader { padding-left: 1.9rem; } .tt-para { width: 1.6rem; } }
+</style>"""
