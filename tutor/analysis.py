@@ -28,6 +28,16 @@ QUESTION_WORDS = frozenset(
     "please can could would should give list name say said main".split()
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | QUESTION_WORDS | {"s", "t", "also", "just"}
+# Words that frame a question ("what were the effects of ...", "what did X think of ...")
+# rather than name its topic: searched for, but they weigh little in deciding whether
+# the sources cover a question at all.
+FRAME_WORDS = frozenset(
+    "effect effects affect affected impact impacts cause causes caused reason reasons result results "
+    "consequence consequences role significance important importance happen happened think thought "
+    "feel felt view views opinion work worked today now change changed start started end ended "
+    "good bad big small long short way ways thing things people use used make made get got go went "
+    "wrong right true false treat treated deal dealt react reacted respond responded".split()
+)
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:

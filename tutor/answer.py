@@ -25,7 +25,6 @@ from tutor.retrieval import Hit, Query, rank, scores, top_k, understand
 
 CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
-MIN_COVERAGE = 0.6  # share of the question's meaning the best passage must hold
 MAX_QUESTION_CHARS = 1000
 
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
@@ -103,34 +102,107 @@ def holds(kind: str | None, sentence: str) -> bool:
 def numbers_in(text: str) -> list[str]:
     """Figures stated in ``text``: "15 to 45 million", "30 million", "ten million", "65%"."""
     pattern = re.compile(
-        r"(?:\b\d[\d,.]*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred))"
-        r"(?:\s*(?:to|-|–)\s*\d[\d,.]*)?\s*(?:%|per ?cent|million|billion|thousand)?",
+        r"(?:\b\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred))"
+        r"(?:\s*(?:to|-|–)\s*\d+(?:[.,]\d+)*)?\s*(?:%|per ?cent|million|billion|thousand)?",
         re.IGNORECASE,
     )
     return [m.group().strip() for m in pattern.finditer(text) if not _YEAR.fullmatch(m.group().strip())]
 
 
-def coverage(index: Index, query: Query, passage: int) -> float:
-    """Share of the question's content (idf-weighted unigram stems) found in ``passage``.
+FRAME_WEIGHT = 0.25
 
-    Words the corpus has never seen count at the highest weight: a question about
-    "photosynthesis" is not covered by a passage that only shares "food" with it.
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well the best passages cover a question; the basis for answering or declining.
+
+    ``coverage``: the largest idf-weighted share of the question's words that one of
+    the top passages holds; ``matched``: how many of its words that passage holds;
+    ``together``: the most topic words (not frame words) found in one sentence;
+    ``topic_words``: the question's topic words the corpus knows; ``margin``: the best
+    passage's score over the fifth best (how far it stands above the rest).
     """
-    stems_ = set(analysis.stems(query.searched))
-    stems_ = {s for s in stems_ if len(s) > 2 or s.isdigit()}
-    if not stems_:
-        return 0.0
+
+    coverage: float
+    matched: int
+    together: int
+    topic_words: int
+    margin: float
+
+    @property
+    def covered(self) -> bool:
+        """Answer when most of the question is found, or much of it found together."""
+        if self.coverage >= 0.7:
+            return True
+        if self.coverage < 0.45:
+            return False
+        return (self.together >= 2 or (self.matched >= 2 and self.margin >= 3.0)
+                or (self.topic_words <= 1 and self.coverage >= 0.6))
+
+
+def _is_frame(word: str) -> bool:
+    return word in analysis.FRAME_WORDS or analysis.stem(word) in _FRAME_STEMS
+
+
+_FRAME_STEMS = frozenset(analysis.stem(f) for f in analysis.FRAME_WORDS)
+
+
+def coverage(index: Index, query: Query, passage: int) -> tuple[float, int]:
+    """Share of the question's content found in ``passage``, and how many of its words.
+
+    Content words are weighted by idf; words that frame a question ("effects", "think")
+    weigh a quarter; words the corpus has never seen count at the highest weight: a
+    question about "photosynthesis" is not covered by a passage that only shares
+    "food" with it. A related corpus word ("deforestation" for "forests") stands in
+    for the word it contains. Unknown words of three letters or fewer ("wat") are chat,
+    not topic, and are left out.
+    """
     ids = index.term_ids
     top_idf = float(index.idf.max()) + 1.0
     row = index.P[passage]
-    present = set(row.indices[row.data > 0].tolist())
+    present = set(row.indices.tolist())
+    related = [ids[r] for r in query.related if r in ids]
     total = got = 0.0
-    for s in stems_:
-        w = float(index.idf[ids[s]]) if s in ids else top_idf
-        total += w
+    matched = 0
+    seen = set()
+    for w in analysis.content_words(query.searched):
+        s = analysis.stem(w)
+        if s in seen or (len(s) <= 2 and not s.isdigit()) or (s not in ids and len(w) <= 3):
+            continue
+        seen.add(s)
+        weight = float(index.idf[ids[s]]) if s in ids else top_idf
+        if _is_frame(w):
+            weight *= FRAME_WEIGHT
+        total += weight
         if s in ids and ids[s] in present:
-            got += w
-    return got / total if total else 0.0
+            got += weight
+            matched += 1
+        elif s not in ids and any(r in present for r in related if s in index.vocabulary[r]):
+            got += weight * 0.8
+            matched += 1
+    return (got / total if total else 0.0), matched
+
+
+def evidence(index: Index, query: Query, hits: tuple[Hit, ...], p_scores: np.ndarray) -> Evidence:
+    """Weigh how well the top passages cover ``query``; see ``Evidence``."""
+    if not hits:
+        return Evidence(0.0, 0, 0, 0, 0.0)
+    top = hits[:3]
+    cov, matched = max(coverage(index, query, h.passage) for h in top)
+    topic = {analysis.stem(w) for w in analysis.content_words(query.searched) if not _is_frame(w)}
+    topic = {t for t in topic if t in index.term_ids}
+    together = 0
+    if topic:
+        cols = np.array([index.term_ids[t] for t in topic])
+        for h in top:
+            a, b = int(index.passage_sentences[h.passage]), int(index.passage_sentences[h.passage + 1])
+            block = index.S[a:b][:, cols]
+            if block.nnz:
+                together = max(together, int((block > 0).sum(axis=1).max()))
+    ranked = np.sort(p_scores)[::-1]
+    fifth = float(ranked[4]) if len(ranked) > 4 else 0.0
+    margin = hits[0].score / max(fifth, hits[0].score / 10, 1e-9)
+    return Evidence(cov, matched, together, len(topic), margin)
 
 
 def decline_message(index: Index, query: Query) -> str:
@@ -162,7 +234,7 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
     order = top_k(p_scores, max(k, CANDIDATE_PASSAGES))
     hits = tuple(Hit(int(i), float(p_scores[i])) for i in order)
     shown = hits[:k]
-    if not hits or coverage(index, query, hits[0].passage) < MIN_COVERAGE:
+    if not evidence(index, query, hits, p_scores).covered:
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
 
     citations = _choose(index, query, hits, s_scores)

@@ -49,7 +49,9 @@ _INTERFACE_WORDS = frozenset(
     "article contents navigation nav next previous prev back top related comments comment reply "
     "advertisement advert ads sponsored featured tweet facebook twitter instagram pinterest linkedin "
     "whatsapp read more click here download pdf close open toggle follow us our newsletter cookie "
-    "cookies accept settings page of the and a".split()
+    "cookies accept settings page post story stories video videos gallery photos image images view "
+    "of the and a an this these that to for on with all more us your you by in at or it here now "
+    "free trial shop store buy donate support".split()
 )
 FOOTER_ZONE = 0.5  # a footer cue starts the footer only in the last half of a document
 
@@ -88,7 +90,8 @@ def is_heading_shape(s: str) -> bool:
 
 def _is_interface(s: str) -> bool:
     words = re.findall(r"[a-z\-]+", s.lower())
-    return bool(words) and len(words) <= 6 and all(w in _INTERFACE_WORDS for w in words)
+    return bool(words) and len(words) <= 6 and all(w in _INTERFACE_WORDS or w.rstrip("s") in _INTERFACE_WORDS
+                                                    for w in words)
 
 
 def _is_lower_fragment(s: str) -> bool:
@@ -114,6 +117,14 @@ def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line
             footer_from = i
             break
 
+    # Hard-wrapped prose: a line that stops mid-sentence and a next line that goes on in
+    # lower case are one paragraph, whatever their length.
+    wrapped = set()
+    for i in range(len(raw) - 1):
+        if kinds[i] is None and kinds[i + 1] is None and not ends_sentence(raw[i]) \
+                and raw[i + 1].strip()[:1].islower():
+            wrapped.update((i, i + 1))
+
     for i, s in enumerate(raw):
         if kinds[i] is not None:
             continue
@@ -125,6 +136,8 @@ def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line
             kinds[i] = JUNK
         elif norm[i] in shared_lines:
             kinds[i] = JUNK
+        elif i in wrapped:
+            kinds[i] = BODY
         elif _is_interface(stripped) or (_BREADCRUMB.search(stripped) and is_heading_shape(stripped) and n_words <= 10):
             kinds[i] = JUNK
         elif _URL.search(stripped) and n_words <= 6:

@@ -2,9 +2,14 @@
 
 Three steps, each testable alone:
 
-- ``correct_spelling``: words the corpus does not know are replaced by the nearest
-  word it does know (optimal string alignment distance, via RapidFuzz: 1 edit for
-  words of up to six letters, 2 for longer; ties go to the more frequent word).
+- ``correct_spelling``: a word that neither the corpus nor an English dictionary
+  knows is replaced by the nearest word the corpus knows (optimal string alignment
+  distance, via RapidFuzz: 1 edit for words of up to six letters, 2 for longer; ties
+  go to the more frequent word). The dictionary (pyspellchecker's English word list)
+  only keeps real words from being "corrected": "test" must not become "west" just
+  because the corpus never says "test".
+- ``related_terms``: a real word the corpus lacks may still be part of words it has
+  ("forests" in "deforestation"); those words join the query at a lower weight.
 - ``resolve_followup``: a question that points back ("How big were they?", "What
   happened to him?") has its pronoun replaced by the subject of the earlier question,
   and borrows that question's terms at a lower weight.
@@ -18,16 +23,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
 
 from tutor import analysis
 from tutor.index import Index
 
 PASSAGE_WEIGHT = 0.5  # score = PASSAGE_WEIGHT * cos(q, passage) + (1 - it) * max cos(q, sentence)
 HISTORY_WEIGHT = 0.5  # an earlier question's terms count half as much as the current one's
+RELATED_WEIGHT = 0.5  # a corpus word that contains an unknown query word
 
 _SUBJECT_PREFIX = re.compile(
     r"^\s*(?:(?:and|so|but|ok|okay)\s+)?(?:(?:what|who|whom|which|where|when|why|how)(?:\s+(?:many|much|big|large|long|often))?"
@@ -54,6 +62,7 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
     followup: bool = False
     extra: tuple[str, ...] = field(default_factory=tuple)
+    related: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def interpreted(self) -> bool:
@@ -68,8 +77,18 @@ class Hit:
     score: float
 
 
+@lru_cache(maxsize=1)
+def _english() -> SpellChecker:
+    return SpellChecker(language="en", distance=1)
+
+
+def is_english_word(word: str) -> bool:
+    """True for a word an English dictionary knows (so it is no misspelling)."""
+    return word in _english()
+
+
 def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """Replace words unknown to the corpus by their nearest known word.
+    """Replace misspelt words by the nearest word the corpus knows.
 
     Returns the corrected text (spans outside the fixed words untouched) and the list
     of ``(typed, corrected)`` pairs.
@@ -82,7 +101,7 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
     for word, a, b in analysis.tokens(text):
         w = analysis.normalise(word)
         if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS \
-                or analysis.stem(w) in index.term_ids:
+                or analysis.stem(w) in index.term_ids or is_english_word(w):
             continue
         limit = 1 if len(w) <= 6 else 2
         found = process.extract(w, choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
@@ -105,6 +124,25 @@ def _choices(index: Index) -> list[str]:
         cached = sorted(w for w in index.words if len(w) >= 3)
         index._spelling_choices = cached
     return cached
+
+
+def related_terms(index: Index, text: str) -> tuple[str, ...]:
+    """Stems of corpus words that contain a query word the corpus lacks.
+
+    "forests" -> "deforestation"; only for words of six letters or more, so that
+    short words do not match inside unrelated ones.
+    """
+    out = []
+    for w in analysis.content_words(text):
+        if len(w) < 6 or not w.isalpha() or analysis.stem(w) in index.term_ids or w in analysis.FRAME_WORDS:
+            continue
+        root = analysis.stem(w)
+        for cand in _choices(index):
+            if root in cand and cand != w:
+                s = analysis.stem(cand)
+                if s in index.term_ids and s not in out:
+                    out.append(s)
+    return tuple(out[:5])
 
 
 def subject_of(question: str) -> str:
@@ -172,13 +210,15 @@ def understand(index: Index, question: str, history: list[str] | None = None) ->
     fixed, fixes = correct_spelling(index, question)
     history = [correct_spelling(index, h)[0] for h in (history or [])]
     resolved, extra, followup = resolve_followup(fixed, history)
-    return Query(question, resolved, fixes, followup, extra)
+    return Query(question, resolved, fixes, followup, extra, related_terms(index, resolved))
 
 
 def query_vector(index: Index, query: Query):
     counts: Counter[str] = Counter(analysis.terms(query.searched))
     for t in query.extra:
         counts[t] += HISTORY_WEIGHT
+    for t in query.related:
+        counts[t] += RELATED_WEIGHT
     return index.weigh(counts)
 
 

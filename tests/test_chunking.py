@@ -1,0 +1,105 @@
+"""Passages and sentences: verbatim offsets, full coverage, sensible shapes."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tutor.chunking import MAX_CHARS, SentenceSplitter, chunk
+from tutor.cleaning import classify
+
+SPLITTER = SentenceSplitter()
+
+# Text made of pieces a teacher's files really contain: Unicode words, CRLF and blank
+# lines, tabs, very long lines, lines without punctuation, stray punctuation.
+_pieces = st.one_of(
+    st.text(min_size=0, max_size=80),
+    st.sampled_from(["\n", "\r\n", "\n\n", "\t", "   ", ". ", "? ", "“Quote.” ", "Mr. Li ", "1. ", ":\n",
+                     "© 2020 Site. All rights reserved.\n", "home > page\n", "名字。", "é\u0301", "\u2028", "\x0c"]),
+    st.text(alphabet="abc xyz", min_size=1200, max_size=3000),  # a long line, no punctuation
+    st.builds(lambda w, n: (w + " ") * n + ".", st.sampled_from(["word", "Steam", "ßtraße"]), st.integers(1, 400)),
+)
+texts = st.lists(_pieces, min_size=0, max_size=25).map("".join)
+
+
+def check_invariants(text: str) -> None:
+    passages, sentences = chunk(text, SPLITTER, classify(text))
+    covered = [False] * len(text)
+    last_end = 0
+    for p in passages:
+        assert text[p.start:p.end] == p.text
+        assert p.start >= last_end, "passages overlap or are out of order"
+        assert p.text and not p.text[0].isspace() and not p.text[-1].isspace()
+        last_end = p.end
+        for i in range(p.start, p.end):
+            covered[i] = True
+    for i, ch in enumerate(text):
+        assert covered[i] or ch.isspace(), f"character {i} ({ch!r}) is in no passage"
+    for s in sentences:
+        assert text[s.start:s.end] == s.text
+        p = passages[s.passage]
+        assert p.start <= s.start < s.end <= p.end
+        assert not p.boilerplate
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_passages_and_sentences_are_verbatim_and_cover_the_text(text):
+    check_invariants(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=400))
+def test_any_unicode_text_keeps_the_invariants(text):
+    check_invariants(text)
+
+
+def test_a_long_paragraph_is_split_at_sentence_boundaries():
+    para = " ".join(f"Sentence number {i} talks about steam engines and cotton mills." for i in range(60))
+    passages, sentences = chunk(para, SPLITTER)
+    assert len(passages) >= 3
+    assert all(len(p.text) <= MAX_CHARS for p in passages)
+    assert [p.part for p in passages] == list(range(1, len(passages) + 1))
+    assert all(p.text.endswith(".") for p in passages)
+    assert all(p.para == 1 for p in passages)
+
+
+def test_a_heading_stays_with_the_paragraph_it_heads():
+    text = "Steam Power\n\nJames Watt improved the steam engine in 1776. It used less coal.\n\nWorking Conditions\n\nHours were long."
+    passages, sentences = chunk(text, SPLITTER)
+    assert passages[0].text.startswith("Steam Power") and "Watt" in passages[0].text
+    assert passages[-1].text.startswith("Working Conditions")
+    heading = next(s for s in sentences if s.text == "Steam Power")
+    assert not heading.quotable
+    assert any(s.quotable and s.text.startswith("James Watt") for s in sentences)
+
+
+def test_paragraph_and_line_numbers_are_what_a_reader_counts():
+    text = "First paragraph is here and it is long enough to be a passage of its own. " * 6 + "\n\n" \
+           + "Second paragraph also speaks at length about the matter at hand, at some length. " * 6
+    passages, _ = chunk(text, SPLITTER)
+    assert [(p.para, p.line) for p in passages] == [(1, 1), (2, 3)]
+
+
+def test_list_items_gather_under_the_line_that_introduces_them():
+    text = ("Key targets included:\nRapid expansion of heavy industry.\nNew railways and roads.\n"
+            "Building of new industrial cities.\n")
+    passages, _ = chunk(text, SPLITTER)
+    assert len(passages) == 1
+
+
+def test_hard_wrapped_lines_join_into_one_paragraph():
+    text = "The mill owners kept\nchildren at work for\ntwelve hours a day.\n"
+    passages, sentences = chunk(text, SPLITTER)
+    assert len(passages) == 1 and len(sentences) == 1
+    assert sentences[0].text == "The mill owners kept\nchildren at work for\ntwelve hours a day."
+
+
+def test_punkt_learns_the_corpus_abbreviations_offline():
+    text = " ".join(
+        f"Prof. Smith met him on day {i} and said so to the engineers. The engineers built it for him. "
+        f"It ran for {i} hours and Prof. Jones said it was so." for i in range(40))
+    splitter = SentenceSplitter.train([text])
+    starts = splitter.boundaries("Prof. Smith disagreed with him. He said so.")
+    assert starts == [0, 32]
+    assert SentenceSplitter.from_json(splitter.to_json()).boundaries("Prof. Smith disagreed. He left.") == [0, 23]

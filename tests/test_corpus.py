@@ -1,0 +1,75 @@
+"""Reading teachers' files: encodings, bad files, titles and attribution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tutor.corpus import decode, load_corpus, Unreadable
+from tutor.errors import CorpusError
+
+
+@pytest.mark.parametrize("data, encoding", [
+    ("Mao’s plan\r\nwas bold.".encode("utf-8"), "utf-8-sig"),
+    (b"\xef\xbb\xbf" + "Mao’s plan".encode("utf-8"), "utf-8-sig"),
+    ("Mao’s plan".encode("cp1252"), "cp1252"),
+    ("Mao’s plan\r\n".encode("utf-16"), "utf-16"),
+])
+def test_text_is_decoded_as_read_text_reads_it(tmp_path: Path, data: bytes, encoding: str):
+    path = tmp_path / "doc.txt"
+    path.write_bytes(data)
+    text, found = decode(data)
+    assert found == encoding
+    assert text == path.read_text(encoding=encoding)
+    assert "Mao’s plan" in text
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty"),
+    (b"  \n\t\n", "white space"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+])
+def test_unreadable_files_give_a_reason(data: bytes, reason: str):
+    with pytest.raises(Unreadable, match=reason):
+        decode(data)
+
+
+def test_bad_files_are_skipped_and_good_ones_kept(tmp_path: Path):
+    (tmp_path / "good.md").write_text("# Canals\n\nCanals carried coal before railways.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    docs, skipped, _ = load_corpus(tmp_path)
+    assert [d.doc_id for d in docs] == ["good"]
+    assert docs[0].title == "Canals"  # no manifest entry: the first line
+    assert sorted(Path(s.path).name for s in skipped) == ["empty.txt", "image.txt"]
+
+
+def test_manifest_gives_titles_and_attribution(corpus_dir: Path):
+    docs, _, info = load_corpus(corpus_dir)
+    by_id = {d.doc_id: d for d in docs}
+    assert by_id["cities-and-railways"].author == "Ada Example"
+    assert by_id["cities-and-railways"].publisher == "Example School Press"
+    assert by_id["a-short-history"].title == "A Short History of British Industry"
+    assert info.starter_questions[0] == "Who invented the spinning jenny?"
+
+
+def test_a_broken_manifest_does_not_stop_the_corpus(corpus_dir: Path):
+    (corpus_dir / "sources.toml").write_text("[documents\nbroken = ", encoding="utf-8")
+    docs, skipped, _ = load_corpus(corpus_dir)
+    assert len(docs) == 3
+    assert any("manifest ignored" in s.reason for s in skipped)
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(CorpusError, match="not found"):
+        load_corpus(tmp_path / "nowhere")
+
+
+def test_the_shipped_corpus_has_five_attributed_documents():
+    root = Path(__file__).resolve().parent.parent / "corpus"
+    docs, skipped, info = load_corpus(root)
+    assert len(docs) == 5 and not skipped
+    assert all(d.title and (d.author or d.note) for d in docs)
+    assert len(info.starter_questions) >= 3

@@ -1,0 +1,120 @@
+"""The index on disk: identical after a round trip, rebuilt when stale or damaged."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tutor import index as idx
+from tutor.errors import CorpusError, IndexDamaged
+from tutor.retrieval import Query, scores
+
+
+def _scores(index, question):
+    return scores(index, Query(question, question))
+
+
+def test_save_then_load_gives_identical_scores(corpus_dir: Path, tmp_path: Path):
+    built = idx.build(corpus_dir)
+    idx.save(built, tmp_path / "index")
+    loaded = idx.load(tmp_path / "index", corpus_dir)
+    for q in ["Who invented the spinning jenny?", "railway locomotive Rocket", "child labour in mills"]:
+        for a, b in zip(_scores(built, q), _scores(loaded, q)):
+            np.testing.assert_array_equal(a, b)
+    assert loaded.vocabulary == built.vocabulary
+    assert [d.title for d in loaded.docs] == [d.title for d in built.docs]
+    assert loaded.passage_text(0) == built.passage_text(0)
+
+
+def test_the_index_is_plain_data(corpus_dir: Path, tmp_path: Path):
+    idx.save(idx.build(corpus_dir), tmp_path / "index")
+    folder = idx.current_folder(tmp_path / "index")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["format_version"] == idx.FORMAT_VERSION
+    assert {p.suffix for p in folder.iterdir()} == {".npy", ".json"}
+    for p in folder.glob("*.npy"):
+        np.load(p, allow_pickle=False)  # raises if anything were pickled
+
+
+def test_a_changed_added_or_removed_file_triggers_a_rebuild(corpus_dir: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    _, rebuilt = idx.ensure_index(corpus_dir, index_dir)
+    assert rebuilt
+    _, rebuilt = idx.ensure_index(corpus_dir, index_dir)
+    assert not rebuilt
+    doc = corpus_dir / "steam-and-cotton.txt"
+    doc.write_text(doc.read_text() + "\nThe canal mania of the 1790s linked the rivers.\n", encoding="utf-8")
+    index, rebuilt = idx.ensure_index(corpus_dir, index_dir)
+    assert rebuilt and "mania" in index.term_ids
+    (corpus_dir / "new.txt").write_text("Brunel built the Great Western Railway.", encoding="utf-8")
+    index, rebuilt = idx.ensure_index(corpus_dir, index_dir)
+    assert rebuilt and "brunel" in index.term_ids
+    (corpus_dir / "new.txt").unlink()
+    index, rebuilt = idx.ensure_index(corpus_dir, index_dir)
+    assert rebuilt and "brunel" not in index.term_ids
+
+
+@pytest.mark.parametrize("damage", ["truncate", "edit", "delete", "pointer", "version"])
+def test_a_damaged_index_is_detected_and_rebuilt(corpus_dir: Path, tmp_path: Path, damage: str):
+    index_dir = tmp_path / "index"
+    idx.ensure_index(corpus_dir, index_dir)
+    folder = idx.current_folder(index_dir)
+    target = folder / "P_data.npy"
+    if damage == "truncate":
+        target.write_bytes(target.read_bytes()[:-7])
+    elif damage == "edit":
+        data = bytearray(target.read_bytes())
+        data[-1] ^= 0xFF
+        target.write_bytes(bytes(data))
+    elif damage == "delete":
+        (folder / "vocabulary.json").unlink()
+    elif damage == "pointer":
+        (index_dir / "CURRENT").write_text("../../etc\n")
+    elif damage == "version":
+        m = json.loads((folder / "manifest.json").read_text())
+        m["format_version"] = 999
+        (folder / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(IndexDamaged):
+        idx.load(index_dir, corpus_dir)
+    index, rebuilt = idx.ensure_index(corpus_dir, index_dir)
+    assert rebuilt and index.n_passages > 0
+    idx.load(index_dir, corpus_dir)  # whole again
+
+
+def test_a_crash_mid_write_leaves_the_previous_index(corpus_dir: Path, tmp_path: Path, monkeypatch):
+    index_dir = tmp_path / "index"
+    idx.ensure_index(corpus_dir, index_dir)
+    before = idx.current_folder(index_dir)
+    (corpus_dir / "new.txt").write_text("Brunel built the Great Western Railway.", encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(idx, "_write_json", crash)
+    with pytest.raises(OSError):
+        idx.ensure_index(corpus_dir, index_dir)
+    monkeypatch.undo()
+    assert idx.current_folder(index_dir) == before
+    assert not list(index_dir.glob(".build-*"))
+    assert "brunel" not in idx.load(index_dir, corpus_dir).term_ids
+    index, rebuilt = idx.ensure_index(corpus_dir, index_dir)
+    assert rebuilt and "brunel" in index.term_ids
+
+
+def test_an_empty_or_missing_corpus_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(CorpusError, match="not found"):
+        idx.ensure_index(tmp_path / "nowhere", tmp_path / "index")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "blank.txt").write_text("   \n")
+    with pytest.raises(CorpusError, match="no readable document"):
+        idx.ensure_index(tmp_path / "empty", tmp_path / "index")
+
+
+def test_old_index_folders_are_cleaned_up(corpus_dir: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    for _ in range(4):
+        idx.rebuild(corpus_dir, index_dir)
+    assert len(list(index_dir.glob("data-*"))) <= 2
