@@ -1,0 +1,281 @@
+"""The real app in a real browser: ``streamlit run app.py`` driven by Playwright + Chromium.
+
+The test starts the server itself on a free port and uses Debian's Chromium (never a
+downloaded browser). It asks, opens a citation in the reader, sends markup, checks
+the Check view and the download, and counts requests that leave localhost: there
+must be none. Screenshots (wide 1280 px and phone 390 px) go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tutor.answer import answer
+from tutor.check import check
+from tutor.index import ensure_index
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+WIDE = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+CHAT_BOX = '[data-testid="stChatInputTextArea"]'
+MARKUP = "$x^2$ ![](http://example.com/a.png) :red[red] <script>window.pwned=1</script>"
+QUESTION = "What were the backyard furnaces?"
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "index"
+    ensure_index(ROOT / "corpus", path)  # built before the server starts, so pages load at once
+    return path
+
+
+@pytest.fixture(scope="module")
+def index(index_dir):
+    return ensure_index(ROOT / "corpus", index_dir)[0]
+
+
+@pytest.fixture(scope="module")
+def server(index_dir, tmp_path_factory):
+    port = _free_port()
+    env = {**os.environ, "TUTOR_CORPUS": str(ROOT / "corpus"), "TUTOR_INDEX": str(index_dir)}
+    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(url + "_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start (exit {proc.poll()}); see {log.name}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+class Traffic:
+    """Every request and WebSocket a page opens, split into local and outside ones."""
+
+    def __init__(self):
+        self.local: list[str] = []
+        self.outside: list[str] = []
+
+    def record(self, url: str) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme in ("data", "blob", "about"):
+            return
+        (self.local if parsed.hostname in LOCAL_HOSTS else self.outside).append(url)
+
+
+@pytest.fixture(scope="module")
+def traffic() -> Traffic:
+    return Traffic()
+
+
+@pytest.fixture
+def open_page(browser, server, traffic):
+    contexts = []
+
+    def _open(viewport=WIDE, query: str = ""):
+        ctx = browser.new_context(viewport=viewport, accept_downloads=True)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.on("request", lambda r: traffic.record(r.url))
+        page.on("websocket", lambda ws: traffic.record(ws.url))
+        page.set_default_timeout(30_000)
+        page.goto(server + query)
+        page.wait_for_selector('[data-testid="stMainBlockContainer"]')
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+                               " && !document.querySelector('[data-testid=\"stSkeleton\"]')")
+        return page
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()
+
+
+def _replies(page) -> int:
+    return page.locator(".tt-answer, .tt-decline").count()
+
+
+def ask(page, question: str) -> None:
+    before = _replies(page)
+    page.wait_for_selector(CHAT_BOX)
+    page.fill(CHAT_BOX, question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => document.querySelectorAll('.tt-answer, .tt-decline').length > {before}")
+    page.wait_for_timeout(400)  # let the sources below the reply render
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def in_viewport(page, selector: str) -> bool:
+    box = page.locator(selector).first.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= height
+
+
+def test_question_gets_a_cited_answer(open_page, index):
+    page = open_page(WIDE)
+    assert page.get_by_text("Deploy", exact=True).count() == 0  # no developer clutter
+    assert page.locator('[data-testid="stMainMenu"]').count() == 0
+    ask(page, QUESTION)
+    expected = answer(index, QUESTION, [])
+    quotes = page.locator(".tt-quote")
+    assert quotes.count() == len(expected.citations)
+    for i, c in enumerate(expected.citations):
+        assert " ".join(quotes.nth(i).inner_text().split()) == " ".join(f"“{c.quote}” [{c.n}]".split())
+    sources = page.locator('[data-testid="stChatMessage"] [data-testid="stExpander"] summary')
+    assert sources.count() == len(expected.citations)
+    assert index.docs[expected.citations[0].doc].title in sources.first.inner_text()
+    shot(page, "answer-wide.png")
+
+
+def test_citation_opens_the_reader_at_the_highlighted_passage(open_page, index):
+    page = open_page(WIDE)
+    ask(page, QUESTION)
+    c = answer(index, QUESTION, []).citations[-1]
+    source = page.locator('[data-testid="stChatMessage"] [data-testid="stExpander"]').nth(c.n - 1)
+    source.locator("summary").click()
+    context = source.locator(".tt-context mark")
+    context.wait_for()
+    assert " ".join(context.inner_text().split()) == " ".join(c.quote.split())
+    shot(page, "context-wide.png")
+    source.get_by_role("button", name="Read it in the document").click()
+    page.wait_for_selector("#tt-target[data-scrolled]")
+    page.wait_for_timeout(300)
+    params = parse_qs(urlparse(page.url).query)
+    assert params["doc"] == [index.docs[c.doc].doc_id]
+    assert (params["start"], params["end"]) == ([str(c.start)], [str(c.end)])
+    mark = page.locator("mark#tt-target")
+    assert " ".join(mark.inner_text().split()) == " ".join(c.quote.split())
+    assert in_viewport(page, "mark#tt-target"), "the reader did not scroll to the quote"
+    assert page.locator("mark#tt-target").evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    shot(page, "reader-wide.png")
+
+    # The address is a link that can be shared: opened afresh, it lands on the same words.
+    shared = open_page(PHONE, "?" + urlparse(page.url).query)
+    shared.wait_for_selector("#tt-target[data-scrolled]")
+    shared.wait_for_timeout(300)
+    assert in_viewport(shared, "mark#tt-target")
+    shot(shared, "reader-phone.png")
+
+    # Back in the chat, the conversation is still there.
+    page.get_by_role("button", name="Back").first.click()
+    page.wait_for_selector(CHAT_BOX)
+    assert page.locator(".tt-answer").count() == 1
+
+
+def test_markup_is_shown_literally(open_page):
+    page = open_page(PHONE)
+    ask(page, MARKUP)
+    user = page.locator('[data-testid="stChatMessage"] .tt-question').last
+    assert user.inner_text() == MARKUP
+    main = page.locator('[data-testid="stMainBlockContainer"]')
+    assert main.locator("img").count() == 0
+    assert main.locator(".katex, .katex-mathml, math").count() == 0
+    assert page.evaluate("() => window.pwned") is None
+    assert main.locator('[data-testid="stChatMessage"] span[style*="color"]').count() == 0
+    shot(page, "markup-phone.png")
+
+
+def test_phone_layout_fits_the_screen(open_page, index):
+    page = open_page(PHONE)
+    shot(page, "welcome-phone.png")
+    ask(page, index.info.starter_questions[1])
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    assert page.locator(CHAT_BOX).is_visible()
+    shot(page, "answer-phone.png")
+
+
+def test_check_view_gives_each_sentence_a_verdict(open_page, index):
+    copied = "The Great Leap Forward was announced by Mao at a party meeting in Nanjing in January 1958."
+    text = copied + " The Great Leap Forward was announced in 1962. Volcanoes erupt when magma rises."
+    expected = [check(index, s) for s in (copied, "The Great Leap Forward was announced in 1962.",
+                                          "Volcanoes erupt when magma rises.")]
+    page = open_page(WIDE, "?view=Check")
+    page.get_by_label("Text to check").fill(text)
+    page.get_by_role("button", name="Check against the sources").click()
+    page.wait_for_function("() => document.querySelectorAll('.tt-verdict').length == 3")
+    badges = [b.inner_text() for b in page.locator(".tt-verdict .tt-badge:first-child").all()]
+    labels = {"supported": "Supported", "conflicting": "Conflicting", "not_found": "Not found"}
+    assert [b.split(" ", 1)[1] for b in badges] == [labels[v.verdict] for v in expected]
+    assert page.locator(".tt-copied").count() == sum(v.copied for v in expected) == 1
+    shot(page, "check-wide.png")
+
+
+def test_library_and_download(open_page, index):
+    page = open_page(WIDE)
+    ask(page, QUESTION)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download as Markdown").click()
+    content = Path(info.value.path()).read_text(encoding="utf-8")
+    c = answer(index, QUESTION, []).citations[0]
+    assert f"## 1. {QUESTION}" in content and c.quote.split()[0] in content
+    assert index.docs[c.doc].title.split()[0] in content
+    page.get_by_text("Library", exact=True).click()
+    page.wait_for_selector("text=" + index.docs[-1].title)
+    shot(page, "library-wide.png")
+
+
+def test_no_request_leaves_localhost(open_page, traffic):
+    # A tour of its own, so the count means something when this test runs alone.
+    page = open_page(WIDE)
+    ask(page, QUESTION)
+    page.get_by_text("Library", exact=True).click()
+    page.wait_for_timeout(500)
+    assert traffic.local, "no request was seen at all"
+    assert traffic.outside == []
