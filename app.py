@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -26,7 +27,7 @@ from tutor import markdown as md
 from tutor.answer import answer
 from tutor.check import check
 from tutor.errors import TutorError
-from tutor.index import Index, ensure_index
+from tutor.index import Index, ensure_index, is_fresh
 from tutor.render import attribution, place
 
 log = logging.getLogger("tutor.app")
@@ -37,9 +38,38 @@ READER_KEYS = ("doc", "start", "end")
 MAX_QUESTION_CHARS = 1000
 
 
-@st.cache_resource(show_spinner="Opening the documents…")
-def load_index(corpus_dir: str, index_dir: str) -> Index:
-    """The index of ``corpus_dir``, built into ``index_dir`` when missing or stale."""
+FRESHNESS_SECONDS = 3.0  # how often (at most) the corpus folder is compared with the index
+
+
+@dataclass
+class Loaded:
+    """The shared index, and when its corpus folder was last compared with it."""
+
+    index: Index
+    corpus_dir: str
+    checked: float
+
+
+def _still_current(loaded: Loaded) -> bool:
+    """False once a corpus file was added, changed or removed (looked at every few seconds)."""
+    now = time.monotonic()
+    if now - loaded.checked < FRESHNESS_SECONDS:
+        return True
+    loaded.checked = now
+    try:
+        return is_fresh(loaded.index, loaded.corpus_dir)
+    except (TutorError, OSError):
+        return False
+
+
+@st.cache_resource(show_spinner="Opening the documents…", validate=_still_current)
+def load_index(corpus_dir: str, index_dir: str) -> Loaded:
+    """The index of ``corpus_dir``, built into ``index_dir`` when missing or stale.
+
+    One per server process, shared read-only by every session. When a teacher changes
+    the corpus, the next page load builds a new one; conversations keep the index
+    their answers came from (see ``tutor.markdown.Turn``).
+    """
     index, rebuilt = ensure_index(corpus_dir, index_dir)
     if rebuilt:
         log.info("index rebuilt: %d documents, %d passages", len(index.docs), index.n_passages)
@@ -47,15 +77,15 @@ def load_index(corpus_dir: str, index_dir: str) -> Index:
     for d in range(len(index.docs)):
         index.doc_text(d)
     index.term_ids, index.idf, index.passage_sentences  # noqa: B018
-    return index
+    return Loaded(index, corpus_dir, time.monotonic())
 
 
 # -- state --------------------------------------------------------------------------------
 
 def init_state() -> None:
-    st.session_state.setdefault("turns", [])  # [(question, Answer)], oldest first
+    st.session_state.setdefault("turns", [])  # [md.Turn], oldest first
     st.session_state.setdefault("pending", None)  # a starter question clicked
-    st.session_state.setdefault("checked", None)  # (text, [(sentence, Verdict)]) of the Check view
+    st.session_state.setdefault("checked", None)  # ([(sentence, Verdict)], Index) of the Check view
 
 
 def ask_later(question: str) -> None:
@@ -99,7 +129,7 @@ def sidebar(index: Index) -> None:
         st.caption("This conversation:")
         turns = st.session_state.turns
         st.download_button(
-            "Download as Markdown", md.conversation_markdown(index, turns, time.strftime("%d %B %Y, %H:%M")),
+            "Download as Markdown", md.conversation_markdown(index.info.title, turns, time.strftime("%d %B %Y, %H:%M")),
             file_name="tutor-conversation.md", mime="text/markdown", icon=":material/download:",
             disabled=not turns, key="download", on_click="ignore", width="stretch")
         st.button("Clear the chat", on_click=clear_chat, icon=":material/delete:", disabled=not turns,
@@ -139,9 +169,9 @@ def ask(index: Index, question: str) -> None:
             st.warning("No source is ticked in the sidebar, so there is nothing to search.")
             return
         with st.spinner("Looking through the sources…"):
-            history = [q for q, _ in st.session_state.turns]
+            history = [t.question for t in st.session_state.turns]
             ans = answer(index, question, history, docs=docs)
-        st.session_state.turns.append((question, ans))
+        st.session_state.turns.append(md.Turn(question, ans, index))
         show_answer(index, ans, f"t{len(st.session_state.turns) - 1}")
 
 
@@ -163,11 +193,11 @@ def ask_view(index: Index) -> None:
             for i, q in enumerate(index.info.starter_questions):
                 st.button(md.escape_markdown(q), key=f"starter-{i}", on_click=ask_later, args=(q,),
                           icon=":material/help:")
-    for i, (q, ans) in enumerate(turns):
+    for i, t in enumerate(turns):
         with st.chat_message("user"):
-            st.html(md.question_html(q))
+            st.html(md.question_html(t.question))
         with st.chat_message("assistant"):
-            show_answer(index, ans, f"t{i}")
+            show_answer(t.index, t.answer, f"t{i}")
     if question:
         ask(index, question)
 
@@ -183,11 +213,11 @@ def check_view(index: Index) -> None:
             return
         with st.spinner("Checking each sentence…"):
             results = [(s, check(index, s, docs=docs)) for s in md.sentences(index, text or "")]
-        st.session_state.checked = (text, results)
+        st.session_state.checked = (results, index)
     checked = st.session_state.checked
     if not checked:
         return
-    _, results = checked
+    results, index = checked
     if not results:
         st.info("There is nothing to check yet: paste some text above.")
         return
@@ -259,7 +289,7 @@ def main() -> None:
     index_dir = os.environ.get("TUTOR_INDEX", "index")
     st.set_page_config(page_title="Tutor", layout="centered")
     try:
-        index = load_index(corpus_dir, index_dir)
+        index = load_index(corpus_dir, index_dir).index
     except TutorError as exc:
         log.error("cannot open the corpus: %s", exc)
         st.error("The tutor cannot open its documents right now. Please tell your teacher: "

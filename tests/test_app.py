@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -168,11 +170,11 @@ def test_download_holds_the_conversation_with_full_citations(app, index):
     button = app.download_button(key="download")
     assert not button.disabled and button.label == "Download as Markdown"
     turns = app.session_state["turns"]
-    assert [q for q, _ in turns] == [q1, q2]
-    content = md.conversation_markdown(index, turns)
+    assert [t.question for t in turns] == [q1, q2]
+    content = md.conversation_markdown(index.info.title, turns)
     for n, q in enumerate((q1, q2), start=1):
         assert f"## {n}. {q}" in content
-    for c in turns[0][1].citations:
+    for c in turns[0].answer.citations:
         assert md.escape_export(index.docs[c.doc].title) in content
         assert md.escape_export(place(index, c.passage)) in content
         assert md.escape_export(c.quote) in content
@@ -290,6 +292,30 @@ def test_library_lists_every_source_readable_in_full(app, index):
 
 
 # -- classroom conditions -----------------------------------------------------------------
+
+def test_a_document_added_while_the_app_runs_is_found(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    monkeypatch.setenv("TUTOR_CORPUS", str(corpus))
+    monkeypatch.setenv("TUTOR_INDEX", str(tmp_path / "index"))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    first = "What were the backyard furnaces?"
+    _ask(at, first)
+    old_index = at.session_state["turns"][0].index
+    # Sorted first, so every older document's number changes in the new index.
+    (corpus / "aaa-quillon-festival.txt").write_text(
+        "The Quillon festival\n\nThe Quillon festival was held every spring in the mountain village of "
+        "Quillon, where farmers celebrated the first harvest with music and lanterns.\n", encoding="utf-8")
+    time.sleep(3.5)  # app.FRESHNESS_SECONDS, rounded up
+    _ask(at, "When was the Quillon festival held?")
+    new = at.session_state["turns"][1]
+    assert new.index is not old_index and new.index.docs[0].doc_id == "aaa-quillon-festival"
+    assert new.answer.answered and new.answer.citations[0].doc == 0
+    _assert_shows_answer(new.index, at, 3, new.answer)
+    # The earlier answer still shows its own sources, not whatever now has its numbers.
+    _assert_shows_answer(old_index, at, 1, at.session_state["turns"][0].answer)
+    assert not at.exception
+
 
 def test_missing_corpus_shows_a_friendly_error_without_paths(app, tmp_path, monkeypatch):
     missing = tmp_path / "nowhere" / "corpus"

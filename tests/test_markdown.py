@@ -253,8 +253,8 @@ def test_check_summary_counts_verdicts():
 
 def test_conversation_markdown_has_full_citations(index, furnaces):
     off = _declined(index, "How do volcanoes erupt?")
-    out = md.conversation_markdown(index, [("What were the backyard furnaces?", furnaces),
-                                           ("How do volcanoes erupt?", off)], "1 May 2026")
+    turns = [md.Turn("What were the backyard furnaces?", furnaces, index), md.Turn("How do volcanoes erupt?", off, index)]
+    out = md.conversation_markdown(index.info.title, turns, "1 May 2026")
     assert out.startswith(f"# {index.info.title}: conversation with the tutor")
     assert "## 1. What were the backyard furnaces?" in out
     assert "## 2. How do volcanoes erupt?" in out
@@ -270,6 +270,6 @@ def test_conversation_markdown_has_full_citations(index, furnaces):
 
 
 def test_conversation_markdown_escapes_what_students_typed(index, furnaces):
-    out = md.conversation_markdown(index, [(MARKUP, replace(furnaces, answered=False, message=MARKUP))])
+    out = md.conversation_markdown(MARKUP, [md.Turn(MARKUP, replace(furnaces, answered=False, message=MARKUP), index)])
     assert "![](" not in out and "<script>" not in out and "$x^2$" not in out
-    assert md.conversation_markdown(index, []).endswith("(No questions yet.)\n")
+    assert md.conversation_markdown(index.info.title, []).endswith("(No questions yet.)\n")

@@ -401,6 +401,19 @@ def _export_citation(index: Index, c: Citation) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One question of a conversation and its answer.
+
+    ``index`` is the index the answer came from: its citations' document numbers and
+    offsets refer to it, even after the corpus changed and a newer index took over.
+    """
+
+    question: str
+    answer: Answer
+    index: Index
+
+
 def answer_markdown(index: Index, question: str, ans: Answer, number: int) -> str:
     """One question and its answer, with full citations, for the downloaded file."""
     lines = [f"## {number}. {escape_export(question)}", ""]
@@ -421,15 +434,14 @@ def answer_markdown(index: Index, question: str, ans: Answer, number: int) -> st
     return "\n".join(lines)
 
 
-def conversation_markdown(index: Index, turns: Iterable[tuple[str, Answer]], when: str | None = None) -> str:
+def conversation_markdown(title: str, turns: Iterable[Turn], when: str | None = None) -> str:
     """The whole conversation as a Markdown file: every answer with its full citations."""
-    title = index.info.title
     lines = [f"# {escape_export(title)}: conversation with the tutor", ""]
     intro = "Every answer below is quoted word for word from the sources listed under it."
     if when:
         intro = f"Saved {escape_export(when)}. " + intro
     lines += [intro, ""]
-    body = [answer_markdown(index, q, a, i) for i, (q, a) in enumerate(turns, start=1)]
+    body = [answer_markdown(t.index, t.question, t.answer, i) for i, t in enumerate(turns, start=1)]
     if not body:
         lines += ["(No questions yet.)", ""]
     return "\n".join(lines + body).rstrip() + "\n"
