@@ -9,6 +9,7 @@ must be none. Screenshots (wide 1280 px and phone 390 px) go to tests/artifacts/
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tutor.answer import answer
+from tutor.markdown import WORD_JOINER
 from tutor.check import check
 from tutor.index import ensure_index
 
@@ -46,22 +48,39 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# A document whose title and text are full of markup: the page must show it as text,
+# and fetch nothing (an image that rendered would be a request to example.com).
+MARKUP_DOC_TITLE = "Ledger $x^2$ :red[alarm] ![](http://example.com/t.png)"
+MARKUP_SENTENCE = ("The zebrafinch ledger records $x^2$ growth, :red[alarm] bells and "
+                   "<img src=http://example.com/b.png> marks in every village.")
+MARKUP_DOC = (MARKUP_DOC_TITLE + "\n\n" + MARKUP_SENTENCE +
+              " Its cover shows ![](http://example.com/a.png) and <script>window.pwned=1</script> twice.\n")
+
+
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("browser") / "index"
-    ensure_index(ROOT / "corpus", path)  # built before the server starts, so pages load at once
+def corpus_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "corpus"
+    shutil.copytree(ROOT / "corpus", path)
+    (path / "zz-ledger.txt").write_text(MARKUP_DOC, encoding="utf-8")
     return path
 
 
 @pytest.fixture(scope="module")
-def index(index_dir):
-    return ensure_index(ROOT / "corpus", index_dir)[0]
+def index_dir(corpus_dir) -> Path:
+    path = corpus_dir.parent / "index"
+    ensure_index(corpus_dir, path)  # built before the server starts, so pages load at once
+    return path
 
 
 @pytest.fixture(scope="module")
-def server(index_dir, tmp_path_factory):
+def index(corpus_dir, index_dir):
+    return ensure_index(corpus_dir, index_dir)[0]
+
+
+@pytest.fixture(scope="module")
+def server(corpus_dir, index_dir, tmp_path_factory):
     port = _free_port()
-    env = {**os.environ, "TUTOR_CORPUS": str(ROOT / "corpus"), "TUTOR_INDEX": str(index_dir)}
+    env = {**os.environ, "TUTOR_CORPUS": str(corpus_dir), "TUTOR_INDEX": str(index_dir)}
     log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -229,6 +248,31 @@ def test_markup_is_shown_literally(open_page):
     assert page.evaluate("() => window.pwned") is None
     assert main.locator('[data-testid="stChatMessage"] span[style*="color"]').count() == 0
     shot(page, "markup-phone.png")
+
+
+def test_document_markup_is_shown_literally(open_page, index):
+    page = open_page(WIDE)
+    label = page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').last
+    assert label.inner_text().replace(WORD_JOINER, "") == MARKUP_DOC_TITLE
+    assert label.locator("a, img").count() == 0
+    question = "What does the zebrafinch ledger record?"
+    ask(page, question)
+    expected = answer(index, question, [])
+    assert expected.answered and expected.citations[0].quote == MARKUP_SENTENCE
+    quote = page.locator(".tt-quote").first
+    assert " ".join(quote.inner_text().split()) == f"“{MARKUP_SENTENCE}” [1]"
+    source = page.locator('[data-testid="stChatMessage"] [data-testid="stExpander"]').first
+    assert MARKUP_DOC_TITLE in source.locator("summary").inner_text().replace(WORD_JOINER, "")
+    assert page.evaluate("() => window.pwned") is None
+    assert source.locator("summary a, summary img").count() == 0
+    source.locator("summary").click()
+    source.get_by_role("button", name="Read it in the document").click()
+    page.wait_for_selector("#tt-target[data-scrolled]")
+    reader = page.locator(".tt-reader")
+    assert " ".join(reader.inner_text().split()) == " ".join(MARKUP_DOC.split())
+    main = page.locator('[data-testid="stMainBlockContainer"]')
+    assert main.locator("img, .katex, math").count() == 0
+    shot(page, "markup-reader-wide.png")
 
 
 def test_phone_layout_fits_the_screen(open_page, index):

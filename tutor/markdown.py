@@ -54,9 +54,20 @@ def escape_html(text: str) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
 
 
+# GitHub's autolinks ("http://…", "www.…") are found after escapes are undone, so a
+# backslash cannot stop them; an invisible word joiner after the scheme does.
+_AUTOLINK = re.compile(r"\b(https?|ftp|www)(?=://|\.)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
 def escape_markdown(text: str) -> str:
-    """One line of outside text for a place Streamlit renders as Markdown (labels)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """One line of outside text for a place Streamlit renders as Markdown (labels).
+
+    Shows as the text itself: no emphasis, link, image, maths, colour or HTML; a URL
+    stays plain text (with an invisible word joiner after its scheme).
+    """
+    line = _AUTOLINK.sub(lambda m: m.group(1) + WORD_JOINER, " ".join(str(text).split()))
+    return _MD_SPECIAL.sub(r"\\\1", line)
 
 
 _EXPORT_SPECIAL = re.compile(r"([\\`*_\[\]<>$|~&])")
@@ -489,6 +500,7 @@ mark.tt-mark { background: rgba(255, 214, 0, 0.55); color: inherit; padding: 0 0
 .tt-copied { background: rgba(200, 40, 40, 0.13); color: rgb(170, 30, 30); }
 .tt-claim { margin: 0.35rem 0 0.2rem 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .tt-verdict-message { font-size: 0.9rem; opacity: 0.8; }
+.tt-doc-title { font-size: 1.5rem; margin: 0.2rem 0 0.3rem 0; padding: 0; }
 .tt-meta { font-size: 0.9rem; opacity: 0.8; overflow-wrap: anywhere; }
 @media (max-width: 640px) { .tt-reader { padding-left: 1.9rem; } .tt-para { width: 1.6rem; } }
 </style>"""
