@@ -93,12 +93,12 @@ def test_batch_reads_standard_input(folders):
 
 
 def test_history_changes_the_answer_to_a_follow_up(folders):
-    alone = json.loads(run_tutor("ask", "What did he build?", "--json", *folders).stdout)
-    followed = json.loads(run_tutor("ask", "What did he build?", "--json", "--history", "Who was George Stephenson?",
+    alone = json.loads(run_tutor("ask", "How big was it?", "--json", *folders).stdout)
+    followed = json.loads(run_tutor("ask", "How big was it?", "--json", "--history", "Tell me about Manchester",
                                     *folders).stdout)
-    assert followed["interpreted_as"] == "What did George Stephenson build?"
-    assert followed["answered"] and "Stephenson" in followed["citations"][0]["quote"]
-    assert "Stephenson" not in (alone["citations"] or [{"quote": ""}])[0]["quote"]
+    assert followed["interpreted_as"] == "How big was Manchester?"
+    assert followed["answered"] and "population of Manchester" in followed["citations"][0]["quote"]
+    assert not alone["answered"]
 
 
 def test_misspelling_is_fixed_and_reported(folders):

@@ -18,7 +18,35 @@ from nltk.stem.snowball import SnowballStemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # Words: letters/digits, allowing inner apostrophes, hyphens, and digit groups (600,000; 1.5).
-_WORD = re.compile(r"\w+(?:[’'](?:s|t|d|ll|re|ve|m)\b)?(?:[.,]\d+)*(?:[-‐‑]\w+)*", re.UNICODE)
+_WORD = re.compile(r"\w+(?:[’'](?:s|t|d|ll|re|ve|m)\b)?(?:[.,]\d+)*(?:[-‐‑]\w+)*|%", re.UNICODE)
+# Irregular English verb forms, mapped to their base form before stemming, so that a
+# question's "build" finds a text's "built" (Snowball only strips regular endings).
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "be": "was were been", "begin": "began begun", "break": "broke broken", "bring": "brought",
+        "build": "built", "buy": "bought", "catch": "caught", "choose": "chose chosen", "come": "came",
+        "do": "did done", "draw": "drew drawn", "drive": "drove driven", "eat": "ate eaten",
+        "fall": "fell fallen", "feed": "fed", "feel": "felt", "fight": "fought", "find": "found",
+        "fly": "flew flown", "forbid": "forbade forbidden", "forget": "forgot forgotten",
+        "freeze": "froze frozen", "get": "got gotten", "give": "gave given", "go": "went gone",
+        "grow": "grew grown", "hang": "hung", "have": "had", "hear": "heard", "hide": "hid hidden",
+        "hold": "held", "keep": "kept", "know": "knew known", "lay": "laid", "lead": "led",
+        "leave": "left", "lend": "lent", "lose": "lost", "make": "made", "mean": "meant", "meet": "met",
+        "pay": "paid", "ride": "rode ridden", "rise": "rose risen", "run": "ran", "say": "said",
+        "see": "saw seen", "seek": "sought", "sell": "sold", "send": "sent", "shake": "shook shaken",
+        "shoot": "shot", "sing": "sang sung", "sink": "sank sunk", "sit": "sat", "sleep": "slept",
+        "speak": "spoke spoken", "spend": "spent", "stand": "stood", "steal": "stole stolen",
+        "strike": "struck", "swear": "swore sworn", "take": "took taken", "teach": "taught",
+        "tear": "tore torn", "tell": "told", "think": "thought", "throw": "threw thrown",
+        "understand": "understood", "wake": "woke woken", "wear": "wore worn", "win": "won",
+        "write": "wrote written", "seize": "seized", "die": "died dying", "flee": "fled",
+        "overtake": "overtook overtaken", "undertake": "undertook undertaken", "withdraw": "withdrew withdrawn",
+    }.items()
+    for form in forms.split()
+}
+# Symbols and spellings that name the same thing as a word.
+_SAME_AS = {"%": "percent", "percentage": "percent", "percentages": "percent", "pc": "percent"}
 _STEMMER = SnowballStemmer("english")
 
 # Question words and fillers that say what kind of answer is wanted, not what it is about.
@@ -36,7 +64,8 @@ FRAME_WORDS = frozenset(
     "consequence consequences role significance important importance happen happened think thought "
     "feel felt view views opinion work worked today now change changed start started end ended "
     "good bad big small long short way ways thing things people use used make made get got go went "
-    "wrong right true false treat treated deal dealt react reacted respond responded".split()
+    "wrong right true false treat treated deal dealt react reacted respond responded "
+    "set begin began begun last lasted rise rose risen fall fell fallen".split()
 )
 
 
@@ -59,7 +88,8 @@ def normalise(word: str) -> str:
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
-    return w.replace("'", "").replace("_", "")
+    w = w.replace("'", "").replace("_", "")
+    return _SAME_AS.get(w, w)
 
 
 def is_content(word: str) -> bool:
@@ -72,7 +102,7 @@ def stem(word: str) -> str:
     """The Snowball stem of a normalised word; numbers are kept as they are."""
     if any(ch.isdigit() for ch in word):
         return word.replace(",", "")
-    return _STEMMER.stem(word)
+    return _STEMMER.stem(_IRREGULAR.get(word, word))
 
 
 def content_words(text: str) -> list[str]:

@@ -21,17 +21,22 @@ import numpy as np
 
 from tutor import analysis
 from tutor.index import Index
-from tutor.retrieval import Hit, Query, rank, scores, top_k, understand
+from tutor.query import Query, understand
+from tutor.retrieval import Hit, concept_coverage, concepts, rerank, row_terms, scores
 
 CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
 MAX_QUESTION_CHARS = 1000
+ANSWER_KIND_BONUS = 1.3  # a sentence holding what the question asks for (a year for "when")
+# A sentence's score: its similarity (with its neighbours'), its concept coverage, its passage.
+W_SIMILARITY, W_COVERAGE, W_PASSAGE = 0.45, 0.35, 0.2
+NEIGHBOUR_SHARE = 0.4  # how much concepts found only in the neighbouring sentences count
 
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 _NUMBER = re.compile(
     r"(\d[\d,.]*\s*(%|per ?cent|million|billion|thousand)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|half|quarter|double|twice|triple)\b)",
+    r"eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|half|quarter|double|twice|triple|dozens?)\b)",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
@@ -93,7 +98,7 @@ def holds(kind: str | None, sentence: str) -> bool:
     if kind == "year":
         return bool(_YEAR.search(sentence) or _MONTH.search(sentence))
     if kind == "number":
-        return bool(_NUMBER.search(sentence))
+        return any(not _YEAR.fullmatch(m.group().strip()) for m in _NUMBER.finditer(sentence))
     if kind in ("name", "place"):
         return bool(_NAME.search(sentence))
     return False
@@ -109,100 +114,62 @@ def numbers_in(text: str) -> list[str]:
     return [m.group().strip() for m in pattern.finditer(text) if not _YEAR.fullmatch(m.group().strip())]
 
 
-FRAME_WEIGHT = 0.25
-
-
 @dataclass(frozen=True)
 class Evidence:
     """How well the best passages cover a question; the basis for answering or declining.
 
-    ``coverage``: the largest idf-weighted share of the question's words that one of
-    the top passages holds; ``matched``: how many of its words that passage holds;
-    ``together``: the most topic words (not frame words) found in one sentence;
-    ``topic_words``: the question's topic words the corpus knows; ``margin``: the best
-    passage's score over the fifth best (how far it stands above the rest).
+    ``coverage``: the largest weighted share of the question's concepts that one of the
+    top passages holds (``retrieval.concept_coverage``); ``topic_coverage``: the same
+    for its topic concepts alone, frame words ("how long", "effects") left out;
+    ``matched``: how many topic concepts that passage holds; ``together``: the most topic concepts (not frame words) found
+    in one sentence; ``topic``: how many topic concepts the corpus knows; ``margin``:
+    the best passage's score over the fifth best (how far it stands above the rest).
     """
 
     coverage: float
+    topic_coverage: float
     matched: int
     together: int
-    topic_words: int
+    topic: int
     margin: float
 
     @property
     def covered(self) -> bool:
-        """Answer when most of the question is found, or much of it found together."""
-        if self.coverage >= 0.7:
-            return True
+        """Answer when most of the question is found, or much of it found together.
+
+        Below 45 % nothing answers. From 70 % (or when every topic concept is found and
+        only frame words are missing) the passage answers. In between, the question's
+        topic words must meet in one sentence, or two of them in a passage that stands
+        well above the rest: "capital of France" finds "France" alone; "plants make
+        food through photosynthesis" finds "plants" and "food" in different sentences.
+        """
         if self.coverage < 0.45:
             return False
-        return (self.together >= 2 or (self.matched >= 2 and self.margin >= 3.0)
-                or (self.topic_words <= 1 and self.coverage >= 0.6))
+        if self.coverage >= 0.7 or self.topic_coverage >= 0.8:
+            return True
+        return self.together >= 2 or (self.matched >= 2 and self.margin >= 3.0)
 
 
-def _is_frame(word: str) -> bool:
-    return word in analysis.FRAME_WORDS or analysis.stem(word) in _FRAME_STEMS
-
-
-_FRAME_STEMS = frozenset(analysis.stem(f) for f in analysis.FRAME_WORDS)
-
-
-def coverage(index: Index, query: Query, passage: int) -> tuple[float, int]:
-    """Share of the question's content found in ``passage``, and how many of its words.
-
-    Content words are weighted by idf; words that frame a question ("effects", "think")
-    weigh a quarter; words the corpus has never seen count at the highest weight: a
-    question about "photosynthesis" is not covered by a passage that only shares
-    "food" with it. A related corpus word ("deforestation" for "forests") stands in
-    for the word it contains. Unknown words of three letters or fewer ("wat") are chat,
-    not topic, and are left out.
-    """
-    ids = index.term_ids
-    top_idf = float(index.idf.max()) + 1.0
-    row = index.P[passage]
-    present = set(row.indices.tolist())
-    related = [ids[r] for r in query.related if r in ids]
-    total = got = 0.0
-    matched = 0
-    seen = set()
-    for w in analysis.content_words(query.searched):
-        s = analysis.stem(w)
-        if s in seen or (len(s) <= 2 and not s.isdigit()) or (s not in ids and len(w) <= 3):
-            continue
-        seen.add(s)
-        weight = float(index.idf[ids[s]]) if s in ids else top_idf
-        if _is_frame(w):
-            weight *= FRAME_WEIGHT
-        total += weight
-        if s in ids and ids[s] in present:
-            got += weight
-            matched += 1
-        elif s not in ids and any(r in present for r in related if s in index.vocabulary[r]):
-            got += weight * 0.8
-            matched += 1
-    return (got / total if total else 0.0), matched
-
-
-def evidence(index: Index, query: Query, hits: tuple[Hit, ...], p_scores: np.ndarray) -> Evidence:
+def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) -> Evidence:
     """Weigh how well the top passages cover ``query``; see ``Evidence``."""
     if not hits:
-        return Evidence(0.0, 0, 0, 0, 0.0)
-    top = hits[:3]
-    cov, matched = max(coverage(index, query, h.passage) for h in top)
-    topic = {analysis.stem(w) for w in analysis.content_words(query.searched) if not _is_frame(w)}
-    topic = {t for t in topic if t in index.term_ids}
+        return Evidence(0.0, 0.0, 0, 0, 0, 0.0)
+    cs = concepts(index, query)
+    rows = [row_terms(index.P, h.passage) for h in hits[:3]]
+    cov, matched = max(concept_coverage(index, query, cs, r) for r in rows)
+    topic_cs = [c for c in cs if not c.frame]
+    topic_cov = max(concept_coverage(index, query, topic_cs, r)[0] for r in rows) if topic_cs else 0.0
+    topic = [c for c in topic_cs if c.known]
     together = 0
-    if topic:
-        cols = np.array([index.term_ids[t] for t in topic])
-        for h in top:
-            a, b = int(index.passage_sentences[h.passage]), int(index.passage_sentences[h.passage + 1])
-            block = index.S[a:b][:, cols]
-            if block.nnz:
-                together = max(together, int((block > 0).sum(axis=1).max()))
+    for h in hits[:3]:
+        for j in range(int(index.passage_sentences[h.passage]), int(index.passage_sentences[h.passage + 1])):
+            present = row_terms(index.S, j)
+            together = max(together, sum(1 for c in topic if any(index.term_ids[s] in present
+                                                                   for s in c.stems if s in index.term_ids)))
     ranked = np.sort(p_scores)[::-1]
     fifth = float(ranked[4]) if len(ranked) > 4 else 0.0
     margin = hits[0].score / max(fifth, hits[0].score / 10, 1e-9)
-    return Evidence(cov, matched, together, len(topic), margin)
+    return Evidence(cov, topic_cov, matched, together, len(topic), margin)
 
 
 def decline_message(index: Index, query: Query) -> str:
@@ -231,13 +198,13 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
                       notes=tuple(notes))
     query = understand(index, question, history)
     p_scores, s_scores = scores(index, query, docs)
-    order = top_k(p_scores, max(k, CANDIDATE_PASSAGES))
-    hits = tuple(Hit(int(i), float(p_scores[i])) for i in order)
-    shown = hits[:k]
+    hits = rerank(index, query, p_scores, max(k, CANDIDATE_PASSAGES))
+    shown = tuple(hits[:k])
     if not evidence(index, query, hits, p_scores).covered:
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
 
-    citations = _choose(index, query, hits, s_scores)
+    already = _previous_quotes(index, question, history, k, docs) if query.followup else set()
+    citations = _choose(index, query, hits, s_scores, already)
     if not citations:
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
     agreeing = _agreeing(index, citations)
@@ -245,29 +212,66 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
     return Answer(question, query, True, tuple(citations), shown, None, agreeing, figures, tuple(notes))
 
 
-def _choose(index: Index, query: Query, hits: tuple[Hit, ...], s_scores: np.ndarray) -> list[Citation]:
+def _previous_quotes(index: Index, question: str, history: list[str] | None, k: int,
+                     docs: set[int] | None) -> set[int]:
+    """Sentences the previous answer quoted: a follow-up wants something new."""
+    if not history:
+        return set()
+    prev = answer(index, history[-1], history[:-1], k, docs)
+    return {c.sentence for c in prev.citations}
+
+
+def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.ndarray) -> list[tuple[float, int, int]]:
+    """``(score, sentence, passage)`` for the quotable sentences of the leading passages.
+
+    A sentence is read with its neighbours ("He was stripped of his position" follows
+    "Peng was denounced"): its score blends its own similarity with theirs at a third,
+    the share of the question's concepts the three hold between them, and its
+    passage's standing; it is raised when it holds the kind of answer asked for.
+    """
     kind = wants(query.searched)
+    cs = concepts(index, query)
     offsets = index.passage_sentences
     quotable = index.a["sentence_quotable"]
-    cands: list[tuple[float, int, int]] = []  # (score, sentence, passage)
+    top_p = hits[0].score or 1.0
+    top_s = max((float(s_scores[j]) for h in hits for j in range(int(offsets[h.passage]), int(offsets[h.passage + 1]))),
+                default=0.0) or 1.0
+    out = []
     for h in hits:
-        for j in range(int(offsets[h.passage]), int(offsets[h.passage + 1])):
+        a, b = int(offsets[h.passage]), int(offsets[h.passage + 1])
+        for j in range(a, b):
             if not quotable[j] or s_scores[j] <= 0:
                 continue
-            score = 0.6 * float(s_scores[j]) + 0.4 * h.score
+            near = [i for i in (j - 1, j + 1) if a <= i < b]
+            own = float(s_scores[j]) + sum(float(s_scores[i]) for i in near) / 3
+            present = row_terms(index.S, j)
+            cov_own, _ = concept_coverage(index, query, cs, present)
+            for i in near:
+                present |= row_terms(index.S, i)
+            cov_near, _ = concept_coverage(index, query, cs, present)
+            cov = (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near
+            score = W_SIMILARITY * own / top_s + W_COVERAGE * cov + W_PASSAGE * h.score / top_p
             if kind and holds(kind, index.sentence_text(j)):
-                score *= 1.3
-            cands.append((score, j, h.passage))
+                score *= ANSWER_KIND_BONUS
+            out.append((score, j, h.passage))
+    out.sort(key=lambda c: (-c[0], c[1]))
+    return out
+
+
+def _choose(index: Index, query: Query, hits: list[Hit], s_scores: np.ndarray,
+            already: set[int] = frozenset()) -> list[Citation]:
+    cands = sentence_scores(index, query, hits, s_scores)
     if not cands:
         return []
-    cands.sort(key=lambda c: (-c[0], c[1]))
-    chosen = [cands[0]]
-    top = cands[0][0]
+    fresh = [c for c in cands if c[1] not in already]
+    first = fresh[0] if fresh and fresh[0][0] >= 0.6 * cands[0][0] else cands[0]
+    chosen = [first]
+    top = first[0]
     S = index.S
     while len(chosen) < MAX_QUOTES:
         best, best_val = None, -1.0
         for c in cands:
-            if c in chosen or c[0] < 0.55 * top:
+            if c in chosen or c[0] < 0.6 * top:
                 continue
             sim = max(float(S[c[1]].multiply(S[o[1]]).sum()) for o in chosen)
             same_doc = any(index.doc_of_passage(c[2]) == index.doc_of_passage(o[2]) for o in chosen)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from tutor import analysis
 from tutor.answer import Citation, numbers_in
 from tutor.index import Index
-from tutor.retrieval import Query, scores, top_k
+from tutor.query import Query
+from tutor.retrieval import scores, top_k
 
 SUPPORT = 0.7  # share of the claim's meaning a sentence must state to support it
 RELATED = 0.5  # share it must hold to be about the same thing

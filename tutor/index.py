@@ -1,10 +1,14 @@
 """Build, save and load the TF-IDF index of a corpus.
 
-Ranking formula (cosine similarity of l2-normalised TF-IDF vectors)::
+Ranking formula (TF-IDF with pivoted length normalisation)::
 
     w(t, p) = (1 + ln tf(t, p)) * idf(t),   idf(t) = ln((1 + N) / (1 + df(t))) + 1
-    score(q, p) = sum_t w(t, q) w(t, p) / (|w(q)| |w(p)|)
+    cos(q, p) = sum_t w(t, q) w(t, p) / (|w(q)| |w(p)|)
+    score(q, p) = cos(q, p) * |w(p)| / ((1 - s) * mean|w| + s * |w(p)|)
 
+Plain cosine over-rewards short passages; the pivot (Singhal, Buckley and Mitra, 1996)
+gives back to longer ones part of what the norm took (slope ``s``, see retrieval.py).
+Passage rows are stored l2-normalised with their norms beside them.
 over terms ``t`` from ``tutor.analysis.terms`` (Snowball stems and bigrams of them),
 with ``N`` passages. Sentences are weighted with the passages' idf, so that a sentence
 and the passage holding it score on one scale.
@@ -42,12 +46,12 @@ from tutor.cleaning import classify, shared_lines
 from tutor.corpus import CorpusInfo, FileStamp, Skipped, Unreadable, load_corpus, read_file, stamps
 from tutor.errors import CorpusError, IndexDamaged
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 SETTINGS = {
     "analyzer": "tutor.analysis.terms/1 (regex words, lower case, sklearn stop words, Snowball, uni+bigrams)",
     "tf": "sublinear",
     "idf": "smooth",
-    "norm": "l2",
+    "norm": "l2 rows, norms stored",
     "passage_max_chars": MAX_CHARS,
     "passage_min_chars": MIN_CHARS,
     "cleaning": "tutor.cleaning/1",
@@ -58,7 +62,7 @@ LOCK = ".lock"
 _ARRAYS = (
     "passage_doc", "passage_start", "passage_end", "passage_para", "passage_para_end", "passage_line",
     "passage_part", "sentence_passage", "sentence_start", "sentence_end", "sentence_quotable", "idf",
-    "P_data", "P_indices", "P_indptr", "S_data", "S_indices", "S_indptr",
+    "P_data", "P_indices", "P_indptr", "S_data", "S_indices", "S_indptr", "P_norm", "S_norm",
 )
 
 
@@ -89,11 +93,13 @@ class Index:
 
     def __init__(self, docs: list[DocInfo], arrays: dict[str, np.ndarray], vocabulary: list[str],
                  words: dict[str, int], splitter: SentenceSplitter, info: CorpusInfo,
-                 skipped: list[Skipped], fingerprint: list[FileStamp], texts: dict[int, str] | None = None):
+                 skipped: list[Skipped], fingerprint: list[FileStamp], texts: dict[int, str] | None = None,
+                 names: frozenset[str] = frozenset()):
         self.docs = docs
         self.a = arrays
         self.vocabulary = vocabulary
         self.words = words
+        self.names = names  # words the corpus always capitalises mid-sentence: parts of names
         self.splitter = splitter
         self.info = info
         self.skipped = skipped
@@ -182,6 +188,8 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     cols: dict[str, list[int]] = {k: [] for k in ("pd", "ps", "pe", "pp", "ppe", "pl", "ppart", "sp", "ss", "se", "sq")}
     sentence_texts: list[str] = []
     words: Counter[str] = Counter()
+    capitalised: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
     infos: list[DocInfo] = []
     texts: dict[int, str] = {}
     for d, doc in enumerate(docs):
@@ -197,7 +205,12 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
                 for k, v in zip(("sp", "ss", "se", "sq"), (keep[s.passage], s.start, s.end, int(s.quotable))):
                     cols[k].append(v)
                 sentence_texts.append(s.text)
-                words.update(w for w in (analysis.normalise(t) for t, _, _ in analysis.tokens(s.text)) if w.isalpha())
+                for i, (t, _, _) in enumerate(analysis.tokens(s.text)):
+                    w = analysis.normalise(t)
+                    if w.isalpha():
+                        words[w] += 1
+                        if i > 0 and s.quotable:
+                            (capitalised if t[:1].isupper() else lower)[w] += 1
         rel = Path(doc.path).relative_to(corpus_dir).as_posix()
         infos.append(DocInfo(doc.doc_id, rel, doc.path, doc.title, doc.encoding,
                              hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest(),
@@ -215,11 +228,9 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     membership = sp.csr_matrix((np.ones(len(sent_passage), dtype=np.float32), (sent_passage, np.arange(len(sent_passage)))),
                                shape=(n_passages, len(sent_passage)))
     P_counts = (membership @ S_counts).tocsr()
-    tfidf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2")
-    P = tfidf.fit_transform(P_counts).astype(np.float32).tocsr()
-    S = tfidf.transform(S_counts).astype(np.float32).tocsr()
-    P.sort_indices()
-    S.sort_indices()
+    tfidf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm=None)
+    P, P_norm = _normalise_rows(tfidf.fit_transform(P_counts))
+    S, S_norm = _normalise_rows(tfidf.transform(S_counts))
     vocabulary = counter.get_feature_names_out().tolist()
 
     arrays = {
@@ -237,11 +248,24 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         "idf": tfidf.idf_.astype(np.float32),
         "P_data": P.data, "P_indices": P.indices.astype(np.int32), "P_indptr": P.indptr.astype(np.int64),
         "S_data": S.data, "S_indices": S.indices.astype(np.int32), "S_indptr": S.indptr.astype(np.int64),
+        "P_norm": P_norm, "S_norm": S_norm,
     }
     after = stamps(corpus_dir)
     # A file that changed while we read it: record no fingerprint, so the next run rebuilds.
     fingerprint = before if before == after else []
-    return Index(infos, arrays, vocabulary, dict(words), splitter, info, skipped, fingerprint, texts)
+    names = frozenset(w for w in capitalised if not lower[w] and w not in analysis.STOP_WORDS)
+    return Index(infos, arrays, vocabulary, dict(words), splitter, info, skipped, fingerprint, texts, names)
+
+
+def _normalise_rows(X: sp.spmatrix) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Rows scaled to unit length (float32), and the lengths they had."""
+    X = X.tocsr().astype(np.float32)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()).astype(np.float32)
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    X = sp.diags(scale) @ X
+    X = X.tocsr()
+    X.sort_indices()
+    return X, norms
 
 
 # -- saving and loading -------------------------------------------------------------------
@@ -269,6 +293,7 @@ def save(index: Index, index_dir: Path | str) -> Path:
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(index.a[name]), allow_pickle=False)
         _write_json(tmp / "vocabulary.json", index.vocabulary)
         _write_json(tmp / "words.json", index.words)
+        _write_json(tmp / "names.json", sorted(index.names))
         (tmp / "punkt.json").write_text(index.splitter.to_json(), encoding="utf-8")
         _write_json(tmp / "documents.json", [asdict(d) for d in index.docs])
         _write_json(tmp / "corpus.json", {
@@ -344,6 +369,7 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
         arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in _ARRAYS}
         vocabulary = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+        names = frozenset(json.loads((folder / "names.json").read_text(encoding="utf-8")))
         splitter = SentenceSplitter.from_json((folder / "punkt.json").read_text(encoding="utf-8"))
         corpus = json.loads((folder / "corpus.json").read_text(encoding="utf-8"))
         docs_raw = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
@@ -352,7 +378,7 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
         info = CorpusInfo(**{**corpus["info"], "starter_questions": tuple(corpus["info"]["starter_questions"])})
         skipped = [Skipped(**s) for s in corpus["skipped"]]
         fingerprint = [FileStamp(**s) for s in manifest["fingerprint"]]
-        index = Index(docs, arrays, vocabulary, words, splitter, info, skipped, fingerprint)
+        index = Index(docs, arrays, vocabulary, words, splitter, info, skipped, fingerprint, names=names)
     except IndexDamaged:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
@@ -369,6 +395,7 @@ def _check_consistent(index: Index) -> None:
         and all(len(a[k]) == n_s for k in _ARRAYS if k.startswith("sentence_"))
         and len(a["idf"]) == n_t
         and len(a["P_indptr"]) == n_p + 1 and len(a["S_indptr"]) == n_s + 1
+        and len(a["P_norm"]) == n_p and len(a["S_norm"]) == n_s
         and (n_p == 0 or (int(a["passage_doc"].max()) < len(index.docs) and int(a["passage_doc"].min()) >= 0))
         and (len(a["P_indices"]) == 0 or int(a["P_indices"].max()) < n_t)
         and (len(a["S_indices"]) == 0 or int(a["S_indices"].max()) < n_t)

@@ -1,72 +1,38 @@
-"""From a student's question (and the conversation so far) to ranked passages.
+"""From an understood question to ranked passages and sentences.
 
-Three steps, each testable alone:
+``scores`` gives every passage and sentence a score for a ``Query`` (see ``query.py``
+for how a question becomes one):
 
-- ``correct_spelling``: a word that neither the corpus nor an English dictionary
-  knows is replaced by the nearest word the corpus knows (optimal string alignment
-  distance, via RapidFuzz: 1 edit for words of up to six letters, 2 for longer; ties
-  go to the more frequent word). The dictionary (pyspellchecker's English word list)
-  only keeps real words from being "corrected": "test" must not become "west" just
-  because the corpus never says "test".
-- ``related_terms``: a real word the corpus lacks may still be part of words it has
-  ("forests" in "deforestation"); those words join the query at a lower weight.
-- ``resolve_followup``: a question that points back ("How big were they?", "What
-  happened to him?") has its pronoun replaced by the subject of the earlier question,
-  and borrows that question's terms at a lower weight.
-- ``rank``: cosine similarity of TF-IDF vectors, blending the passage as a whole with
-  its best sentence, so that one sentence that answers outweighs a passage that merely
-  shares many words. Top-k by ``np.argpartition``; ties go to the earlier passage.
+- TF-IDF cosine with pivoted length normalisation (formula in ``index.py``), query
+  words that only frame the question ("effects", "think") at half weight;
+- a passage's score blends the passage as a whole with its best sentence, so that one
+  sentence that answers outweighs a passage that merely shares many words;
+- ``rank`` then re-ranks the leading passages by how many of the question's concepts
+  they hold (a name such as "Peng Dehuai" is one concept, matched by either part):
+  a passage that mentions every part of the question beats one that repeats a part.
+
+Top-k by ``np.argpartition``, sorting only k; ties go to the earlier passage.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-from spellchecker import SpellChecker
 
 from tutor import analysis
 from tutor.index import Index
+from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, Query, understand  # noqa: F401 (re-exported)
 
-PASSAGE_WEIGHT = 0.5  # score = PASSAGE_WEIGHT * cos(q, passage) + (1 - it) * max cos(q, sentence)
-HISTORY_WEIGHT = 0.5  # an earlier question's terms count half as much as the current one's
-RELATED_WEIGHT = 0.5  # a corpus word that contains an unknown query word
-
-_SUBJECT_PREFIX = re.compile(
-    r"^\s*(?:(?:and|so|but|ok|okay)\s+)?(?:(?:what|who|whom|which|where|when|why|how)(?:\s+(?:many|much|big|large|long|often))?"
-    r"(?:\s+(?:is|are|was|were|did|does|do|had|has|have|can|could|would|will|should)\b)?"
-    r"|(?:tell me about|explain|describe|define))\s*",
-    re.IGNORECASE,
-)
-_DO_SUPPORT = re.compile(r"^\s*(?:what|who|which|where|when|why|how)\b(?:\s+\w+)?\s+(?:did|does|do)\b", re.IGNORECASE)
-_OBJECT_PRONOUNS = {"they", "them", "it", "he", "him", "she"}
-_POSSESSIVE_PRONOUNS = {"their", "its", "his"}
-_FOLLOWUP_START = re.compile(r"^\s*(?:and|what about|how about|why|why not|how come)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Query:
-    """What was typed, and what is searched for it.
-
-    ``searched`` is the question with spellings fixed and pronouns resolved;
-    ``extra`` holds terms borrowed from earlier questions, at ``HISTORY_WEIGHT``.
-    """
-
-    typed: str
-    searched: str
-    corrections: tuple[tuple[str, str], ...] = ()
-    followup: bool = False
-    extra: tuple[str, ...] = field(default_factory=tuple)
-    related: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def interpreted(self) -> bool:
-        return self.searched != self.typed
+PASSAGE_WEIGHT = 0.7  # passage score = this * passage + (1 - this) * its best sentence
+PIVOT_SLOPE = 0.7  # 1.0 is plain cosine; lower gives longer texts back some weight
+SENTENCE_PIVOT_SLOPE = 0.7
+FRAME_QUERY_WEIGHT = 0.5  # weight of a frame word ("effects") in the query vector
+FRAME_WEIGHT = 0.25  # weight of a frame word in concept coverage
+COORDINATION = 0.5  # how much concept coverage re-ranks the leading passages
+RERANK = 20
+COMMON_ENGLISH = 50_000  # pyspellchecker's count above which a word is everyday English
 
 
 @dataclass(frozen=True)
@@ -77,144 +43,115 @@ class Hit:
     score: float
 
 
-@lru_cache(maxsize=1)
-def _english() -> SpellChecker:
-    return SpellChecker(language="en", distance=1)
+def is_frame(word: str) -> bool:
+    """True for a normalised word that frames a question rather than naming its topic."""
+    return word in analysis.FRAME_WORDS or analysis.stem(word) in _FRAME_STEMS
 
 
-def is_english_word(word: str) -> bool:
-    """True for a word an English dictionary knows (so it is no misspelling)."""
-    return word in _english()
+_FRAME_STEMS = frozenset(analysis.stem(f) for f in analysis.FRAME_WORDS)
 
 
-def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """Replace misspelt words by the nearest word the corpus knows.
+@dataclass(frozen=True)
+class Concept:
+    """One thing a question names: a word's stem, or every stem of a name ("Peng Dehuai").
 
-    Returns the corrected text (spans outside the fixed words untouched) and the list
-    of ``(typed, corrected)`` pairs.
+    ``known`` is False when the corpus has none of its stems; ``weight`` is its idf
+    (the highest idf when unknown), a quarter of it for a frame word.
     """
-    words = index.words
-    if not words:
-        return text, ()
-    choices = _choices(index)
-    out, fixes, pos = [], [], 0
-    for word, a, b in analysis.tokens(text):
+
+    stems: frozenset[str]
+    weight: float
+    known: bool
+    frame: bool
+
+
+def concepts(index: Index, query: Query) -> list[Concept]:
+    """The question's concepts, names grouped, unknown chat words ("wat") left out."""
+    ids = index.term_ids
+    top_idf = float(index.idf.max()) + 1.0 if len(index.idf) else 1.0
+    groups: list[list[str]] = []
+    words: list[tuple[str, bool]] = []
+    prev_cap = False
+    for i, (word, _, _) in enumerate(analysis.tokens(query.searched)):
         w = analysis.normalise(word)
-        if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS \
-                or analysis.stem(w) in index.term_ids or is_english_word(w):
+        if not w or not analysis.is_content(w):
+            prev_cap = False
             continue
-        limit = 1 if len(w) <= 6 else 2
-        found = process.extract(w, choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
-        if not found:
-            continue
-        best = min(found, key=lambda c: (c[1], -words[c[0]], c[0]))[0]
-        if word[:1].isupper():
-            best = best[:1].upper() + best[1:]
-        out.append(text[pos:a])
-        out.append(best)
-        pos = b
-        fixes.append((word, best))
-    out.append(text[pos:])
-    return "".join(out), tuple(fixes)
-
-
-def _choices(index: Index) -> list[str]:
-    cached = getattr(index, "_spelling_choices", None)
-    if cached is None:
-        cached = sorted(w for w in index.words if len(w) >= 3)
-        index._spelling_choices = cached
-    return cached
-
-
-def related_terms(index: Index, text: str) -> tuple[str, ...]:
-    """Stems of corpus words that contain a query word the corpus lacks.
-
-    "forests" -> "deforestation"; only for words of six letters or more, so that
-    short words do not match inside unrelated ones.
-    """
-    out = []
-    for w in analysis.content_words(text):
-        if len(w) < 6 or not w.isalpha() or analysis.stem(w) in index.term_ids or w in analysis.FRAME_WORDS:
-            continue
-        root = analysis.stem(w)
-        for cand in _choices(index):
-            if root in cand and cand != w:
-                s = analysis.stem(cand)
-                if s in index.term_ids and s not in out:
-                    out.append(s)
-    return tuple(out[:5])
-
-
-def subject_of(question: str) -> str:
-    """The topic of a question: "What were the people's communes?" -> "the people's communes"."""
-    q = question.strip().rstrip("?!. ")
-    subject = _SUBJECT_PREFIX.sub("", q, count=1).strip()
-    if _DO_SUPPORT.match(q) and len(subject.split()) > 1:
-        subject = subject.rsplit(" ", 1)[0]  # "why did the furnaces fail" -> "the furnaces"
-    return subject or q
-
-
-def is_followup(question: str) -> bool:
-    words = [analysis.normalise(w) for w, _, _ in analysis.tokens(question)]
-    refers = any(w in _OBJECT_PRONOUNS | _POSSESSIVE_PRONOUNS for w in words)
-    bare = not analysis.stems(question)
-    return refers or bare or bool(_FOLLOWUP_START.match(question) and len(words) <= 4)
-
-
-def resolve_followup(question: str, history: list[str]) -> tuple[str, tuple[str, ...], bool]:
-    """``(resolved question, borrowed terms, is_followup)`` given earlier questions.
-
-    History is resolved in order, so a chain of follow-ups keeps its subject.
-    """
-    resolved_history: list[str] = []
-    for h in history:
-        if h and h.strip():
-            resolved_history.append(_resolve_one(h, resolved_history)[0])
-    return _resolve_one(question, resolved_history)
-
-
-def _resolve_one(question: str, earlier: list[str]) -> tuple[str, tuple[str, ...], bool]:
-    if not earlier or not is_followup(question):
-        return question, (), False
-    previous = next((h for h in reversed(earlier) if analysis.stems(h)), None)
-    if previous is None:
-        return question, (), False
-    subject = subject_of(previous)
-    out, pos, replaced = [], 0, False
-    for word, a, b in analysis.tokens(question):
-        w = word.lower()
-        if replaced:
-            break
-        if w in _OBJECT_PRONOUNS:
-            out += [question[pos:a], subject]
-        elif w in _POSSESSIVE_PRONOUNS or (w == "her" and _next_is_noun(question, b)):
-            out += [question[pos:a], subject + "’s"]
-        elif w == "her":
-            out += [question[pos:a], subject]
+        cap = (word[:1].isupper() and i > 0) or w in index.names
+        if cap and prev_cap:
+            groups[-1].append(w)
         else:
+            groups.append([w])
+        words.append((w, cap))
+        prev_cap = cap
+    # A name counts as one concept only when the corpus has it as a phrase: "Peng
+    # Dehuai" is one thing, matched by either part; "French Revolution", which the
+    # corpus never says, is two words, and "Revolution" alone does not cover it.
+    split: list[list[str]] = []
+    for group in groups:
+        stems = [analysis.stem(w) for w in group]
+        if len(group) > 1 and all(f"{a} {b}" in ids for a, b in zip(stems, stems[1:])):
+            split.append(group)
+        else:
+            split.extend([w] for w in group)
+    out, seen = [], set()
+    for group in split:
+        stems = frozenset(analysis.stem(w) for w in group)
+        stems = frozenset(s for s in stems if len(s) > 2 or s.isdigit())
+        if not stems or stems & seen:
             continue
-        pos, replaced = b, True
-    out.append(question[pos:])
-    resolved = "".join(out)
-    extra = tuple(analysis.terms(previous))
-    return resolved, extra, True
+        known = [s for s in stems if s in ids]
+        if not known and all(len(w) <= 3 for w in group):
+            continue  # an unknown two- or three-letter word is chat ("wat", "abt"), not a topic
+        seen |= stems
+        weight = max((float(index.idf[ids[s]]) for s in known), default=0.0) or _unknown_weight(group, top_idf)
+        frame = len(group) == 1 and is_frame(group[0])
+        out.append(Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame))
+    return out
 
 
-def _next_is_noun(text: str, pos: int) -> bool:
-    m = re.match(r"\s+([A-Za-z]+)", text[pos:])
-    return bool(m) and m.group(1).lower() not in analysis.STOP_WORDS
+def _unknown_weight(words: list[str], top_idf: float) -> float:
+    """An unknown word weighs the most; a common English one ("worst", "hit") half that.
+
+    A common word the corpus lacks is more likely the question's phrasing than its
+    topic; a rare one ("photosynthesis") is the topic the corpus lacks.
+    """
+    from tutor.query import english_frequency
+    common = all(english_frequency(w) >= COMMON_ENGLISH for w in words)
+    return top_idf * (0.5 if common else 1.0)
 
 
-def understand(index: Index, question: str, history: list[str] | None = None) -> Query:
-    """Spelling fixed, then follow-up resolved, for one question in its conversation."""
-    fixed, fixes = correct_spelling(index, question)
-    history = [correct_spelling(index, h)[0] for h in (history or [])]
-    resolved, extra, followup = resolve_followup(fixed, history)
-    return Query(question, resolved, fixes, followup, extra, related_terms(index, resolved))
+def concept_coverage(index: Index, query: Query, cs: list[Concept], present: set[int]) -> tuple[float, int]:
+    """Weighted share of ``cs`` whose stems are among the term ids ``present``, and how
+    many topic (not frame) concepts that is.
+
+    A related corpus word ("deforestation" for an unknown "forests") counts for most of
+    the unknown concept it contains.
+    """
+    ids = index.term_ids
+    related = [ids[r] for r in query.related if r in ids]
+    total = got = 0.0
+    matched = 0
+    for c in cs:
+        total += c.weight
+        if any(s in ids and ids[s] in present for s in c.stems):
+            got += c.weight
+            matched += not c.frame
+        elif not c.known and any(r in present and any(s in index.vocabulary[r] for s in c.stems) for r in related):
+            got += 0.8 * c.weight
+            matched += 1
+    return (got / total if total else 0.0), matched
+
+
+def row_terms(matrix, i: int) -> set[int]:
+    return set(matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]].tolist())
 
 
 def query_vector(index: Index, query: Query):
-    counts: Counter[str] = Counter(analysis.terms(query.searched))
+    """The query's weighted TF-IDF row: its own words, then borrowed ones at lower weight."""
+    counts: Counter[str] = Counter()
+    for t in analysis.terms(query.searched):
+        counts[t] += FRAME_QUERY_WEIGHT if " " not in t and t in _FRAME_STEMS else 1.0
     for t in query.extra:
         counts[t] += HISTORY_WEIGHT
     for t in query.related:
@@ -222,11 +159,17 @@ def query_vector(index: Index, query: Query):
     return index.weigh(counts)
 
 
+def _pivot(cos: np.ndarray, norms: np.ndarray, slope: float) -> np.ndarray:
+    norms = np.asarray(norms, dtype=np.float64)
+    mean = float(norms.mean()) if norms.size else 1.0
+    return cos * norms / ((1 - slope) * mean + slope * np.maximum(norms, 1e-9))
+
+
 def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(passage scores, sentence scores)`` for every passage and sentence."""
     q = query_vector(index, query).T
-    p = np.asarray((index.P @ q).todense()).ravel()
-    s = np.asarray((index.S @ q).todense()).ravel()
+    p = _pivot(np.asarray((index.P @ q).todense()).ravel(), index.a["P_norm"], PIVOT_SLOPE)
+    s = _pivot(np.asarray((index.S @ q).todense()).ravel(), index.a["S_norm"], SENTENCE_PIVOT_SLOPE)
     offsets = index.passage_sentences
     best_sentence = np.zeros_like(p)
     nonempty = offsets[:-1] < offsets[1:]
@@ -249,7 +192,21 @@ def top_k(values: np.ndarray, k: int) -> np.ndarray:
     return part[np.lexsort((part, -values[part]))]
 
 
+def rerank(index: Index, query: Query, p_scores: np.ndarray, k: int) -> list[Hit]:
+    """The ``k`` best passages after re-ranking the leaders by concept coverage."""
+    lead = top_k(p_scores, max(k, RERANK))
+    if not len(lead):
+        return []
+    cs = concepts(index, query)
+    rescored = []
+    for i in lead:
+        cov, _ = concept_coverage(index, query, cs, row_terms(index.P, int(i)))
+        rescored.append((float(p_scores[i]) * (1 - COORDINATION + COORDINATION * cov), int(i)))
+    rescored.sort(key=lambda x: (-x[0], x[1]))
+    return [Hit(i, sc) for sc, i in rescored[:k] if sc > 0]
+
+
 def rank(index: Index, query: Query, k: int = 5, docs: set[int] | None = None) -> list[Hit]:
     """The ``k`` best passages for ``query``, best first."""
     p, _ = scores(index, query, docs)
-    return [Hit(int(i), float(p[i])) for i in top_k(p, k)]
+    return rerank(index, query, p, k)

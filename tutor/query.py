@@ -1,0 +1,204 @@
+"""What a student's question means: spelling fixed, follow-ups resolved.
+
+Each step is testable alone:
+
+- ``correct_spelling``: a word that neither the corpus nor an English dictionary
+  knows is replaced by the nearest word the corpus knows (optimal string alignment
+  distance, via RapidFuzz: 1 edit for words of up to six letters, 2 for longer; ties
+  go to the more frequent word). The dictionary (pyspellchecker's English word list)
+  only keeps real words from being "corrected": "test" must not become "west" just
+  because the corpus never says "test".
+- ``related_terms``: a real word the corpus lacks may still be part of words it has
+  ("forests" in "deforestation"); those words join the query at a lower weight.
+- ``resolve_followup``: a question that points back ("How big were they?", "What
+  happened to him?") has its pronoun replaced by the subject of the earlier question,
+  and borrows that question's terms at a lower weight.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from spellchecker import SpellChecker
+
+from tutor import analysis
+from tutor.index import Index
+
+HISTORY_WEIGHT = 0.5  # an earlier question's terms count half as much as the current one's
+RELATED_WEIGHT = 0.5  # a corpus word that contains an unknown query word
+
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*(?:(?:and|so|but|ok|okay)\s+)?(?:(?:what|who|whom|which|where|when|why|how)(?:\s+(?:many|much|big|large|long|often))?"
+    r"(?:\s+(?:is|are|was|were|did|does|do|had|has|have|can|could|would|will|should)\b)?"
+    r"|(?:tell me about|explain|describe|define))\s*",
+    re.IGNORECASE,
+)
+_DO_SUPPORT = re.compile(r"^\s*(?:what|who|which|where|when|why|how)\b(?:\s+\w+)?\s+(?:did|does|do)\b", re.IGNORECASE)
+_OBJECT_PRONOUNS = {"they", "them", "it", "he", "him", "she"}
+_POSSESSIVE_PRONOUNS = {"their", "its", "his"}
+_FOLLOWUP_START = re.compile(r"^\s*(?:and|what about|how about|why|why not|how come)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What was typed, and what is searched for it.
+
+    ``searched`` is the question with spellings fixed and pronouns resolved;
+    ``extra`` holds terms borrowed from earlier questions, at ``HISTORY_WEIGHT``.
+    """
+
+    typed: str
+    searched: str
+    corrections: tuple[tuple[str, str], ...] = ()
+    followup: bool = False
+    extra: tuple[str, ...] = field(default_factory=tuple)
+    related: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def interpreted(self) -> bool:
+        return self.searched != self.typed
+
+
+@lru_cache(maxsize=1)
+def _english() -> SpellChecker:
+    return SpellChecker(language="en", distance=1)
+
+
+def is_english_word(word: str) -> bool:
+    """True for a word an English dictionary knows (so it is no misspelling)."""
+    return word in _english()
+
+
+def english_frequency(word: str) -> int:
+    """How common a word is in English (pyspellchecker's count; 0 when unknown)."""
+    return int(_english().word_frequency[word])
+
+
+def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Replace misspelt words by the nearest word the corpus knows.
+
+    Returns the corrected text (spans outside the fixed words untouched) and the list
+    of ``(typed, corrected)`` pairs.
+    """
+    words = index.words
+    if not words:
+        return text, ()
+    choices = _choices(index)
+    out, fixes, pos = [], [], 0
+    for word, a, b in analysis.tokens(text):
+        w = analysis.normalise(word)
+        if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS \
+                or analysis.stem(w) in index.term_ids or is_english_word(w):
+            continue
+        limit = 1 if len(w) <= 6 else 2
+        found = process.extract(w, choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
+        if not found:
+            continue
+        best = min(found, key=lambda c: (c[1], -words[c[0]], c[0]))[0]
+        if word[:1].isupper():
+            best = best[:1].upper() + best[1:]
+        out.append(text[pos:a])
+        out.append(best)
+        pos = b
+        fixes.append((word, best))
+    out.append(text[pos:])
+    return "".join(out), tuple(fixes)
+
+
+def _choices(index: Index) -> list[str]:
+    cached = getattr(index, "_spelling_choices", None)
+    if cached is None:
+        cached = sorted(w for w in index.words if len(w) >= 3)
+        index._spelling_choices = cached
+    return cached
+
+
+def related_terms(index: Index, text: str) -> tuple[str, ...]:
+    """Stems of corpus words that contain a query word the corpus lacks.
+
+    "forests" -> "deforestation"; only for words of six letters or more, so that
+    short words do not match inside unrelated ones.
+    """
+    out = []
+    for w in analysis.content_words(text):
+        if len(w) < 6 or not w.isalpha() or analysis.stem(w) in index.term_ids or w in analysis.FRAME_WORDS:
+            continue
+        root = analysis.stem(w)
+        for cand in _choices(index):
+            if root in cand and cand != w:
+                s = analysis.stem(cand)
+                if s in index.term_ids and s not in out:
+                    out.append(s)
+    return tuple(out[:5])
+
+
+def subject_of(question: str) -> str:
+    """The topic of a question: "What were the people's communes?" -> "the people's communes"."""
+    q = question.strip().rstrip("?!. ")
+    subject = _SUBJECT_PREFIX.sub("", q, count=1).strip()
+    if _DO_SUPPORT.match(q) and len(subject.split()) > 1:
+        subject = subject.rsplit(" ", 1)[0]  # "why did the furnaces fail" -> "the furnaces"
+    return subject or q
+
+
+def is_followup(question: str) -> bool:
+    words = [analysis.normalise(w) for w, _, _ in analysis.tokens(question)]
+    refers = any(w in _OBJECT_PRONOUNS | _POSSESSIVE_PRONOUNS for w in words)
+    bare = not analysis.stems(question)
+    return refers or bare or bool(_FOLLOWUP_START.match(question) and len(words) <= 4)
+
+
+def resolve_followup(question: str, history: list[str]) -> tuple[str, tuple[str, ...], bool]:
+    """``(resolved question, borrowed terms, is_followup)`` given earlier questions.
+
+    History is resolved in order, so a chain of follow-ups keeps its subject.
+    """
+    resolved_history: list[str] = []
+    for h in history:
+        if h and h.strip():
+            resolved_history.append(_resolve_one(h, resolved_history)[0])
+    return _resolve_one(question, resolved_history)
+
+
+def _resolve_one(question: str, earlier: list[str]) -> tuple[str, tuple[str, ...], bool]:
+    if not earlier or not is_followup(question):
+        return question, (), False
+    previous = next((h for h in reversed(earlier) if analysis.stems(h)), None)
+    if previous is None:
+        return question, (), False
+    subject = subject_of(previous)
+    out, pos, replaced = [], 0, False
+    for word, a, b in analysis.tokens(question):
+        w = word.lower()
+        if replaced:
+            break
+        if w in _OBJECT_PRONOUNS:
+            out += [question[pos:a], subject]
+        elif w in _POSSESSIVE_PRONOUNS or (w == "her" and _next_is_noun(question, b)):
+            out += [question[pos:a], subject + "’s"]
+        elif w == "her":
+            out += [question[pos:a], subject]
+        else:
+            continue
+        pos, replaced = b, True
+    out.append(question[pos:])
+    resolved = "".join(out)
+    extra = tuple(analysis.terms(previous))
+    return resolved, extra, True
+
+
+def _next_is_noun(text: str, pos: int) -> bool:
+    m = re.match(r"\s+([A-Za-z]+)", text[pos:])
+    return bool(m) and m.group(1).lower() not in analysis.STOP_WORDS
+
+
+def understand(index: Index, question: str, history: list[str] | None = None) -> Query:
+    """Spelling fixed, then follow-up resolved, for one question in its conversation."""
+    fixed, fixes = correct_spelling(index, question)
+    history = [correct_spelling(index, h)[0] for h in (history or [])]
+    resolved, extra, followup = resolve_followup(fixed, history)
+    return Query(question, resolved, fixes, followup, extra, related_terms(index, resolved))
