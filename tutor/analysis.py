@@ -55,7 +55,12 @@ QUESTION_WORDS = frozenset(
     "is are happen happened happens mean means meant like kind sort define definition example "
     "please can could would should give list name say said main".split()
 )
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | QUESTION_WORDS | {"s", "t", "also", "just"}
+# Number words are content: "in one year" is not "in two years".
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve fifteen twenty forty fifty sixty hundred "
+    "thousand million billion first second third fourth fifth half quarter".split()
+)
+STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - NUMBER_WORDS) | QUESTION_WORDS | {"s", "t", "also", "just"}
 # Words that frame a question ("what were the effects of ...", "what did X think of ...")
 # rather than name its topic: searched for, but they weigh little in deciding whether
 # the sources cover a question at all.

@@ -14,33 +14,24 @@ question's words at all, and how far the best passage stands above the rest.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from tutor import analysis
 from tutor.index import Index
+from tutor.kinds import holds, numbers_in, wants
 from tutor.query import Query, understand
 from tutor.retrieval import Hit, concept_coverage, concepts, rerank, row_terms, scores
 
 CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
 MAX_QUESTION_CHARS = 1000
-ANSWER_KIND_BONUS = 1.3  # a sentence holding what the question asks for (a year for "when")
+ANSWER_KIND_BONUS = 1.6  # a sentence holding what the question asks for (a year for "when")
 # A sentence's score: its similarity (with its neighbours'), its concept coverage, its passage.
-W_SIMILARITY, W_COVERAGE, W_PASSAGE = 0.45, 0.35, 0.2
-NEIGHBOUR_SHARE = 0.4  # how much concepts found only in the neighbouring sentences count
-
-_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
-_NUMBER = re.compile(
-    r"(\d[\d,.]*\s*(%|per ?cent|million|billion|thousand)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|half|quarter|double|twice|triple|dozens?)\b)",
-    re.IGNORECASE,
-)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
-
+W_SIMILARITY, W_COVERAGE, W_PASSAGE = 0.45, 0.5, 0.2
+NEIGHBOUR_SHARE = 0.2  # how much concepts found only in the neighbouring sentences count
+NAME_WEIGHT = 0.3  # a name's share in choosing the quote for a "who" question
 
 @dataclass(frozen=True)
 class Citation:
@@ -76,42 +67,6 @@ class Answer:
     agreeing: int = 0
     figures: tuple[Figure, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-def wants(question: str) -> str | None:
-    """The kind of answer a question asks for: "year", "number", "name", "place" or None."""
-    q = question.lower()
-    if re.search(r"\b(how many|how much|what percentage|what proportion|what share|how large|how big|"
-                 r"how long|how far|how high|number of|by how much|what (?:was|were) the (?:death )?toll)\b", q):
-        return "number"
-    if re.search(r"\b(when|what year|which year|what date|in what year)\b", q):
-        return "year"
-    if re.search(r"^\s*(who|whom)\b|\bwho\b|\bwhose\b|\bwhich (leader|person|minister|official|historian)\b", q):
-        return "name"
-    if re.search(r"\b(where|which (region|province|city|place|country|area)s?)\b", q):
-        return "place"
-    return None
-
-
-def holds(kind: str | None, sentence: str) -> bool:
-    """True when ``sentence`` holds the kind of thing the question asks for."""
-    if kind == "year":
-        return bool(_YEAR.search(sentence) or _MONTH.search(sentence))
-    if kind == "number":
-        return any(not _YEAR.fullmatch(m.group().strip()) for m in _NUMBER.finditer(sentence))
-    if kind in ("name", "place"):
-        return bool(_NAME.search(sentence))
-    return False
-
-
-def numbers_in(text: str) -> list[str]:
-    """Figures stated in ``text``: "15 to 45 million", "30 million", "ten million", "65%"."""
-    pattern = re.compile(
-        r"(?:\b\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred))"
-        r"(?:\s*(?:to|-|–)\s*\d+(?:[.,]\d+)*)?\s*(?:%|per ?cent|million|billion|thousand)?",
-        re.IGNORECASE,
-    )
-    return [m.group().strip() for m in pattern.finditer(text) if not _YEAR.fullmatch(m.group().strip())]
 
 
 @dataclass(frozen=True)
@@ -205,6 +160,9 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
 
     already = _previous_quotes(index, question, history, k, docs) if query.followup else set()
     citations = _choose(index, query, hits, s_scores, already)
+    # The passages that hold the quotes lead the list, in the order the answer uses them.
+    quoted = list(dict.fromkeys(c.passage for c in citations))
+    shown = tuple(sorted(hits, key=lambda h: quoted.index(h.passage) if h.passage in quoted else len(quoted))[:k])
     if not citations:
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
     agreeing = _agreeing(index, citations)
@@ -231,6 +189,10 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.nd
     """
     kind = wants(query.searched)
     cs = concepts(index, query)
+    if kind == "name" and any(not c.name and not c.frame for c in cs):
+        # A "who" question's own names are its context, not its answer: "Who replaced
+        # Peng Dehuai?" wants "replaced" (and a new name) more than "Peng Dehuai".
+        cs = [replace(c, weight=c.weight * NAME_WEIGHT) if c.name else c for c in cs]
     offsets = index.passage_sentences
     quotable = index.a["sentence_quotable"]
     top_p = hits[0].score or 1.0
@@ -263,7 +225,10 @@ def _choose(index: Index, query: Query, hits: list[Hit], s_scores: np.ndarray,
     cands = sentence_scores(index, query, hits, s_scores)
     if not cands:
         return []
-    fresh = [c for c in cands if c[1] not in already]
+    # A follow-up wants something new: not the sentence just quoted, unless that one
+    # holds what is now asked for ("How big were they?" - "thousands of households").
+    kind = wants(query.searched)
+    fresh = [c for c in cands if c[1] not in already or (kind and holds(kind, index.sentence_text(c[1])))]
     first = fresh[0] if fresh and fresh[0][0] >= 0.6 * cands[0][0] else cands[0]
     chosen = [first]
     top = first[0]

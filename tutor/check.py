@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from tutor import analysis
-from tutor.answer import Citation, numbers_in
+from tutor.answer import Citation
+from tutor.kinds import numbers_in
 from tutor.index import Index
 from tutor.query import Query
 from tutor.retrieval import scores, top_k

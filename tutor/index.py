@@ -47,7 +47,16 @@ from tutor.corpus import CorpusInfo, FileStamp, Skipped, Unreadable, load_corpus
 from tutor.errors import CorpusError, IndexDamaged
 
 FORMAT_VERSION = 3
+def _code_version() -> str:
+    """A digest of the code that decides what an index holds: changing it means rebuilding."""
+    h = hashlib.sha256()
+    for name in ("analysis.py", "cleaning.py", "chunking.py", "index.py"):
+        h.update((Path(__file__).parent / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
 SETTINGS = {
+    "code": _code_version(),
     "analyzer": "tutor.analysis.terms/1 (regex words, lower case, sklearn stop words, Snowball, uni+bigrams)",
     "tf": "sublinear",
     "idf": "smooth",

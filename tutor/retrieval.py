@@ -63,6 +63,7 @@ class Concept:
     weight: float
     known: bool
     frame: bool
+    name: bool = False
 
 
 def concepts(index: Index, query: Query) -> list[Concept]:
@@ -106,7 +107,8 @@ def concepts(index: Index, query: Query) -> list[Concept]:
         seen |= stems
         weight = max((float(index.idf[ids[s]]) for s in known), default=0.0) or _unknown_weight(group, top_idf)
         frame = len(group) == 1 and is_frame(group[0])
-        out.append(Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame))
+        name = len(group) > 1 or group[0] in index.names
+        out.append(Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, name))
     return out
 
 

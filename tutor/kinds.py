@@ -1,0 +1,77 @@
+"""What kind of answer a question asks for, and whether a sentence holds one.
+
+"When" wants a date, "how many" a number, "who" a name, "where" a place, "why" a
+reason, "what was it for" a purpose, "what was the slogan" words in quotation marks.
+A sentence that holds the kind asked for is preferred as the first quote.
+"""
+
+from __future__ import annotations
+
+import re
+
+_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
+_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
+_NUMBER = re.compile(
+    r"(\d[\d,.]*\s*(%|per ?cent|million|billion|thousand)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|half|quarter|double|twice|triple|dozens?)\b)",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+_LIST_MARKER = re.compile(r"^\s*\d{1,2}[.)]\s")
+_REASON = re.compile(r"\b(because|due to|as a result|result(?:ed|ing)? (?:in|from)|led to|leading to|caus\w*|since|"
+                     r"owing to|thanks to|reasons?|so that|therefore|consequently|blamed)\b", re.IGNORECASE)
+_PURPOSE = re.compile(r"\b(to (?!be\b)[a-z]+|in order to|so that|aim\w*|intend\w*|purpose|used (?:to|for)|"
+                      r"designed to|meant to|goal)\b", re.IGNORECASE)
+_QUOTED = re.compile(r"[“\"‘'][^“”\"‘’']{3,}[”\"’']")
+
+
+def wants(question: str) -> str | None:
+    """The kind of answer a question asks for, or None.
+
+    One of "number", "year", "name", "place", "quote", "purpose", "reason".
+    """
+    q = question.lower()
+    if re.search(r"\b(how many|how much|what percentage|what proportion|what share|how large|how big|"
+                 r"how long|how far|how high|number of|by how much|what (?:was|were) the (?:death )?toll)\b", q):
+        return "number"
+    if re.search(r"\b(when|what year|which year|what date|in what year)\b", q):
+        return "year"
+    if re.search(r"^\s*(who|whom)\b|\bwho\b|\bwhose\b|\bwhich (leader|person|minister|official|historian)\b", q):
+        return "name"
+    if re.search(r"\b(where|which (region|province|city|place|country|area)s?)\b", q):
+        return "place"
+    if re.search(r"\b(slogan|motto|saying|catchphrase|jingle|nickname|phrase|in (?:his|her|their) words)\b", q):
+        return "quote"
+    if re.search(r"\bfor\s*\??\s*$|\bpurpose\b|\bwhat was the (?:aim|point|goal)\b", q):
+        return "purpose"
+    if re.search(r"\b(why|how come|what (?:caused|made)|for what reason)\b", q):
+        return "reason"
+    return None
+
+
+def holds(kind: str | None, sentence: str) -> bool:
+    """True when ``sentence`` holds the kind of thing the question asks for."""
+    if kind == "year":
+        return bool(_YEAR.search(sentence) or _MONTH.search(sentence))
+    if kind == "number":
+        body = _LIST_MARKER.sub("", sentence)  # "3. The demand ..." is a list item, not a figure
+        return any(not _YEAR.fullmatch(m.group().strip()) for m in _NUMBER.finditer(body))
+    if kind in ("name", "place"):
+        return bool(_NAME.search(sentence))
+    if kind == "quote":
+        return bool(_QUOTED.search(sentence))
+    if kind == "purpose":
+        return bool(_PURPOSE.search(sentence))
+    if kind == "reason":
+        return bool(_REASON.search(sentence))
+    return False
+
+
+def numbers_in(text: str) -> list[str]:
+    """Figures stated in ``text``: "15 to 45 million", "30 million", "ten million", "65%"."""
+    pattern = re.compile(
+        r"(?:\b\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred))"
+        r"(?:\s*(?:to|-|–)\s*\d+(?:[.,]\d+)*)?\s*(?:%|per ?cent|million|billion|thousand)?",
+        re.IGNORECASE,
+    )
+    return [m.group().strip() for m in pattern.finditer(text) if not _YEAR.fullmatch(m.group().strip())]
