@@ -85,7 +85,7 @@ def load_index(corpus_dir: str, index_dir: str) -> Loaded:
 def init_state() -> None:
     st.session_state.setdefault("turns", [])  # [md.Turn], oldest first
     st.session_state.setdefault("pending", None)  # a starter question clicked
-    st.session_state.setdefault("checked", None)  # ([(sentence, Verdict)], Index) of the Check view
+    st.session_state.setdefault("checked", None)  # ([(sentence, Verdict)], Index, docs) of the Check view
 
 
 def ask_later(question: str) -> None:
@@ -213,15 +213,17 @@ def check_view(index: Index) -> None:
             return
         with st.spinner("Checking each sentence…"):
             results = [(s, check(index, s, docs=docs)) for s in md.sentences(index, text or "")]
-        st.session_state.checked = (results, index)
+        st.session_state.checked = (results, index, docs)
     checked = st.session_state.checked
     if not checked:
         return
-    results, index = checked
+    results, index, docs = checked
     if not results:
         st.info("There is nothing to check yet: paste some text above.")
         return
     st.markdown(f"**{md.escape_markdown(md.check_summary([v for _, v in results]))}**")
+    if len(results) >= md.MAX_CHECK_SENTENCES:
+        st.caption(f"Only the first {md.MAX_CHECK_SENTENCES} sentences were checked.")
     if docs:
         st.caption(f"Checked against {len(docs)} of {len(index.docs)} sources.")
     for i, (sentence, v) in enumerate(results):

@@ -148,7 +148,7 @@ def open_page(browser, server, traffic):
         page = ctx.new_page()
         page.on("request", lambda r: traffic.record(r.url))
         page.on("websocket", lambda ws: traffic.record(ws.url))
-        page.set_default_timeout(30_000)
+        page.set_default_timeout(60_000)
         page.goto(server + query)
         page.wait_for_selector('[data-testid="stMainBlockContainer"]')
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"

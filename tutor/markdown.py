@@ -360,7 +360,7 @@ SCROLL_SCRIPT = """<script>
   function go() {
     var el = document.getElementById("tt-target") || document.getElementById("tt-passage");
     if (el) { el.scrollIntoView({block: "center"}); el.setAttribute("data-scrolled", "1"); return; }
-    if (++tries < 50) { setTimeout(go, 100); }
+    if (++tries < 300) { setTimeout(go, 100); }  // a slow classroom machine may take seconds
   }
   go();
 })();
