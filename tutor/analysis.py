@@ -40,7 +40,7 @@ _IRREGULAR = {
         "strike": "struck", "swear": "swore sworn", "take": "took taken", "teach": "taught",
         "tear": "tore torn", "tell": "told", "think": "thought", "throw": "threw thrown",
         "understand": "understood", "wake": "woke woken", "wear": "wore worn", "win": "won",
-        "write": "wrote written", "seize": "seized", "die": "died dying", "flee": "fled",
+        "write": "wrote written", "seize": "seized", "die": "died dying dead death deaths", "flee": "fled",
         "overtake": "overtook overtaken", "undertake": "undertook undertaken", "withdraw": "withdrew withdrawn",
     }.items()
     for form in forms.split()

@@ -20,14 +20,15 @@ import numpy as np
 
 from tutor import analysis
 from tutor.index import Index
-from tutor.kinds import holds, numbers_in, wants
-from tutor.query import Query, understand
+from tutor.kinds import figures_in, holds, wants
+from tutor.query import Query, subject_of, understand
 from tutor.retrieval import Hit, concept_coverage, concepts, rerank, row_terms, scores
 
 CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
 MAX_QUESTION_CHARS = 1000
 ANSWER_KIND_BONUS = 1.6  # a sentence holding what the question asks for (a year for "when")
+DEFINITION_BONUS = 1.3  # a sentence that says what the thing asked about is
 # A sentence's score: its similarity (with its neighbours'), its concept coverage, its passage.
 W_SIMILARITY, W_COVERAGE, W_PASSAGE = 0.45, 0.5, 0.2
 NEIGHBOUR_SHARE = 0.2  # how much concepts found only in the neighbouring sentences count
@@ -165,8 +166,8 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
     shown = tuple(sorted(hits, key=lambda h: quoted.index(h.passage) if h.passage in quoted else len(quoted))[:k])
     if not citations:
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
-    agreeing = _agreeing(index, citations)
     figures = _figures(index, query, citations)
+    agreeing = 1 if figures else _agreeing(index, citations)
     return Answer(question, query, True, tuple(citations), shown, None, agreeing, figures, tuple(notes))
 
 
@@ -188,6 +189,7 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.nd
     passage's standing; it is raised when it holds the kind of answer asked for.
     """
     kind = wants(query.searched)
+    subject = subject_of(query.searched) if kind == "definition" else ""
     cs = concepts(index, query)
     if kind == "name" and any(not c.name and not c.frame for c in cs):
         # A "who" question's own names are its context, not its answer: "Who replaced
@@ -213,8 +215,8 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.nd
             cov_near, _ = concept_coverage(index, query, cs, present)
             cov = (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near
             score = W_SIMILARITY * own / top_s + W_COVERAGE * cov + W_PASSAGE * h.score / top_p
-            if kind and holds(kind, index.sentence_text(j)):
-                score *= ANSWER_KIND_BONUS
+            if kind and holds(kind, index.sentence_text(j), subject):
+                score *= DEFINITION_BONUS if kind == "definition" else ANSWER_KIND_BONUS
             out.append((score, j, h.passage))
     out.sort(key=lambda c: (-c[0], c[1]))
     return out
@@ -228,7 +230,8 @@ def _choose(index: Index, query: Query, hits: list[Hit], s_scores: np.ndarray,
     # A follow-up wants something new: not the sentence just quoted, unless that one
     # holds what is now asked for ("How big were they?" - "thousands of households").
     kind = wants(query.searched)
-    fresh = [c for c in cands if c[1] not in already or (kind and holds(kind, index.sentence_text(c[1])))]
+    fresh = [c for c in cands if c[1] not in already or (kind and holds(kind, index.sentence_text(c[1]),
+                                                                                 subject_of(query.searched)))]
     first = fresh[0] if fresh and fresh[0][0] >= 0.6 * cands[0][0] else cands[0]
     chosen = [first]
     top = first[0]
@@ -266,14 +269,16 @@ def _agreeing(index: Index, citations: list[Citation]) -> int:
 
 
 def _figures(index: Index, query: Query, citations: list[Citation]) -> tuple[Figure, ...]:
-    """Different figures for the same quantity, when the question asks for one."""
+    """The figures the quotes give, side by side, when they differ.
+
+    Only for a question that asks for a number, when the first quote states one and
+    another source states a different one ("15 to 45 million" against "30 million").
+    """
     if wants(query.searched) != "number" or len(citations) < 2:
         return ()
-    figures = []
-    for c in citations:
-        nums = numbers_in(c.quote)
-        if nums:
-            figures.append(Figure(", ".join(nums), c.n))
-    if len({f.value for f in figures}) >= 2:
-        return tuple(figures)
-    return ()
+    figures = [Figure(", ".join(nums), c.n) for c in citations if (nums := figures_in(c.quote))]
+    if not figures or figures[0].citation != citations[0].n:
+        return ()
+    docs = {citations[f.citation - 1].doc for f in figures}
+    values = {" ".join(f.value.lower().split()) for f in figures}
+    return tuple(figures) if len(docs) >= 2 and len(values) >= 2 else ()

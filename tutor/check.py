@@ -1,10 +1,17 @@
 """Check a claim against the sources: supported, conflicting or not found.
 
-- ``supported``: one source sentence holds most of the claim's meaning (idf-weighted
-  content words) and every figure, year and name the claim states.
-- ``conflicting``: a source sentence is about the same thing (it holds most of the
-  claim's other words) but states a different figure, year or name; the citations
-  show what the sources say.
+The claim is read as concepts (``retrieval.concepts``: words, names, phrases) and
+facts (years, figures). Candidate source sentences are the most similar ones; each is
+read with its passage, so that a sentence saying "He was replaced" is still about the
+Peng Dehuai its passage names. Acronyms count for their phrase ("GLF" for "Great Leap
+Forward").
+
+- ``supported``: a sentence (with its passage) holds nearly all the claim's concepts
+  and states every year and figure the claim states. Every source that does so is
+  cited, so a teacher sees when several agree.
+- ``conflicting``: a sentence is about the same thing (it holds most of the claim's
+  other concepts) but states a different year or figure, or names someone else where
+  the claim names a person; the citations show what the sources say.
 - ``not_found``: nothing in the sources is close enough to judge.
 """
 
@@ -13,19 +20,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor import analysis
 from tutor.answer import Citation
-from tutor.kinds import numbers_in
 from tutor.index import Index
+from tutor.kinds import figures_in
 from tutor.query import Query
-from tutor.retrieval import scores, top_k
+from tutor.retrieval import concept_coverage, concepts, row_terms, scores, top_k
 
-SUPPORT = 0.7  # share of the claim's meaning a sentence must state to support it
-RELATED = 0.5  # share it must hold to be about the same thing
-CANDIDATES = 12
+SUPPORT = 0.75  # share of the claim's concepts a sentence must hold to state it
+RELATED = 0.55  # share of its other concepts a sentence must hold to be about the same thing
+CANDIDATES = 15
+MAX_CITATIONS = 3
 
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
 @dataclass(frozen=True)
@@ -39,59 +46,65 @@ class Verdict:
     copied: bool = False  # the claim repeats a source sentence word for word
 
 
-def _facts(text: str) -> tuple[set[str], set[str], set[str]]:
-    """Years, other figures and names stated in ``text``, normalised for comparison."""
+def _facts(text: str) -> tuple[set[str], set[str]]:
+    """Years and figures stated in ``text``, normalised for comparison."""
     years = set(_YEAR.findall(text))
-    figures = {re.sub(r"[\s,]", "", n.lower()) for n in numbers_in(text)}
-    words = analysis.tokens(text)
-    names = {w.lower() for i, (w, a, _) in enumerate(words)
-             if i > 0 and _CAPITALISED.fullmatch(w) and w.lower() not in analysis.STOP_WORDS}
-    return years, figures, names
+    figures = {re.sub(r"[\s,]", "", f.lower()).replace("percent", "%").replace("per cent", "%")
+               for f in figures_in(text)}
+    return years, figures
 
 
-def _weighted_share(index: Index, claim_stems: set[str], sentence_stems: set[str]) -> float:
-    ids, idf = index.term_ids, index.idf
-    top = float(idf.max()) + 1.0
-    weights = {s: (float(idf[ids[s]]) if s in ids else top) for s in claim_stems}
-    total = sum(weights.values())
-    return sum(w for s, w in weights.items() if s in sentence_stems) / total if total else 0.0
+def _normalised(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     """Judge one claim; see the module docstring."""
     claim = claim.strip()
-    claim_years, claim_figures, claim_names = _facts(claim)
-    number_stems = {analysis.stem(n) for n in re.findall(r"\d[\d,]*", claim)}
-    claim_stems = {s for s in analysis.stems(claim) if not any(ch.isdigit() for ch in s)}
-    if not claim_stems:
+    query = Query(claim, claim)
+    cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
+    if not cs:
         return Verdict(claim, "not_found", (), "There is nothing in this to check against the sources.")
-    _, s_scores = scores(index, Query(claim, claim), docs)
-    best_related: tuple[float, int] | None = None
-    for j in top_k(s_scores, CANDIDATES):
-        j = int(j)
+    claim_years, claim_figures = _facts(claim)
+    names = [c for c in cs if c.name]
+    others = [c for c in cs if not c.name] or cs
+    _, s_scores = scores(index, query, docs)
+    supporting: list[int] = []
+    conflict: tuple[int, str] | None = None
+    quotable = index.a["sentence_quotable"]
+    s_scores = s_scores * (quotable > 0)  # headings and fragments are never quoted
+    for j in (int(x) for x in top_k(s_scores, CANDIDATES)):
         text = index.sentence_text(j)
-        share = _weighted_share(index, claim_stems, set(analysis.stems(text)) - number_stems)
-        years, figures, names = _facts(text)
-        missing_facts = (claim_years - years) or (claim_figures - figures)
-        if share >= SUPPORT and not missing_facts and claim_names <= names | _passage_names(index, j):
-            copied = " ".join(claim.lower().split()) in " ".join(text.lower().split())
-            msg = "A source states this." + (" The claim copies a source sentence word for word." if copied else "")
-            return Verdict(claim, "supported", (_cite(index, j, 1),), msg, copied)
-        if share >= RELATED and best_related is None:
-            differs = (claim_years and years and claim_years != years) or \
-                      (claim_figures and figures and not claim_figures <= figures)
-            if differs:
-                best_related = (share, j)
-    if best_related is not None:
-        j = best_related[1]
+        in_sentence = row_terms(index.S, j)
+        in_context = in_sentence | row_terms(index.P, int(index.a["sentence_passage"][j]))
+        # Names may come from the passage ("He was replaced" under "Peng's Downfall").
+        share, _ = concept_coverage(index, query, others, in_sentence)
+        names_ok = all(concept_coverage(index, query, [c], in_context)[0] > 0 for c in names)
+        full, _ = concept_coverage(index, query, cs, in_sentence | (in_context if names_ok else set()))
+        years, figures = _facts(text)
+        facts_ok = claim_years <= years and claim_figures <= figures
+        if full >= SUPPORT and names_ok and facts_ok:
+            if all(index.doc_of_passage(int(index.a["sentence_passage"][k])) !=
+                   index.doc_of_passage(int(index.a["sentence_passage"][j])) for k in supporting):
+                supporting.append(j)
+            continue
+        if conflict is None:
+            if full >= RELATED and ((claim_years and years and not claim_years <= years) or
+                                    (claim_figures and figures and not claim_figures <= figures)):
+                conflict = (j, "a different date or figure")
+            elif names and not names_ok and share >= SUPPORT and _NAME.search(text):
+                conflict = (j, "a different name")
+    if supporting:
+        cited = tuple(_cite(index, j, n) for n, j in enumerate(supporting[:MAX_CITATIONS], start=1))
+        copied = any(_normalised(claim) in _normalised(c.quote) for c in cited)
+        agree = f"{len(cited)} sources state this." if len(cited) > 1 else "A source states this."
+        note = " The claim copies a source sentence word for word." if copied else ""
+        return Verdict(claim, "supported", cited, agree + note, copied)
+    if conflict is not None:
+        j, what = conflict
         return Verdict(claim, "conflicting", (_cite(index, j, 1),),
-                       "The sources discuss this but state a different figure or date: see what they say.")
+                       f"The sources discuss this but give {what}: see what they say.")
     return Verdict(claim, "not_found", (), "No source states this.")
-
-
-def _passage_names(index: Index, j: int) -> set[str]:
-    p = int(index.a["sentence_passage"][j])
-    return _facts(index.passage_text(p))[2]
 
 
 def _cite(index: Index, j: int, n: int) -> Citation:

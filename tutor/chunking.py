@@ -102,6 +102,9 @@ class SentenceSplitter:
         mistakes such words for abbreviations.
         """
         trainer = PunktTrainer()
+        # Punkt's default takes a pair seen once ("1830. It") for a collocation that is
+        # never split; a small corpus needs real evidence.
+        trainer.MIN_COLLOC_FREQ = 5
         words: Counter[str] = Counter()
         for text in texts:
             trainer.train(text, finalize=False)

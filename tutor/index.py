@@ -134,6 +134,11 @@ class Index:
         return {t: i for i, t in enumerate(self.vocabulary)}
 
     @cached_property
+    def df(self) -> np.ndarray:
+        """In how many passages each term occurs."""
+        return np.bincount(np.asarray(self.a["P_indices"]), minlength=len(self.vocabulary))
+
+    @cached_property
     def idf(self) -> np.ndarray:
         return np.asarray(self.a["idf"])
 

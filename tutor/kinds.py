@@ -12,7 +12,7 @@ import re
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 _NUMBER = re.compile(
-    r"(\d[\d,.]*\s*(%|per ?cent|million|billion|thousand)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"(\d+(?:[.,]\d+)*\s*(%|per ?cent|million|billion|thousand)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|half|quarter|double|twice|triple|dozens?)\b)",
     re.IGNORECASE,
 )
@@ -22,17 +22,23 @@ _REASON = re.compile(r"\b(because|due to|as a result|result(?:ed|ing)? (?:in|fro
                      r"owing to|thanks to|reasons?|so that|therefore|consequently|blamed)\b", re.IGNORECASE)
 _PURPOSE = re.compile(r"\b(to (?!be\b)[a-z]+|in order to|so that|aim\w*|intend\w*|purpose|used (?:to|for)|"
                       r"designed to|meant to|goal)\b", re.IGNORECASE)
+_DEFINITION_Q = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?\S+")
+_DEFINING = re.compile(r"\b(term for|known as|refers? to|is called|was called|were called|the name given to|means)\b",
+                       re.IGNORECASE)
 _QUOTED = re.compile(r"[“\"‘'][^“”\"‘’']{3,}[”\"’']")
 
 
 def wants(question: str) -> str | None:
     """The kind of answer a question asks for, or None.
 
-    One of "number", "year", "name", "place", "quote", "purpose", "reason".
+    One of "number", "year", "name", "place", "quote", "purpose", "reason",
+    "definition".
     """
     q = question.lower()
     if re.search(r"\b(how many|how much|what percentage|what proportion|what share|how large|how big|"
-                 r"how long|how far|how high|number of|by how much|what (?:was|were) the (?:death )?toll)\b", q):
+                 r"how long|how far|how high|number of|by how much|"
+                 r"what (?:was|were|is|are) the (?:death toll|toll|population|size|cost|price|total|"
+                 r"percentage|proportion|rate|amount|output|number))\b", q):
         return "number"
     if re.search(r"\b(when|what year|which year|what date|in what year)\b", q):
         return "year"
@@ -46,11 +52,18 @@ def wants(question: str) -> str | None:
         return "purpose"
     if re.search(r"\b(why|how come|what (?:caused|made)|for what reason)\b", q):
         return "reason"
+    if _DEFINITION_Q.match(q) and not re.search(r"\b(like|about)\s*\??\s*$", q):
+        return "definition"
     return None
 
 
-def holds(kind: str | None, sentence: str) -> bool:
-    """True when ``sentence`` holds the kind of thing the question asks for."""
+def holds(kind: str | None, sentence: str, subject: str = "") -> bool:
+    """True when ``sentence`` holds the kind of thing the question asks for.
+
+    ``subject`` is what a "what was X?" question asks about, for definitions.
+    """
+    if kind == "definition":
+        return _defines(sentence, subject)
     if kind == "year":
         return bool(_YEAR.search(sentence) or _MONTH.search(sentence))
     if kind == "number":
@@ -65,6 +78,31 @@ def holds(kind: str | None, sentence: str) -> bool:
     if kind == "reason":
         return bool(_REASON.search(sentence))
     return False
+
+
+def _defines(sentence: str, subject: str) -> bool:
+    """"X were ...", "X: ...", "X, the term for ...", "known as X": a sentence that says what X is."""
+    if _DEFINING.search(sentence):
+        return True
+    words = [w for w in re.findall(r"\w+", subject.lower()) if w not in ("the", "a", "an")]
+    if not words:
+        return False
+    last = re.escape(words[-1][:5])  # "furnaces" also as "furnace"
+    pattern = rf"\b{last}\w*[’']?\s*(?:\([^)]*\)\s*)?(?::|,? (?:is|are|was|were|would be|became|meant|means|refers)\b)"
+    return bool(re.search(pattern, sentence, re.IGNORECASE))
+
+
+def figures_in(text: str) -> list[str]:
+    """Quantities stated in ``text`` in figures or with a magnitude: "30 million",
+    "15 to 45 million", "ten million", "65%"; not years, list numbers or "one of"."""
+    body = _LIST_MARKER.sub("", text)
+    pattern = re.compile(
+        r"\b\d+(?:[.,]\d+)*(?:\s*(?:to|-|–)\s*\d+(?:[.,]\d+)*)?\s*(?:%|per ?cent|million|billion|thousand)?"
+        r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|a hundred)"
+        r"\s+(?:million|billion|thousand|hundred|per ?cent)",
+        re.IGNORECASE,
+    )
+    return [m.group().strip() for m in pattern.finditer(body) if not _YEAR.fullmatch(m.group().strip())]
 
 
 def numbers_in(text: str) -> list[str]:

@@ -32,6 +32,7 @@ FRAME_QUERY_WEIGHT = 0.5  # weight of a frame word ("effects") in the query vect
 FRAME_WEIGHT = 0.25  # weight of a frame word in concept coverage
 COORDINATION = 0.5  # how much concept coverage re-ranks the leading passages
 RERANK = 20
+PHRASE_MIN_DF = 3  # a bigram in this many passages makes its two words one concept
 COMMON_ENGLISH = 50_000  # pyspellchecker's count above which a word is everyday English
 
 
@@ -64,6 +65,12 @@ class Concept:
     known: bool
     frame: bool
     name: bool = False
+    words: tuple[str, ...] = ()
+
+    @property
+    def acronym(self) -> str | None:
+        """"glf" for the name "Great Leap Forward"; None for single words."""
+        return "".join(w[0] for w in self.words) if self.name and len(self.words) > 1 else None
 
 
 def concepts(index: Index, query: Query) -> list[Concept]:
@@ -71,32 +78,44 @@ def concepts(index: Index, query: Query) -> list[Concept]:
     ids = index.term_ids
     top_idf = float(index.idf.max()) + 1.0 if len(index.idf) else 1.0
     groups: list[list[str]] = []
-    words: list[tuple[str, bool]] = []
+    capitalised: set[str] = set()
     prev_cap = False
-    for i, (word, _, _) in enumerate(analysis.tokens(query.searched)):
+    toks = analysis.tokens(query.searched)
+    for i, (word, _, _) in enumerate(toks):
         w = analysis.normalise(word)
         if not w or not analysis.is_content(w):
             prev_cap = False
             continue
-        cap = (word[:1].isupper() and i > 0) or w in index.names
+        # Capitals mark a name, except the first word's, unless the next word has one too.
+        opens_name = i == 0 and len(toks) > 1 and toks[1][0][:1].isupper()
+        cap = (word[:1].isupper() and (i > 0 or opens_name)) or w in index.names
+        if cap:
+            capitalised.add(w)
         if cap and prev_cap:
             groups[-1].append(w)
         else:
             groups.append([w])
-        words.append((w, cap))
         prev_cap = cap
     # A name counts as one concept only when the corpus has it as a phrase: "Peng
     # Dehuai" is one thing, matched by either part; "French Revolution", which the
     # corpus never says, is two words, and "Revolution" alone does not cover it.
-    split: list[list[str]] = []
+    split: list[tuple[list[str], bool]] = []
     for group in groups:
         stems = [analysis.stem(w) for w in group]
         if len(group) > 1 and all(f"{a} {b}" in ids for a, b in zip(stems, stems[1:])):
-            split.append(group)
+            split.append((group, True))
         else:
-            split.extend([w] for w in group)
+            split.extend(([w], w in capitalised) for w in group)
+    # A phrase the corpus uses again and again ("first five year plan") is one concept
+    # too, or its words would outweigh everything else the question asks.
+    merged: list[tuple[list[str], bool]] = []
+    for group, is_name in split:
+        if merged and not is_name and not merged[-1][1] and _is_phrase(index, merged[-1][0][-1], group[0]):
+            merged[-1][0].append(group[0])
+        else:
+            merged.append((list(group), is_name))
     out, seen = [], set()
-    for group in split:
+    for group, is_name in merged:
         stems = frozenset(analysis.stem(w) for w in group)
         stems = frozenset(s for s in stems if len(s) > 2 or s.isdigit())
         if not stems or stems & seen:
@@ -107,9 +126,15 @@ def concepts(index: Index, query: Query) -> list[Concept]:
         seen |= stems
         weight = max((float(index.idf[ids[s]]) for s in known), default=0.0) or _unknown_weight(group, top_idf)
         frame = len(group) == 1 and is_frame(group[0])
-        name = len(group) > 1 or group[0] in index.names
-        out.append(Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, name))
+        out.append(Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, is_name,
+                           tuple(group)))
     return out
+
+
+def _is_phrase(index: Index, a: str, b: str) -> bool:
+    t = f"{analysis.stem(a)} {analysis.stem(b)}"
+    return not is_frame(a) and not is_frame(b) and t in index.term_ids \
+        and int(index.df[index.term_ids[t]]) >= PHRASE_MIN_DF
 
 
 def _unknown_weight(words: list[str], top_idf: float) -> float:
@@ -128,7 +153,7 @@ def concept_coverage(index: Index, query: Query, cs: list[Concept], present: set
     many topic (not frame) concepts that is.
 
     A related corpus word ("deforestation" for an unknown "forests") counts for most of
-    the unknown concept it contains.
+    the unknown concept it contains; an acronym ("GLF") counts for its name.
     """
     ids = index.term_ids
     related = [ids[r] for r in query.related if r in ids]
@@ -136,9 +161,14 @@ def concept_coverage(index: Index, query: Query, cs: list[Concept], present: set
     matched = 0
     for c in cs:
         total += c.weight
-        if any(s in ids and ids[s] in present for s in c.stems):
-            got += c.weight
-            matched += not c.frame
+        if c.name or len(c.stems) == 1:
+            share = float(any(s in ids and ids[s] in present for s in c.stems)
+                          or (c.acronym in ids and ids[c.acronym] in present))
+        else:  # a phrase: the share of its words present ("the first plan" for "first five year plan")
+            share = sum(1 for s in c.stems if s in ids and ids[s] in present) / len(c.stems)
+        if share:
+            got += c.weight * share
+            matched += not c.frame and share >= 0.5
         elif not c.known and any(r in present and any(s in index.vocabulary[r] for s in c.stems) for r in related):
             got += 0.8 * c.weight
             matched += 1

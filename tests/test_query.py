@@ -1,0 +1,37 @@
+"""Reading the student's question: spelling, follow-ups, subjects."""
+
+from __future__ import annotations
+
+from tutor.query import correct_spelling, is_followup, resolve_followup, subject_of
+
+
+def test_misspellings_are_fixed_against_the_corpus(fixture_index):
+    fixed, fixes = correct_spelling(fixture_index, "Who was Jmes Hargreves and what was the spining jeny?")
+    assert fixed == "Who was James Hargreaves and what was the spinning jenny?"
+    assert ("Hargreves", "Hargreaves") in fixes
+
+
+def test_real_words_the_corpus_lacks_are_left_alone(fixture_index):
+    for text in ["How did they test the engine?", "Was it the worst factory?", "photosynthesis"]:
+        assert correct_spelling(fixture_index, text) == (text, ())
+
+
+def test_subjects_of_questions():
+    assert subject_of("What were the people's communes?") == "the people's communes"
+    assert subject_of("Who was Peng Dehuai?") == "Peng Dehuai"
+    assert subject_of("Why did the backyard furnaces fail?") == "the backyard furnaces"
+    assert subject_of("Tell me about Manchester") == "Manchester"
+
+
+def test_follow_ups_are_recognised_and_resolved():
+    assert is_followup("How big were they?") and is_followup("What happened to him?") and is_followup("Why?")
+    assert not is_followup("Who invented the spinning jenny?")
+    assert resolve_followup("How big were they?", ["What were the people's communes?"])[0] == \
+        "How big were the people's communes?"
+    assert resolve_followup("What was his job?", ["Who was George Stephenson?"])[0] == \
+        "What was George Stephenson’s job?"
+    # A chain keeps its subject: the second follow-up still means the railway.
+    assert resolve_followup("Who built it?", ["What was the Liverpool and Manchester Railway?",
+                                              "When did it open?"])[0] == \
+        "Who built the Liverpool and Manchester Railway?"
+    assert resolve_followup("How big were they?", []) == ("How big were they?", (), False)
