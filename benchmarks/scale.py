@@ -52,6 +52,7 @@ DEFAULT_MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
 DEFAULT_QUESTIONS = REPO.parent / "shared" / "eval" / "questions.jsonl"
 QUERY_SEED = 6
 WARMUP = 5
+MIN_TIMED = 20  # queries timed even when they overrun --query-budget
 K = 5
 
 
@@ -87,6 +88,15 @@ def _percentile(values: list[float], q: float) -> float:
 def _latency(values: list[float]) -> dict:
     return {"p50_ms": 1000 * _percentile(values, 50), "p95_ms": 1000 * _percentile(values, 95),
             "mean_ms": 1000 * statistics.fmean(values), "n": len(values)}
+
+
+def _within_budget(queries: list, budget: float):
+    """The queries in order, stopping once ``budget`` seconds have passed (after at least MIN_TIMED)."""
+    start = time.perf_counter()
+    for n, q in enumerate(queries):
+        if n >= MIN_TIMED and time.perf_counter() - start > budget:
+            return
+        yield q
 
 
 def _read_jsonl(path: Path) -> list:
@@ -166,7 +176,7 @@ def phase_tutor_query(a) -> dict:
     for q in queries[:WARMUP]:
         answer(index, q["question"], q["history"])
     t_under, t_rank, t_answer, answered = [], [], [], 0
-    for q in queries:
+    for q in _within_budget(queries, a.query_budget):
         t0 = time.perf_counter()
         query = understand(index, q["question"], q["history"])
         t1 = time.perf_counter()
@@ -242,7 +252,7 @@ def phase_bm25s_query(a) -> dict:
     for q in queries[:WARMUP]:
         _bm25s_query(retriever, stemmer, q["question"])
     times = []
-    for q in queries:
+    for q in _within_budget(queries, a.query_budget):
         t0 = time.perf_counter()
         _bm25s_query(retriever, stemmer, q["question"])
         times.append(time.perf_counter() - t0)
@@ -284,11 +294,12 @@ def machine() -> dict:
             "os": platform.platform(), "versions": versions}
 
 
-def run_phase(name: str, work: Path, corpus: Path, timeout: float, questions: Path | None, queries: int) -> dict:
+def run_phase(name: str, work: Path, corpus: Path, questions: Path | None, a) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", name, "--work", str(work),
-           "--corpus", str(corpus), "--queries", str(queries)]
+           "--corpus", str(corpus), "--queries", str(a.queries), "--query-budget", str(a.query_budget)]
     if questions:
         cmd += ["--questions", str(questions)]
+    timeout = a.timeout
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     t0 = time.perf_counter()
     try:
@@ -327,7 +338,9 @@ def run_case(size: str, a) -> dict:
 
     def phase(name):
         print(f"  {size}: {name} ...", file=sys.stderr, flush=True)
-        r[name] = run_phase(name, work, corpus, a.timeout, questions, a.queries)
+        load_before = os.getloadavg()[0]
+        r[name] = run_phase(name, work, corpus, questions, a)
+        r[name]["loadavg_before"] = load_before
         if "error" in r[name]:
             print(f"  {size}: {name} failed: {r[name]['error']}", file=sys.stderr, flush=True)
         return "error" not in r[name]
@@ -346,6 +359,8 @@ def _fmt(x, unit: str) -> str:
         return "—"
     if unit == "s":
         return f"{x:.3f}" if x < 10 else f"{x:.1f}"
+    if unit == "n":
+        return str(x)
     if unit == "ms":
         return f"{x:.2f}" if x < 10 else f"{x:.1f}"
     return f"{x:.0f}" if x >= 10 else f"{x:.1f}"
@@ -375,6 +390,7 @@ def table(r: dict) -> str:
         ("whole ask p50 (ms)", "ms", get("tutor_query", "ask", "p50_ms"), None),
         ("whole ask p95 (ms)", "ms", get("tutor_query", "ask", "p95_ms"), None),
         ("understand (spelling, follow-up) p95 (ms)", "ms", get("tutor_query", "understand", "p95_ms"), None),
+        ("queries timed", "n", get("tutor_query", "retrieval", "n"), get("bm25s_query", "retrieval", "n")),
     ]
     name = "shipped corpus" if r["size"] == "shipped" else f"{int(r['size']):,} synthetic documents"
     facts = [f"{get('tutor_build', 'docs') or '?'} docs", f"{get('export', 'words') or 0:,} words",
@@ -384,7 +400,7 @@ def table(r: dict) -> str:
     lines = [f"### {name}", "", ", ".join(facts), "",
              "| figure | tutor | bm25s | tutor / bm25s |", "|---|---:|---:|---:|"]
     for label, unit, t, b in rows:
-        ratio = f"{t / b:.2f}×" if t is not None and b else "—"
+        ratio = f"{t / b:.2f}×" if t is not None and b and unit != "n" else "—"
         lines.append(f"| {label} | {_fmt(t, unit)} | {_fmt(b, unit)} | {ratio} |")
     notes = []
     for p in PHASES:
@@ -397,6 +413,10 @@ def table(r: dict) -> str:
     if get("bm25s_build", "total_s") is not None:
         notes.append(f"- bm25s tokenize {get('bm25s_build', 'tokenize_s'):.2f} s + index {get('bm25s_build', 'index_s'):.2f} s"
                      f" + save {get('bm25s_build', 'save_s'):.2f} s (JIT warm-up {get('bm25s_build', 'jit_s'):.1f} s excluded)")
+    loads = [r[p]["loadavg_before"] for p in PHASES if isinstance(r.get(p), dict) and "loadavg_before" in r[p]]
+    if loads:
+        notes.append(f"- 1-minute load average before a phase: at most {max(loads):.1f} "
+                     "(each phase uses one core; more means other work shared the machine)")
     return "\n".join(lines + ([""] + notes if notes else []))
 
 
@@ -413,6 +433,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--queries", type=int, default=200, help="queries drawn from each synthetic corpus")
     ap.add_argument("--out", type=Path, default=Path("/tmp/tutor-bench"), help="work folder (corpora, indexes, results)")
     ap.add_argument("--skip-bm25s", action="store_true", help="measure the tutor only")
+    ap.add_argument("--query-budget", type=float, default=120,
+                    help=f"seconds of timed queries per engine and corpus (at least {MIN_TIMED} queries are timed)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed for each phase")
     ap.add_argument("--make-corpus", type=Path, default=DEFAULT_MAKE_CORPUS)
     ap.add_argument("--questions", type=Path, help=f"questions for the shipped corpus (default {DEFAULT_QUESTIONS})")
