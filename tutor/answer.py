@@ -28,7 +28,10 @@ CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
 MAX_QUESTION_CHARS = 1000
 ANSWER_KIND_BONUS = 1.6  # a sentence holding what the question asks for (a year for "when")
-DEFINITION_BONUS = 1.3  # a sentence that says what the thing asked about is
+# Markers of a reason ("because", "led to"), a purpose ("to smelt") or a definition ("X
+# were ...") are weaker signs of an answer than a year or a number, so they count less.
+WEAK_KIND_BONUS = 1.1
+_WEAK_KINDS = ("reason", "definition")
 # A sentence's score: its similarity (with its neighbours'), its concept coverage, its passage.
 W_SIMILARITY, W_COVERAGE, W_PASSAGE = 0.45, 0.5, 0.2
 NEIGHBOUR_SHARE = 0.2  # how much concepts found only in the neighbouring sentences count
@@ -189,7 +192,7 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.nd
     passage's standing; it is raised when it holds the kind of answer asked for.
     """
     kind = wants(query.searched)
-    subject = subject_of(query.searched) if kind == "definition" else ""
+    subject = subject_of(query.searched) if kind in ("definition", "event") else ""
     cs = concepts(index, query)
     if kind == "name" and any(not c.name and not c.frame for c in cs):
         # A "who" question's own names are its context, not its answer: "Who replaced
@@ -216,7 +219,7 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.nd
             cov = (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near
             score = W_SIMILARITY * own / top_s + W_COVERAGE * cov + W_PASSAGE * h.score / top_p
             if kind and holds(kind, index.sentence_text(j), subject):
-                score *= DEFINITION_BONUS if kind == "definition" else ANSWER_KIND_BONUS
+                score *= WEAK_KIND_BONUS if kind in _WEAK_KINDS else ANSWER_KIND_BONUS
             out.append((score, j, h.passage))
     out.sort(key=lambda c: (-c[0], c[1]))
     return out
@@ -224,7 +227,7 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.nd
 
 def _choose(index: Index, query: Query, hits: list[Hit], s_scores: np.ndarray,
             already: set[int] = frozenset()) -> list[Citation]:
-    cands = sentence_scores(index, query, hits, s_scores)
+    cands = sentence_scores(index, query, hits, s_scores) if hits else []
     if not cands:
         return []
     # A follow-up wants something new: not the sentence just quoted, unless that one

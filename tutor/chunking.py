@@ -26,7 +26,7 @@ from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTr
 
 from tutor.cleaning import BODY, HEADING, JUNK, Line, classify, ends_sentence
 
-MAX_CHARS = 1000  # a passage longer than this is split at sentence boundaries
+MAX_CHARS = 1500  # a passage longer than this is split at sentence boundaries
 MIN_CHARS = 350  # a passage shorter than this takes in the next paragraph
 SHORT_BLOCK = 160  # list items and one-liners this short gather with their neighbours
 MAX_SENTENCE = 600  # a "sentence" with no punctuation is cut at white space

@@ -65,6 +65,7 @@ SETTINGS = {
     "passage_min_chars": MIN_CHARS,
     "cleaning": "tutor.cleaning/1",
 }
+SUBLINEAR_TF = True  # 1 + ln(tf): the tenth mention of a word adds little
 CURRENT = "CURRENT"
 LOCK = ".lock"
 
@@ -242,7 +243,7 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     membership = sp.csr_matrix((np.ones(len(sent_passage), dtype=np.float32), (sent_passage, np.arange(len(sent_passage)))),
                                shape=(n_passages, len(sent_passage)))
     P_counts = (membership @ S_counts).tocsr()
-    tfidf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm=None)
+    tfidf = TfidfTransformer(sublinear_tf=SUBLINEAR_TF, smooth_idf=True, norm=None)
     P, P_norm = _normalise_rows(tfidf.fit_transform(P_counts))
     S, S_norm = _normalise_rows(tfidf.transform(S_counts))
     vocabulary = counter.get_feature_names_out().tolist()

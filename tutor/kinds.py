@@ -31,10 +31,12 @@ _QUOTED = re.compile(r"[“\"‘'][^“”\"‘’']{3,}[”\"’']")
 def wants(question: str) -> str | None:
     """The kind of answer a question asks for, or None.
 
-    One of "number", "year", "name", "place", "quote", "purpose", "reason",
-    "definition".
+    One of "event" (what happened to someone), "number", "year", "name", "place",
+    "quote", "purpose", "reason", "definition".
     """
     q = question.lower()
+    if re.search(r"\bwhat (?:happened|happens) to\b", q):
+        return "event"
     if re.search(r"\b(how many|how much|what percentage|what proportion|what share|how large|how big|"
                  r"how long|how far|how high|number of|by how much|"
                  r"what (?:was|were|is|are) the (?:death toll|toll|population|size|cost|price|total|"
@@ -64,6 +66,8 @@ def holds(kind: str | None, sentence: str, subject: str = "") -> bool:
     """
     if kind == "definition":
         return _defines(sentence, subject)
+    if kind == "event":
+        return _done_to(sentence, subject)
     if kind == "year":
         return bool(_YEAR.search(sentence) or _MONTH.search(sentence))
     if kind == "number":
@@ -89,6 +93,16 @@ def _defines(sentence: str, subject: str) -> bool:
         return False
     last = re.escape(words[-1][:5])  # "furnaces" also as "furnace"
     pattern = rf"\b{last}\w*[’']?\s*(?:\([^)]*\)\s*)?(?::|,? (?:is|are|was|were|would be|became|meant|means|refers)\b)"
+    return bool(re.search(pattern, sentence, re.IGNORECASE))
+
+
+def _done_to(sentence: str, subject: str) -> bool:
+    """"Peng was denounced", "He was stripped of his position": what was done to someone."""
+    names = [w for w in re.findall(r"\w+", subject) if w[:1].isupper()]
+    if not names:  # "what happened to the forests" asks for an effect, not a deed done to someone
+        return False
+    who = "|".join([re.escape(w) for w in names] + ["he", "she", "they"])
+    pattern = rf"\b(?:{who})(?:[’']s)?\s+(?:was|were|had been|has been)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|ne|ck|ht)\b"
     return bool(re.search(pattern, sentence, re.IGNORECASE))
 
 

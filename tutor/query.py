@@ -32,7 +32,8 @@ HISTORY_WEIGHT = 0.5  # an earlier question's terms count half as much as the cu
 RELATED_WEIGHT = 0.5  # a corpus word that contains an unknown query word
 
 _SUBJECT_PREFIX = re.compile(
-    r"^\s*(?:(?:and|so|but|ok|okay)\s+)?(?:(?:what|who|whom|which|where|when|why|how)(?:\s+(?:many|much|big|large|long|often))?"
+    r"^\s*(?:(?:and|so|but|ok|okay)\s+)?(?:what (?:happened|happens) to\b"
+    r"|(?:what|who|whom|which|where|when|why|how)(?:\s+(?:many|much|big|large|long|often))?"
     r"(?:\s+(?:is|are|was|were|did|does|do|had|has|have|can|could|would|will|should)\b)?"
     r"|(?:tell me about|explain|describe|define))\s*",
     re.IGNORECASE,

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""What each answer-quality technique earns: the figures with it switched off.
+
+Builds the index of a corpus once per analysis variant (in a temporary folder) and
+scores a question file with ``tutor.evaluate`` for the full system and for each
+technique turned off alone. Prints a Markdown table.
+
+    python benchmarks/ablation.py [QUESTIONS.jsonl ...] [--corpus corpus]
+
+With no file it scores ../shared/eval/questions.jsonl and the project's own
+tests/fixtures/shipped_questions.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import tempfile
+from pathlib import Path
+
+from tutor import analysis, answer, index, query, retrieval
+from tutor.evaluate import evaluate, read_lines
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _identity_stem(word: str) -> str:
+    return word.replace(",", "") if any(ch.isdigit() for ch in word) else word
+
+
+def _unigrams_only(text: str) -> list[str]:
+    return analysis.stems(text)
+
+
+def _no_correction(index_, text):
+    return text, ()
+
+
+def _no_followup(question, history):
+    return question, (), False
+
+
+def _no_related(index_, text):
+    return ()
+
+
+@contextlib.contextmanager
+def patched(changes: list[tuple[object, str, object]]):
+    old = [(obj, name, getattr(obj, name)) for obj, name, _ in changes]
+    try:
+        for obj, name, value in changes:
+            setattr(obj, name, value)
+        yield
+    finally:
+        for obj, name, value in old:
+            setattr(obj, name, value)
+
+
+# (label, changes at index time, changes at query time)
+VARIANTS = [
+    ("full system", [], []),
+    ("no Snowball stemming", [(analysis, "stem", _identity_stem)], []),
+    ("no bigrams", [(analysis, "terms", _unigrams_only)], []),
+    ("no sublinear tf", [(index, "SUBLINEAR_TF", False)], []),
+    ("no pivoted length normalisation", [], [(retrieval, "PIVOT_SLOPE", 1.0), (retrieval, "SENTENCE_PIVOT_SLOPE", 1.0)]),
+    ("no best-sentence blend in passage scores", [], [(retrieval, "PASSAGE_WEIGHT", 1.0)]),
+    ("no concept re-ranking of passages", [], [(retrieval, "COORDINATION", 0.0)]),
+    ("no concept coverage in choosing quotes", [], [(answer, "W_COVERAGE", 0.0)]),
+    ("no answer-kind preference (when/how many/who)", [], [(answer, "ANSWER_KIND_BONUS", 1.0),
+                                                           (answer, "WEAK_KIND_BONUS", 1.0)]),
+    ("no frame-word weighting", [], [(retrieval, "FRAME_QUERY_WEIGHT", 1.0), (retrieval, "FRAME_WEIGHT", 1.0)]),
+    ("no spelling correction", [], [(query, "correct_spelling", _no_correction)]),
+    ("no related words for unknown ones", [], [(query, "related_terms", _no_related)]),
+    ("no follow-up resolution", [], [(query, "resolve_followup", _no_followup)]),
+    ("no declining (answer everything)", [], [(answer.Evidence, "covered", property(lambda self: True))]),
+]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="*", type=Path)
+    ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    a = ap.parse_args()
+    files = a.files or [p for p in (ROOT.parent / "shared" / "eval" / "questions.jsonl",
+                                    ROOT / "tests" / "fixtures" / "shipped_questions.jsonl") if p.is_file()]
+    sets = [(f.name, read_lines(f)) for f in files]
+    header = "| technique switched off | " + " | ".join(
+        f"{name}: hit@1 | answer@1 | declined | wrongly declined" for name, _ in sets) + " |"
+    print(header)
+    print("|" + "---|" * (1 + 4 * len(sets)))
+    for label, build_changes, query_changes in VARIANTS:
+        with patched(build_changes), tempfile.TemporaryDirectory() as tmp:
+            idx = index.build(a.corpus)
+            index.save(idx, Path(tmp))
+            with patched(query_changes):
+                cells = []
+                for _, rows in sets:
+                    f = evaluate(idx, rows).figures
+                    cells += [f"{f['hit@1']:.2f}", f"{f['answer@1']:.2f}", str(f["declined"]),
+                              str(f["wrongly_declined"])]
+        print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
