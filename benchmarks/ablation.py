@@ -63,7 +63,6 @@ VARIANTS = [
     ("no bigrams", [(analysis, "terms", _unigrams_only)], []),
     ("no sublinear tf", [(index, "SUBLINEAR_TF", False)], []),
     ("no pivoted length normalisation", [], [(retrieval, "PIVOT_SLOPE", 1.0), (retrieval, "SENTENCE_PIVOT_SLOPE", 1.0)]),
-    ("no best-sentence blend in passage scores", [], [(retrieval, "PASSAGE_WEIGHT", 1.0)]),
     ("no concept re-ranking of passages", [], [(retrieval, "COORDINATION", 0.0)]),
     ("no concept coverage in choosing quotes", [], [(answer, "W_COVERAGE", 0.0)]),
     ("no answer-kind preference (when/how many/who)", [], [(answer, "ANSWER_KIND_BONUS", 1.0),

@@ -5,8 +5,6 @@ for how a question becomes one):
 
 - TF-IDF cosine with pivoted length normalisation (formula in ``index.py``), query
   words that only frame the question ("effects", "think") at half weight;
-- a passage's score blends the passage as a whole with its best sentence, so that one
-  sentence that answers outweighs a passage that merely shares many words;
 - ``rank`` then re-ranks the leading passages by how many of the question's concepts
   they hold (a name such as "Peng Dehuai" is one concept, matched by either part):
   a passage that mentions every part of the question beats one that repeats a part.
@@ -25,7 +23,6 @@ from tutor import analysis
 from tutor.index import Index
 from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, Query, understand  # noqa: F401 (re-exported)
 
-PASSAGE_WEIGHT = 0.7  # passage score = this * passage + (1 - this) * its best sentence
 PIVOT_SLOPE = 0.7  # 1.0 is plain cosine; lower gives longer texts back some weight
 SENTENCE_PIVOT_SLOPE = 0.7
 FRAME_QUERY_WEIGHT = 0.5  # weight of a frame word ("effects") in the query vector
@@ -202,17 +199,11 @@ def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np
     q = query_vector(index, query).T
     p = _pivot(np.asarray((index.P @ q).todense()).ravel(), index.a["P_norm"], PIVOT_SLOPE)
     s = _pivot(np.asarray((index.S @ q).todense()).ravel(), index.a["S_norm"], SENTENCE_PIVOT_SLOPE)
-    offsets = index.passage_sentences
-    best_sentence = np.zeros_like(p)
-    nonempty = offsets[:-1] < offsets[1:]
-    if s.size:
-        best_sentence[nonempty] = np.maximum.reduceat(s, offsets[:-1][nonempty])
-    combined = PASSAGE_WEIGHT * p + (1 - PASSAGE_WEIGHT) * best_sentence
     if docs is not None:
         allowed = np.isin(index.a["passage_doc"], np.fromiter(docs, dtype=np.int32))
-        combined = np.where(allowed, combined, 0.0)
+        p = np.where(allowed, p, 0.0)
         s = np.where(allowed[np.asarray(index.a["sentence_passage"])], s, 0.0)
-    return combined, s
+    return p, s
 
 
 def top_k(values: np.ndarray, k: int) -> np.ndarray:
