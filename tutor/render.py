@@ -110,14 +110,8 @@ def answer_for_terminal(index: Index, ans: Answer) -> str:
     lines = []
     if ans.query.interpreted:
         lines.append(f"(Searched for: {ans.query.searched})")
-    if not ans.answered:
+    if not ans.answered:  # the nearest passages stay in the JSON: here they would only mislead
         lines.append(_wrap(ans.message or "", ""))
-        if ans.hits:
-            lines.append("")
-            lines.append("Nearest passages (not an answer):")
-            for h in ans.hits[:3]:
-                d = index.docs[index.doc_of_passage(h.passage)]
-                lines.append(f"  - {d.title}, {place(index, h.passage)}")
         return "\n".join(lines)
     for c in ans.citations:
         lines.append(_wrap(f"“{c.quote}” [{c.n}]", ""))
