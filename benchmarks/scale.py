@@ -409,7 +409,7 @@ def table(r: dict) -> str:
     if get("tutor_build", "build_s") is not None:
         notes.append(f"- tutor build {get('tutor_build', 'build_s'):.2f} s + save {get('tutor_build', 'save_s'):.2f} s; "
                      f"load without checksums {get('tutor_load', 'load_noverify_s') or 0:.3f} s; "
-                     f"{get('tutor_query', 'answered') or 0} of {get('export', 'queries') or 0} questions answered")
+                     f"{get('tutor_query', 'answered') or 0} of {get('tutor_query', 'retrieval', 'n') or 0} timed questions answered")
     if get("bm25s_build", "total_s") is not None:
         notes.append(f"- bm25s tokenize {get('bm25s_build', 'tokenize_s'):.2f} s + index {get('bm25s_build', 'index_s'):.2f} s"
                      f" + save {get('bm25s_build', 'save_s'):.2f} s (JIT warm-up {get('bm25s_build', 'jit_s'):.1f} s excluded)")
