@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -104,19 +105,68 @@ def stamps(corpus_dir: Path) -> list[FileStamp]:
     return out
 
 
+# Files teachers save by mistake under a text name: their first bytes say what they are.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a zipped file (a Word, OpenDocument or zip file)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word or Excel document"),
+    (b"{\\rtf", "a rich-text (RTF) document"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"\x7fELF", "a program"),
+    (b"SQLite format 3\x00", "a database"),
+    (b"ID3", "an audio file"),
+    (b"OggS", "an audio or video file"),
+)
+
+
+def file_kind(data: bytes) -> str | None:
+    """What a known non-text format the bytes begin with is ("a PDF document"), if any."""
+    for magic, kind in _SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] in (b"WEBP", b"WAVE", b"AVI "):
+        return "an image, audio or video file"
+    if data[4:8] == b"ftyp":
+        return "a video or audio file"
+    return None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the bytes look like BOM-less UTF-16 text (every other byte NUL)."""
+    sample = data[:8192]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, other, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.9 * len(zeros) and other.count(0) <= 0.02 * len(other):
+            return encoding
+    return None
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Decode file bytes as a reader would; return ``(text, encoding)``.
 
-    UTF-8 (with or without BOM), UTF-16 with BOM, and cp1252 are recognised. Newlines
-    are translated as ``open()`` does in text mode, so offsets match ``read_text``.
-    Raises ``Unreadable`` for empty or binary content.
+    UTF-8 (with or without BOM), UTF-16 (with a BOM, or without one when every other
+    byte is NUL, as English text in UTF-16 is) and cp1252 are recognised. Newlines are
+    translated as ``open()`` does in text mode, so offsets match ``read_text``.
+    Raises ``Unreadable`` for empty or binary content, naming a known format (an image
+    or a PDF saved under a ``.txt`` name) when the first bytes show one.
     """
+    kind = file_kind(data)
+    if kind:
+        raise Unreadable(f"binary file ({kind}, not text)")
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
         encoding = "utf-16"
     elif data.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
     elif b"\x00" in data[:8192]:
-        raise Unreadable("binary file (contains NUL bytes)")
+        encoding = _utf16_without_bom(data)
+        if encoding is None:
+            raise Unreadable("binary file (contains NUL bytes)")
     else:
         try:
             data.decode("utf-8")
@@ -126,6 +176,8 @@ def decode(data: bytes) -> tuple[str, str]:
     try:
         raw = data.decode(encoding)
     except UnicodeDecodeError as exc:
+        if encoding == "cp1252":
+            raise Unreadable("not readable text (neither UTF-8 nor Windows-1252)") from exc
         raise Unreadable(f"not valid text in {encoding}") from exc
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -144,7 +196,10 @@ def _looks_binary(text: str) -> bool:
 def read_file(path: Path) -> tuple[str, str]:
     """Read and decode one file; raise ``Unreadable`` with a reason when it is not text."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a pipe or device under a .txt name would block a read
+            raise Unreadable("not a regular file")
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise Unreadable(f"too large ({size // (1024 * 1024)} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)")
         data = path.read_bytes()
