@@ -237,7 +237,10 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         raise CorpusError(f"no indexable text in {corpus_dir}")
 
     counter = CountVectorizer(analyzer=analysis.terms, dtype=np.float32)
-    S_counts = counter.fit_transform(sentence_texts).tocsr()
+    try:
+        S_counts = counter.fit_transform(sentence_texts).tocsr()
+    except ValueError as exc:  # scikit-learn's "empty vocabulary": only punctuation, emoji, stop words
+        raise CorpusError(f"no searchable words in {corpus_dir}") from exc
     sent_passage = np.asarray(cols["sp"], dtype=np.int32)
     n_passages = len(cols["pd"])
     membership = sp.csr_matrix((np.ones(len(sent_passage), dtype=np.float32), (sent_passage, np.arange(len(sent_passage)))),
