@@ -23,8 +23,9 @@ def test_save_then_load_gives_identical_scores(corpus_dir: Path, tmp_path: Path)
     idx.save(built, tmp_path / "index")
     loaded = idx.load(tmp_path / "index", corpus_dir)
     for q in ["Who invented the spinning jenny?", "railway locomotive Rocket", "child labour in mills"]:
-        for a, b in zip(_scores(built, q), _scores(loaded, q)):
-            np.testing.assert_array_equal(a, b)
+        (pa, sa), (pb, sb) = _scores(built, q), _scores(loaded, q)
+        np.testing.assert_array_equal(pa, pb)
+        assert [sa[j] for j in range(built.n_sentences)] == [sb[j] for j in range(loaded.n_sentences)]
     assert loaded.vocabulary == built.vocabulary
     assert [d.title for d in loaded.docs] == [d.title for d in built.docs]
     assert loaded.passage_text(0) == built.passage_text(0)

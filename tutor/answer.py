@@ -22,7 +22,7 @@ from tutor import analysis
 from tutor.index import Index
 from tutor.kinds import figures_in, holds, wants
 from tutor.query import Query, subject_of, understand
-from tutor.retrieval import Hit, concept_coverage, concepts, rerank, row_terms, scores
+from tutor.retrieval import Hit, SentenceScores, concept_coverage, concept_ids, concepts, rerank, scores
 
 CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
@@ -114,7 +114,8 @@ def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) 
     if not hits:
         return Evidence(0.0, 0.0, 0, 0, 0, 0.0)
     cs = concepts(index, query)
-    rows = [row_terms(index.P, h.passage) for h in hits[:3]]
+    qids = concept_ids(index, query, cs)
+    rows = [index.passage_terms(h.passage, qids) for h in hits[:3]]
     cov, matched = max(concept_coverage(index, query, cs, r) for r in rows)
     topic_cs = [c for c in cs if not c.frame]
     topic_cov = max(concept_coverage(index, query, topic_cs, r)[0] for r in rows) if topic_cs else 0.0
@@ -122,11 +123,10 @@ def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) 
     together = 0
     for h in hits[:3]:
         for j in range(int(index.passage_sentences[h.passage]), int(index.passage_sentences[h.passage + 1])):
-            present = row_terms(index.S, j)
+            present = index.sentence_terms(j)
             together = max(together, sum(1 for c in topic if any(index.term_ids[s] in present
                                                                    for s in c.stems if s in index.term_ids)))
-    ranked = np.sort(p_scores)[::-1]
-    fifth = float(ranked[4]) if len(ranked) > 4 else 0.0
+    fifth = float(np.partition(p_scores, -5)[-5]) if len(p_scores) > 4 else 0.0
     margin = hits[0].score / max(fifth, hits[0].score / 10, 1e-9)
     return Evidence(cov, topic_cov, matched, together, len(topic), margin)
 
@@ -183,7 +183,7 @@ def _previous_quotes(index: Index, question: str, history: list[str] | None, k: 
     return {c.sentence for c in prev.citations}
 
 
-def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.ndarray) -> list[tuple[float, int, int]]:
+def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores) -> list[tuple[float, int, int]]:
     """``(score, sentence, passage)`` for the quotable sentences of the leading passages.
 
     A sentence is read with its neighbours ("He was stripped of his position" follows
@@ -200,6 +200,7 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.nd
         cs = [replace(c, weight=c.weight * NAME_WEIGHT) if c.name else c for c in cs]
     offsets = index.passage_sentences
     quotable = index.a["sentence_quotable"]
+    s_scores.prepare([h.passage for h in hits])
     top_p = hits[0].score or 1.0
     top_s = max((float(s_scores[j]) for h in hits for j in range(int(offsets[h.passage]), int(offsets[h.passage + 1]))),
                 default=0.0) or 1.0
@@ -211,10 +212,10 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.nd
                 continue
             near = [i for i in (j - 1, j + 1) if a <= i < b]
             own = float(s_scores[j]) + sum(float(s_scores[i]) for i in near) / 3
-            present = row_terms(index.S, j)
+            present = index.sentence_terms(j)
             cov_own, _ = concept_coverage(index, query, cs, present)
             for i in near:
-                present |= row_terms(index.S, i)
+                present |= index.sentence_terms(i)
             cov_near, _ = concept_coverage(index, query, cs, present)
             cov = (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near
             score = W_SIMILARITY * own / top_s + W_COVERAGE * cov + W_PASSAGE * h.score / top_p
@@ -225,7 +226,7 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: np.nd
     return out
 
 
-def _choose(index: Index, query: Query, hits: list[Hit], s_scores: np.ndarray,
+def _choose(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores,
             already: set[int] = frozenset()) -> list[Citation]:
     cands = sentence_scores(index, query, hits, s_scores) if hits else []
     if not cands:

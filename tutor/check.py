@@ -24,11 +24,12 @@ from tutor.answer import Citation
 from tutor.index import Index
 from tutor.kinds import figures_in
 from tutor.query import Query
-from tutor.retrieval import concept_coverage, concepts, row_terms, scores, top_k
+from tutor.retrieval import concept_coverage, concept_ids, concepts, rerank, scores
 
 SUPPORT = 0.75  # share of the claim's concepts a sentence must hold to state it
 RELATED = 0.55  # share of its other concepts a sentence must hold to be about the same thing
 CANDIDATES = 15
+PASSAGES = 10  # the claim's sentences are looked for in this many leading passages
 MAX_CITATIONS = 3
 
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
@@ -66,17 +67,23 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     if not cs:
         return Verdict(claim, "not_found", (), "There is nothing in this to check against the sources.")
     claim_years, claim_figures = _facts(claim)
+    qids = concept_ids(index, query, cs)
     names = [c for c in cs if c.name]
     others = [c for c in cs if not c.name] or cs
-    _, s_scores = scores(index, query, docs)
+    p_scores, s_scores = scores(index, query, docs)
+    passages = [h.passage for h in rerank(index, query, p_scores, PASSAGES)]
+    s_scores.prepare(passages)
+    offsets = index.passage_sentences
     supporting: list[int] = []
     conflict: tuple[int, str] | None = None
     quotable = index.a["sentence_quotable"]
-    s_scores = s_scores * (quotable > 0)  # headings and fragments are never quoted
-    for j in (int(x) for x in top_k(s_scores, CANDIDATES)):
+    candidates = [j for p in passages for j in range(int(offsets[p]), int(offsets[p + 1]))
+                  if quotable[j] and s_scores[j] > 0]  # headings and fragments are never quoted
+    candidates.sort(key=lambda j: (-s_scores[j], j))
+    for j in candidates[:CANDIDATES]:
         text = index.sentence_text(j)
-        in_sentence = row_terms(index.S, j)
-        in_context = in_sentence | row_terms(index.P, int(index.a["sentence_passage"][j]))
+        in_sentence = index.sentence_terms(j)
+        in_context = in_sentence | index.passage_terms(int(index.a["sentence_passage"][j]), qids)
         # Names may come from the passage ("He was replaced" under "Peng's Downfall").
         share, _ = concept_coverage(index, query, others, in_sentence)
         names_ok = all(concept_coverage(index, query, [c], in_context)[0] > 0 for c in names)

@@ -46,7 +46,7 @@ from tutor.cleaning import classify, shared_lines
 from tutor.corpus import CorpusInfo, FileStamp, Skipped, Unreadable, load_corpus, read_file, stamps
 from tutor.errors import CorpusError, IndexDamaged
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 def _code_version() -> str:
     """A digest of the code that decides what an index holds: changing it means rebuilding."""
     h = hashlib.sha256()
@@ -72,7 +72,7 @@ LOCK = ".lock"
 _ARRAYS = (
     "passage_doc", "passage_start", "passage_end", "passage_para", "passage_para_end", "passage_line",
     "passage_part", "sentence_passage", "sentence_start", "sentence_end", "sentence_quotable", "idf",
-    "P_data", "P_indices", "P_indptr", "S_data", "S_indices", "S_indptr", "P_norm", "S_norm",
+    "P_data", "P_indices", "P_indptr", "S_data", "S_indices", "S_indptr", "P_norm", "S_norm", "vocab_hash",
 )
 
 
@@ -94,20 +94,56 @@ class DocInfo:
     note: str | None = None
 
 
+def term_hash(term: str) -> int:
+    """A term's 64-bit key: the index finds columns by it without loading its vocabulary."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+class TermIds:
+    """Term -> column number, by binary search in the sorted 64-bit hashes of the terms.
+
+    Columns are numbered in hash order, so the index needs no dictionary of its
+    millions of terms in memory (a collision of two 64-bit hashes in one corpus is
+    about as likely as winning a lottery twice; the build keeps the first term).
+    """
+
+    def __init__(self, hashes: np.ndarray):
+        self.hashes = hashes
+
+    def get(self, term: str, default: int | None = None) -> int | None:
+        h = np.uint64(term_hash(term))
+        pos = int(np.searchsorted(self.hashes, h))
+        return pos if pos < len(self.hashes) and self.hashes[pos] == h else default
+
+    def __getitem__(self, term: str) -> int:
+        i = self.get(term)
+        if i is None:
+            raise KeyError(term)
+        return i
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.get(term) is not None
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
 class Index:
     """A loaded (or freshly built) index; every array is read-only.
 
     Passage ``i`` is ``doc_text(passage_doc[i])[passage_start[i]:passage_end[i]]``;
-    sentence ``j`` lies inside passage ``sentence_passage[j]``.
+    sentence ``j`` lies inside passage ``sentence_passage[j]``. ``P`` (passages x
+    terms) is stored by column, an inverted index: a query reads only its terms'
+    postings. ``S`` (sentences x terms) is stored by row: only the sentences of the
+    leading passages are ever scored.
     """
 
-    def __init__(self, docs: list[DocInfo], arrays: dict[str, np.ndarray], vocabulary: list[str],
-                 words: dict[str, int], splitter: SentenceSplitter, info: CorpusInfo,
-                 skipped: list[Skipped], fingerprint: list[FileStamp], texts: dict[int, str] | None = None,
-                 names: frozenset[str] = frozenset()):
+    def __init__(self, docs: list[DocInfo], arrays: dict[str, np.ndarray], words: dict[str, int],
+                 splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped],
+                 fingerprint: list[FileStamp], texts: dict[int, str] | None = None,
+                 names: frozenset[str] = frozenset(), vocabulary: list[str] | Path | None = None):
         self.docs = docs
         self.a = arrays
-        self.vocabulary = vocabulary
         self.words = words
         self.names = names  # words the corpus always capitalises mid-sentence: parts of names
         self.splitter = splitter
@@ -115,8 +151,10 @@ class Index:
         self.skipped = skipped
         self.fingerprint = fingerprint
         self._texts = dict(texts or {})
-        n_terms = len(vocabulary)
-        self.P = sp.csr_matrix((arrays["P_data"], arrays["P_indices"], arrays["P_indptr"]),
+        self._vocabulary = vocabulary
+        self.term_ids = TermIds(arrays["vocab_hash"])
+        n_terms = len(arrays["vocab_hash"])
+        self.P = sp.csc_matrix((arrays["P_data"], arrays["P_indices"], arrays["P_indptr"]),
                                shape=(len(arrays["passage_doc"]), n_terms))
         self.S = sp.csr_matrix((arrays["S_data"], arrays["S_indices"], arrays["S_indptr"]),
                                shape=(len(arrays["sentence_passage"]), n_terms))
@@ -130,23 +168,57 @@ class Index:
     def n_sentences(self) -> int:
         return self.S.shape[0]
 
-    @cached_property
-    def term_ids(self) -> dict[str, int]:
-        return {t: i for i, t in enumerate(self.vocabulary)}
+    @property
+    def n_terms(self) -> int:
+        return len(self.term_ids)
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """Every term, in column order (read from disk on first use; only tools need it)."""
+        if isinstance(self._vocabulary, Path):
+            self._vocabulary = json.loads(self._vocabulary.read_text(encoding="utf-8"))
+        return self._vocabulary or []
 
     @cached_property
     def df(self) -> np.ndarray:
         """In how many passages each term occurs."""
-        return np.bincount(np.asarray(self.a["P_indices"]), minlength=len(self.vocabulary))
+        return np.diff(np.asarray(self.a["P_indptr"]))
 
     @cached_property
     def idf(self) -> np.ndarray:
         return np.asarray(self.a["idf"])
 
     @cached_property
+    def norm_means(self) -> tuple[float, float]:
+        """Mean TF-IDF length of passages and of sentences (the pivots)."""
+        return float(np.mean(self.a["P_norm"])) if self.n_passages else 1.0, \
+            float(np.mean(self.a["S_norm"])) if self.n_sentences else 1.0
+
+    @cached_property
     def passage_sentences(self) -> np.ndarray:
         """``passage_sentences[i]:passage_sentences[i + 1]`` are passage i's sentences."""
         return np.searchsorted(self.a["sentence_passage"], np.arange(self.n_passages + 1))
+
+    def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """The passages holding a term (sorted) and the term's weights in them."""
+        indptr = self.a["P_indptr"]
+        a, b = int(indptr[term_id]), int(indptr[term_id + 1])
+        return self.a["P_indices"][a:b], self.a["P_data"][a:b]
+
+    def passage_terms(self, passage: int, among) -> set[int]:
+        """Which of the term ids ``among`` occur in ``passage``."""
+        out = set()
+        for t in among:
+            rows, _ = self.postings(t)
+            pos = int(np.searchsorted(rows, passage))
+            if pos < len(rows) and rows[pos] == passage:
+                out.add(t)
+        return out
+
+    def sentence_terms(self, j: int) -> set[int]:
+        """The term ids of sentence ``j``."""
+        indptr = self.a["S_indptr"]
+        return set(self.a["S_indices"][int(indptr[j]):int(indptr[j + 1])].tolist())
 
     def doc_text(self, d: int) -> str:
         """The document's text, read from disk once and then kept."""
@@ -168,24 +240,19 @@ class Index:
     def doc_of_passage(self, i: int) -> int:
         return int(self.a["passage_doc"][i])
 
-    # -- vectorising queries -------------------------------------------------------------
-    def vectorize(self, text: str, extra_terms: list[str] | None = None) -> sp.csr_matrix:
-        """The query's TF-IDF row, weighted exactly as passages are (unknown terms dropped)."""
-        counts = Counter(t for t in analysis.terms(text) if t in self.term_ids)
-        if extra_terms:
-            counts.update(t for t in extra_terms if t in self.term_ids)
-        return self.weigh(counts)
-
-    def weigh(self, counts: Counter | dict[str, float]) -> sp.csr_matrix:
-        ids = [self.term_ids[t] for t in counts if t in self.term_ids]
-        if not ids:
-            return sp.csr_matrix((1, len(self.vocabulary)), dtype=np.float32)
-        tf = np.array([counts[self.vocabulary[i]] for i in ids], dtype=np.float64)
-        w = np.where(tf > 0, 1.0 + np.log(np.maximum(tf, 1e-9)), 0.0) * self.idf[ids]
-        w = w / (np.linalg.norm(w) or 1.0)
-        order = np.argsort(ids)
-        return sp.csr_matrix((w[order].astype(np.float32), np.array(ids)[order], [0, len(ids)]),
-                             shape=(1, len(self.vocabulary)))
+    # -- weighting queries ---------------------------------------------------------------
+    def weigh(self, counts: Counter | dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Column ids and weights of a query's TF-IDF vector, weighted as passages are
+        (sublinear tf, idf, unit length); terms the corpus lacks are dropped."""
+        pairs = [(i, tf) for t, tf in counts.items() if tf > 0 and (i := self.term_ids.get(t)) is not None]
+        if not pairs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        ids = np.array([i for i, _ in pairs], dtype=np.int64)
+        tf = np.array([tf for _, tf in pairs], dtype=np.float64)
+        # Repeated words count sublinearly; a borrowed word's fractional weight scales it.
+        w = ((1.0 + np.log(np.maximum(tf, 1.0))) if SUBLINEAR_TF else np.maximum(tf, 1.0)) * np.minimum(tf, 1.0)
+        w = w * self.idf[ids]
+        return ids, w / (np.linalg.norm(w) or 1.0)
 
 
 # -- building -----------------------------------------------------------------------------
@@ -249,7 +316,18 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     tfidf = TfidfTransformer(sublinear_tf=SUBLINEAR_TF, smooth_idf=True, norm=None)
     P, P_norm = _normalise_rows(tfidf.fit_transform(P_counts))
     S, S_norm = _normalise_rows(tfidf.transform(S_counts))
+    # Columns in the order of the terms' hashes (see TermIds); a colliding term is dropped.
     vocabulary = counter.get_feature_names_out().tolist()
+    hashes = np.fromiter((term_hash(t) for t in vocabulary), dtype=np.uint64, count=len(vocabulary))
+    order = np.argsort(hashes, kind="stable")
+    keep = order[np.concatenate(([True], np.diff(hashes[order]) != 0))]
+    P = P[:, keep].tocsc()
+    P.sort_indices()
+    S = S[:, keep].tocsr()
+    S.sort_indices()
+    idf = tfidf.idf_[keep]
+    vocabulary = [vocabulary[i] for i in keep]
+    hashes = hashes[keep]
 
     arrays = {
         "passage_doc": np.asarray(cols["pd"], dtype=np.int32),
@@ -263,7 +341,7 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         "sentence_start": np.asarray(cols["ss"], dtype=np.int64),
         "sentence_end": np.asarray(cols["se"], dtype=np.int64),
         "sentence_quotable": np.asarray(cols["sq"], dtype=np.int8),
-        "idf": tfidf.idf_.astype(np.float32),
+        "idf": idf.astype(np.float32), "vocab_hash": hashes,
         "P_data": P.data, "P_indices": P.indices.astype(np.int32), "P_indptr": P.indptr.astype(np.int64),
         "S_data": S.data, "S_indices": S.indices.astype(np.int32), "S_indptr": S.indptr.astype(np.int64),
         "P_norm": P_norm, "S_norm": S_norm,
@@ -272,7 +350,7 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     # A file that changed while we read it: record no fingerprint, so the next run rebuilds.
     fingerprint = before if before == after else []
     names = frozenset(w for w in capitalised if not lower[w] and w not in analysis.STOP_WORDS)
-    return Index(infos, arrays, vocabulary, dict(words), splitter, info, skipped, fingerprint, texts, names)
+    return Index(infos, arrays, dict(words), splitter, info, skipped, fingerprint, texts, names, vocabulary)
 
 
 def _normalise_rows(X: sp.spmatrix) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -288,11 +366,26 @@ def _normalise_rows(X: sp.spmatrix) -> tuple[sp.csr_matrix, np.ndarray]:
 
 # -- saving and loading -------------------------------------------------------------------
 
-def _sha256_file(path: Path) -> str:
+FULL_DIGEST_BYTES = 16 << 20  # files up to this size are hashed whole
+
+
+def _digest(path: Path) -> str:
+    """SHA-256 of a file; of a large one, of its size and 64 blocks spread over it.
+
+    Hashing a whole 600 MB index on every load would cost more than the load itself;
+    sampled blocks still catch a truncated, cut or overwritten file.
+    """
     h = hashlib.sha256()
+    size = path.stat().st_size
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+        if size <= FULL_DIGEST_BYTES:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        else:
+            h.update(str(size).encode())
+            for k in range(64):
+                f.seek((size - (1 << 16)) * k // 63)
+                h.update(f.read(1 << 16))
     return h.hexdigest()
 
 
@@ -318,14 +411,14 @@ def save(index: Index, index_dir: Path | str) -> Path:
             "info": {**asdict(index.info), "starter_questions": list(index.info.starter_questions)},
             "skipped": [asdict(s) for s in index.skipped],
         })
-        files = {p.name: {"size": p.stat().st_size, "sha256": _sha256_file(p)} for p in sorted(tmp.iterdir())}
+        files = {p.name: {"size": p.stat().st_size, "digest": _digest(p)} for p in sorted(tmp.iterdir())}
         _write_json(tmp / "manifest.json", {
             "format_version": FORMAT_VERSION,
             "settings": SETTINGS,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "fingerprint": [asdict(s) for s in index.fingerprint],
             "counts": {"documents": len(index.docs), "passages": index.n_passages,
-                       "sentences": index.n_sentences, "terms": len(index.vocabulary)},
+                       "sentences": index.n_sentences, "terms": index.n_terms},
             "files": files,
         })
         for p in tmp.iterdir():  # data reaches the disk before the switch that points at it
@@ -382,10 +475,9 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
             raise IndexDamaged("index was built by another version of the tutor")
         for name, meta in manifest["files"].items():
             p = folder / name
-            if p.stat().st_size != meta["size"] or (verify and _sha256_file(p) != meta["sha256"]):
+            if p.stat().st_size != meta["size"] or (verify and _digest(p) != meta["digest"]):
                 raise IndexDamaged(f"index file {name} is damaged")
         arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in _ARRAYS}
-        vocabulary = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
         names = frozenset(json.loads((folder / "names.json").read_text(encoding="utf-8")))
         splitter = SentenceSplitter.from_json((folder / "punkt.json").read_text(encoding="utf-8"))
@@ -396,7 +488,8 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
         info = CorpusInfo(**{**corpus["info"], "starter_questions": tuple(corpus["info"]["starter_questions"])})
         skipped = [Skipped(**s) for s in corpus["skipped"]]
         fingerprint = [FileStamp(**s) for s in manifest["fingerprint"]]
-        index = Index(docs, arrays, vocabulary, words, splitter, info, skipped, fingerprint, names=names)
+        index = Index(docs, arrays, words, splitter, info, skipped, fingerprint, names=names,
+                      vocabulary=folder / "vocabulary.json")
     except IndexDamaged:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
@@ -406,18 +499,19 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
 
 
 def _check_consistent(index: Index) -> None:
+    """Cheap structural checks: lengths that must agree, pointers that must end right."""
     a = index.a
-    n_p, n_s, n_t = len(a["passage_doc"]), len(a["sentence_passage"]), len(index.vocabulary)
+    n_p, n_s, n_t = len(a["passage_doc"]), len(a["sentence_passage"]), len(a["vocab_hash"])
     ok = (
         all(len(a[k]) == n_p for k in _ARRAYS if k.startswith("passage_"))
         and all(len(a[k]) == n_s for k in _ARRAYS if k.startswith("sentence_"))
         and len(a["idf"]) == n_t
-        and len(a["P_indptr"]) == n_p + 1 and len(a["S_indptr"]) == n_s + 1
+        and len(a["P_indptr"]) == n_t + 1 and len(a["S_indptr"]) == n_s + 1
+        and int(a["P_indptr"][-1]) == len(a["P_indices"]) == len(a["P_data"])
+        and int(a["S_indptr"][-1]) == len(a["S_indices"]) == len(a["S_data"])
         and len(a["P_norm"]) == n_p and len(a["S_norm"]) == n_s
-        and (n_p == 0 or (int(a["passage_doc"].max()) < len(index.docs) and int(a["passage_doc"].min()) >= 0))
-        and (len(a["P_indices"]) == 0 or int(a["P_indices"].max()) < n_t)
-        and (len(a["S_indices"]) == 0 or int(a["S_indices"].max()) < n_t)
-        and (n_s == 0 or int(a["sentence_passage"].max()) < n_p)
+        and (n_p == 0 or (int(a["passage_doc"][-1]) < len(index.docs) and int(a["passage_doc"][0]) >= 0))
+        and (n_s == 0 or int(a["sentence_passage"][-1]) < n_p)
     )
     if not ok:
         raise IndexDamaged("index arrays do not agree with each other")

@@ -4,7 +4,9 @@
 for how a question becomes one):
 
 - TF-IDF cosine with pivoted length normalisation (formula in ``index.py``), query
-  words that only frame the question ("effects", "think") at half weight;
+  words that only frame the question ("effects", "think") at half weight, summed from
+  the query terms' postings (the passage matrix is stored by column: an inverted
+  index), so a query costs what its terms' postings cost, not the corpus's size;
 - ``rank`` then re-ranks the leading passages by how many of the question's concepts
   they hold (a name such as "Peng Dehuai" is one concept, matched by either part):
   a passage that mentions every part of the question beats one that repeats a part.
@@ -130,8 +132,8 @@ def concepts(index: Index, query: Query) -> list[Concept]:
 
 def _is_phrase(index: Index, a: str, b: str) -> bool:
     t = f"{analysis.stem(a)} {analysis.stem(b)}"
-    return not is_frame(a) and not is_frame(b) and t in index.term_ids \
-        and int(index.df[index.term_ids[t]]) >= PHRASE_MIN_DF
+    i = index.term_ids.get(t)
+    return not is_frame(a) and not is_frame(b) and i is not None and int(index.df[i]) >= PHRASE_MIN_DF
 
 
 def _unknown_weight(words: list[str], top_idf: float) -> float:
@@ -153,31 +155,35 @@ def concept_coverage(index: Index, query: Query, cs: list[Concept], present: set
     the unknown concept it contains; an acronym ("GLF") counts for its name.
     """
     ids = index.term_ids
-    related = [ids[r] for r in query.related if r in ids]
+    related = [(r, i) for r in query.related if (i := ids.get(r)) is not None]
     total = got = 0.0
     matched = 0
     for c in cs:
         total += c.weight
         if c.name or len(c.stems) == 1:
-            share = float(any(s in ids and ids[s] in present for s in c.stems)
-                          or (c.acronym in ids and ids[c.acronym] in present))
+            share = float(any(ids.get(s, -1) in present for s in c.stems)
+                          or (c.acronym is not None and ids.get(c.acronym, -1) in present))
         else:  # a phrase: the share of its words present ("the first plan" for "first five year plan")
-            share = sum(1 for s in c.stems if s in ids and ids[s] in present) / len(c.stems)
+            share = sum(1 for s in c.stems if ids.get(s, -1) in present) / len(c.stems)
         if share:
             got += c.weight * share
             matched += not c.frame and share >= 0.5
-        elif not c.known and any(r in present and any(s in index.vocabulary[r] for s in c.stems) for r in related):
+        elif not c.known and any(i in present and any(s in r for s in c.stems) for r, i in related):
             got += 0.8 * c.weight
             matched += 1
     return (got / total if total else 0.0), matched
 
 
-def row_terms(matrix, i: int) -> set[int]:
-    return set(matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]].tolist())
+def concept_ids(index: Index, query: Query, cs: list[Concept]) -> set[int]:
+    """Every column a concept of the query can be matched by (stems, acronyms, related words)."""
+    ids = index.term_ids
+    terms = [s for c in cs for s in c.stems] + [c.acronym for c in cs if c.acronym] + list(query.related)
+    return {i for t in terms if (i := ids.get(t)) is not None}
 
 
-def query_vector(index: Index, query: Query):
-    """The query's weighted TF-IDF row: its own words, then borrowed ones at lower weight."""
+def query_vector(index: Index, query: Query) -> tuple[np.ndarray, np.ndarray]:
+    """The query's weighted TF-IDF vector (column ids, weights): its own words, then
+    borrowed ones at lower weight."""
     counts: Counter[str] = Counter()
     for t in analysis.terms(query.searched):
         counts[t] += FRAME_QUERY_WEIGHT if " " not in t and t in _FRAME_STEMS else 1.0
@@ -188,27 +194,63 @@ def query_vector(index: Index, query: Query):
     return index.weigh(counts)
 
 
-def _pivot(cos: np.ndarray, norms: np.ndarray, slope: float) -> np.ndarray:
+def _pivot(cos: np.ndarray, norms: np.ndarray, mean: float, slope: float) -> np.ndarray:
     norms = np.asarray(norms, dtype=np.float64)
-    mean = float(norms.mean()) if norms.size else 1.0
     return cos * norms / ((1 - slope) * mean + slope * np.maximum(norms, 1e-9))
 
 
-def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(passage scores, sentence scores)`` for every passage and sentence."""
-    q = query_vector(index, query).T
-    p = _pivot(np.asarray((index.P @ q).todense()).ravel(), index.a["P_norm"], PIVOT_SLOPE)
-    s = _pivot(np.asarray((index.S @ q).todense()).ravel(), index.a["S_norm"], SENTENCE_PIVOT_SLOPE)
+class SentenceScores:
+    """Scores of sentences for one query, computed only for the sentences asked about.
+
+    ``prepare(passages)`` scores every sentence of those passages in one product;
+    ``scores[j]`` then reads sentence ``j``'s (any other is computed on demand).
+    """
+
+    def __init__(self, index: Index, qv: tuple[np.ndarray, np.ndarray]):
+        self.index = index
+        self.q = np.zeros(index.n_terms, dtype=np.float32)
+        self.q[qv[0]] = qv[1]
+        self._cache: dict[int, float] = {}
+
+    def prepare(self, passages) -> None:
+        offsets = self.index.passage_sentences
+        rows = [np.arange(offsets[p], offsets[p + 1]) for p in passages]
+        rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        rows = rows[[int(r) not in self._cache for r in rows]] if len(rows) else rows
+        if not len(rows):
+            return
+        cos = self.index.S[rows] @ self.q
+        piv = _pivot(cos, np.asarray(self.index.a["S_norm"])[rows], self.index.norm_means[1], SENTENCE_PIVOT_SLOPE)
+        self._cache.update(zip(rows.tolist(), piv.tolist()))
+
+    def __getitem__(self, j: int) -> float:
+        j = int(j)
+        if j not in self._cache:
+            p = int(self.index.a["sentence_passage"][j])
+            self.prepare([p])
+        return self._cache[j]
+
+
+def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np.ndarray, SentenceScores]:
+    """Passage scores for every passage (from the query terms' postings alone), and a
+    sentence scorer for the sentences that will be read."""
+    ids, weights = query_vector(index, query)
+    cos = np.zeros(index.n_passages, dtype=np.float64)
+    for t, w in zip(ids.tolist(), weights.tolist()):
+        rows, vals = index.postings(t)
+        cos[rows] += w * vals
+    touched = np.flatnonzero(cos)
+    p = np.zeros_like(cos)
+    p[touched] = _pivot(cos[touched], np.asarray(index.a["P_norm"])[touched], index.norm_means[0], PIVOT_SLOPE)
     if docs is not None:
         allowed = np.isin(index.a["passage_doc"], np.fromiter(docs, dtype=np.int32))
         p = np.where(allowed, p, 0.0)
-        s = np.where(allowed[np.asarray(index.a["sentence_passage"])], s, 0.0)
-    return p, s
+    return p, SentenceScores(index, (ids, weights))
 
 
 def top_k(values: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` largest positive values, best first, ties to the lower index."""
-    k = min(k, int((values > 0).sum()))
+    k = min(k, int(np.count_nonzero(values > 0)))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     part = np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
@@ -221,9 +263,10 @@ def rerank(index: Index, query: Query, p_scores: np.ndarray, k: int) -> list[Hit
     if not len(lead):
         return []
     cs = concepts(index, query)
+    qids = concept_ids(index, query, cs)
     rescored = []
     for i in lead:
-        cov, _ = concept_coverage(index, query, cs, row_terms(index.P, int(i)))
+        cov, _ = concept_coverage(index, query, cs, index.passage_terms(int(i), qids))
         rescored.append((float(p_scores[i]) * (1 - COORDINATION + COORDINATION * cov), int(i)))
     rescored.sort(key=lambda x: (-x[0], x[1]))
     return [Hit(i, sc) for sc, i in rescored[:k] if sc > 0]
