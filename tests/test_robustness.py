@@ -256,3 +256,78 @@ def test_load_corpus_survives_unreadable_entries(tmp_path: Path):
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert set(reasons) == {"dangling.txt", "pipe.txt"}
     assert "regular file" in reasons["pipe.txt"]
+
+
+# -- whatever a student types -----------------------------------------------------------
+
+LONG_QUESTION = "Who invented the spinning jenny? " + "Please explain everything in great detail. " * 2400
+ODD_QUESTIONS = {
+    "empty": "",
+    "blank": " \t\n ",
+    "control": "Who invented\x00 the spinning\x1b[31m jenny?\x07\x7f",
+    "emoji": "🙂🧵 Who invented the spinning jenny? 🤔",
+    "markup": "<script>alert(1)</script> **Who** invented the $spinning$ :red[jenny]? ![](http://x.y/a.png)",
+    "sql": "'; DROP TABLE documents; -- who invented the spinning jenny OR 1=1",
+    "spanish": "¿Quién inventó la máquina de hilar?",
+    "chinese": "谁发明了珍妮纺纱机？",
+    "arabic-rtl": "\u202eمن اخترع آلة الغزل؟",
+    "surrogate": "Who invented the spinning jenny \ud800?",
+    "long": LONG_QUESTION,
+}
+
+
+@pytest.fixture(scope="module")
+def odd_answers(tmp_path_factory) -> dict[str, dict]:
+    """Every odd question through one real ``tutor ask --batch`` run (JSON lines in and out)."""
+    base = tmp_path_factory.mktemp("odd")
+    lines = "\n".join(json.dumps({"id": k, "question": q, "history": ["\x00", "\ud800"]}) for k, q in ODD_QUESTIONS.items())
+    started = time.perf_counter()
+    proc = run_tutor("ask", "--batch", "-", "--corpus", str(Path(__file__).parent / "fixtures" / "corpus"),
+                     "--index", str(base / "index"), stdin=lines + "\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert time.perf_counter() - started < 60
+    rows = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [r["id"] for r in rows] == list(ODD_QUESTIONS)
+    return {r["id"]: r for r in rows}
+
+
+@pytest.mark.parametrize("kind", list(ODD_QUESTIONS))
+def test_odd_questions_get_an_answer_or_a_message(odd_answers, kind: str):
+    out = odd_answers[kind]
+    assert out["answered"] or out["message"]
+    assert all(ch in "\n\t" or ch.isprintable() for ch in out["question"])  # nothing that garbles a terminal
+    assert_verbatim_in_own_encoding(out)
+    if kind in ("empty", "blank"):
+        assert not out["answered"] and "Please type a question" in out["message"]
+    if kind in ("control", "emoji", "long"):
+        assert out["answered"] and "Hargreaves" in out["citations"][0]["quote"], kind
+    if kind == "markup":
+        assert out["question"] == ODD_QUESTIONS["markup"]  # shown as typed, not interpreted
+    if kind == "long":
+        assert len(out["question"]) == MAX_QUESTION_CHARS
+        assert any(f"first {MAX_QUESTION_CHARS} characters" in n for n in out["notes"])
+
+
+def test_a_huge_question_is_cut_with_a_note_on_the_terminal_too(corpus_dir: Path, tmp_path: Path):
+    folders = ["--corpus", str(corpus_dir), "--index", str(tmp_path / "index")]
+    for question in (LONG_QUESTION, "zebra quasar " * 8000):  # answered, and declined
+        started = time.perf_counter()
+        proc = run_tutor("ask", question[:100_000], *folders)
+        assert proc.returncode == 0, proc.stderr
+        assert f"Note: Your question was long, so only its first {MAX_QUESTION_CHARS} characters were read." \
+            in proc.stdout
+        assert time.perf_counter() - started < 30
+
+
+def test_undecodable_bytes_on_the_command_line_are_no_crash(corpus_dir: Path, tmp_path: Path):
+    import subprocess
+    import sys
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    for extra in ([], ["--json"]):
+        proc = subprocess.run([sys.executable, "-m", "tutor", "ask", b"Who invented the spinning jenny \xff\xfe?",
+                               *extra, "--corpus", str(corpus_dir), "--index", str(tmp_path / "index")],
+                              capture_output=True, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        out = proc.stdout.decode("utf-8")  # valid UTF-8: the bad bytes became U+FFFD
+        assert "Hargreaves" in out

@@ -17,6 +17,7 @@ from tutor.check import check
 from tutor.errors import TutorError
 from tutor.evaluate import evaluate, read_lines
 from tutor.index import Index, ensure_index, rebuild
+from tutor.inputs import clean
 from tutor.render import answer_for_terminal, answer_json, verdict_for_terminal, verdict_json
 
 
@@ -118,17 +119,24 @@ def cmd_ask(args) -> int:
     index = _load(args)
     if lines is not None:
         def handle(row):
-            history = [h for h in (row.get("history") or []) if isinstance(h, str)]
-            return answer_json(index, answer(index, row.get("question") or "", history, args.top_k), row.get("id"))
+            history = row.get("history") if isinstance(row.get("history"), list) else []
+            history = [clean(h) for h in history if isinstance(h, str)]
+            return answer_json(index, answer(index, clean(row.get("question") or ""), history, args.top_k),
+                               row.get("id"))
 
         def on_error(id_, msg):
             return {"id": id_, "question": None, "answered": False, "answer": "", "citations": [],
                     "passages": [], "message": f"Bad input {msg}"}
         _batch(lines, "question", handle, on_error)
         return 0
-    ans = answer(index, args.question, args.history, args.top_k)
-    print(json.dumps(answer_json(index, ans), ensure_ascii=False, indent=2) if args.json
-          else answer_for_terminal(index, ans))
+    ans = answer(index, clean(args.question), [clean(h) for h in args.history], args.top_k)
+    if args.json:
+        print(json.dumps(answer_json(index, ans), ensure_ascii=False, indent=2))
+    else:
+        text = answer_for_terminal(index, ans)
+        if not ans.answered and ans.notes:  # the terminal rendering prints notes only under answers
+            text += "".join(f"\nNote: {note}" for note in ans.notes)
+        print(text)
     return 0
 
 
@@ -140,10 +148,10 @@ def cmd_check(args) -> int:
     if lines is not None:
         def on_error(id_, msg):
             return {"id": id_, "claim": None, "verdict": "not_found", "citations": [], "message": f"Bad input {msg}"}
-        _batch(lines, "claim", lambda row: verdict_json(index, check(index, row.get("claim") or ""), row.get("id")),
-               on_error)
+        _batch(lines, "claim", lambda row: verdict_json(index, check(index, clean(row.get("claim") or "")),
+                                                        row.get("id")), on_error)
         return 0
-    v = check(index, args.claim)
+    v = check(index, clean(args.claim))
     print(json.dumps(verdict_json(index, v), ensure_ascii=False, indent=2) if args.json
           else verdict_for_terminal(index, v))
     return 0
@@ -182,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # e.g. an index folder that cannot be written
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug: still no traceback for the user, but say what happened
         print(f"error: the tutor failed unexpectedly ({type(exc).__name__}: {exc})", file=sys.stderr)
         return 1
