@@ -62,7 +62,7 @@ VARIANTS = [
     ("no Snowball stemming", [(analysis, "stem", _identity_stem)], []),
     ("no bigrams", [(analysis, "terms", _unigrams_only)], []),
     ("no sublinear tf", [(index, "SUBLINEAR_TF", False)], []),
-    ("no pivoted length normalisation", [], [(retrieval, "PIVOT_SLOPE", 1.0), (retrieval, "SENTENCE_PIVOT_SLOPE", 1.0)]),
+    ("no pivoted length normalisation", [(index, "PIVOT_SLOPE", 1.0), (index, "SENTENCE_PIVOT_SLOPE", 1.0)], []),
     ("no concept re-ranking of passages", [], [(retrieval, "COORDINATION", 0.0)]),
     ("no concept coverage in choosing quotes", [], [(answer, "W_COVERAGE", 0.0)]),
     ("no answer-kind preference (when/how many/who)", [], [(answer, "ANSWER_KIND_BONUS", 1.0),
@@ -89,6 +89,7 @@ def main() -> None:
     print("|" + "---|" * (1 + 4 * len(sets)))
     for label, build_changes, query_changes in VARIANTS:
         with patched(build_changes), tempfile.TemporaryDirectory() as tmp:
+            analysis.clear_caches()
             idx = index.build(a.corpus)
             index.save(idx, Path(tmp))
             with patched(query_changes):

@@ -18,7 +18,9 @@ from nltk.stem.snowball import SnowballStemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # Words: letters/digits, allowing inner apostrophes, hyphens, and digit groups (600,000; 1.5).
-_WORD = re.compile(r"\w+(?:[’'](?:s|t|d|ll|re|ve|m)\b)?(?:[.,]\d+)*(?:[-‐‑]\w+)*|%", re.UNICODE)
+# A word: letters or digits, with an inner apostrophe ending ("Mao’s", "didn't") or digit
+# groups ("600,000", "5.35"); hyphens separate words ("five-year" is "five", "year").
+_WORD = re.compile(r"\w+(?:[’'](?:s|t|d|ll|re|ve|m)\b)?(?:[.,]\d+)*|%", re.UNICODE)
 # Irregular English verb forms, mapped to their base form before stemming, so that a
 # question's "build" finds a text's "built" (Snowball only strips regular endings).
 _IRREGULAR = {
@@ -80,12 +82,12 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
     >>> tokens("Mao’s five-year plan")
     [('Mao’s', 0, 5), ('five', 6, 10), ('year', 11, 15), ('plan', 16, 20)]
     """
-    out = []
-    for m in _WORD.finditer(text):
-        start = m.start()
-        for part in re.finditer(r"[^-‐‑]+", m.group()):
-            out.append((part.group(), start + part.start(), start + part.end()))
-    return out
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as written, without spans (fast)."""
+    return _WORD.findall(text)
 
 
 def normalise(word: str) -> str:
@@ -120,9 +122,30 @@ def content_words(text: str) -> list[str]:
     return out
 
 
+_MISSING = object()
+_TERM_OF: dict[str, str | None] = {}  # a token as written -> its stem, or None for a stop word
+
+
+def term_of(token: str) -> str | None:
+    """The index term of one token as written (None for a stop word), remembered."""
+    t = _TERM_OF.get(token, _MISSING)
+    if t is _MISSING:
+        w = normalise(token)
+        t = stem(w) if w and is_content(w) else None
+        if len(_TERM_OF) < 1_000_000:
+            _TERM_OF[token] = t
+    return t  # type: ignore[return-value]
+
+
+def clear_caches() -> None:
+    """Forget remembered stems (for experiments that swap the stemmer)."""
+    _TERM_OF.clear()
+    stem.cache_clear()
+
+
 def stems(text: str) -> list[str]:
     """Stems of the content words of ``text`` in order."""
-    return [stem(w) for w in content_words(text)]
+    return [t for tok in _WORD.findall(text) if (t := term_of(tok)) is not None]
 
 
 def terms(text: str) -> list[str]:

@@ -31,6 +31,7 @@ MIN_CHARS = 350  # a passage shorter than this takes in the next paragraph
 SHORT_BLOCK = 160  # list items and one-liners this short gather with their neighbours
 MAX_SENTENCE = 600  # a "sentence" with no punctuation is cut at white space
 MIN_QUOTE_WORDS = 4
+TRAINING_CHARS = 3_000_000  # Punkt learns from at most this much text (its statistics settle long before)
 
 # Abbreviations common in English prose that a small corpus may not teach Punkt.
 COMMON_ABBREVIATIONS = frozenset(
@@ -102,6 +103,7 @@ class SentenceSplitter:
         mistakes such words for abbreviations.
         """
         trainer = PunktTrainer()
+        texts = _training_sample(texts, TRAINING_CHARS)
         # Punkt's default takes a pair seen once ("1830. It") for a collocation that is
         # never split; a small corpus needs real evidence.
         trainer.MIN_COLLOC_FREQ = 5
@@ -142,6 +144,14 @@ class SentenceSplitter:
         for k, v in d["ortho_context"]:
             p.ortho_context[k] = v
         return cls(p)
+
+
+def _training_sample(texts: list[str], limit: int) -> list[str]:
+    """Every k-th document, so the sample spans the corpus, up to about ``limit`` characters."""
+    total = sum(len(t) for t in texts)
+    if total <= limit:
+        return texts
+    return texts[::math.ceil(total / limit)]
 
 
 def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:

@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -59,6 +59,7 @@ SETTINGS = {
     "code": _code_version(),
     "analyzer": "tutor.analysis.terms/1 (regex words, lower case, sklearn stop words, Snowball, uni+bigrams)",
     "tf": "sublinear",
+    "pivot_slopes": [0.7, 0.7],
     "idf": "smooth",
     "norm": "l2 rows, norms stored",
     "passage_max_chars": MAX_CHARS,
@@ -66,6 +67,8 @@ SETTINGS = {
     "cleaning": "tutor.cleaning/1",
 }
 SUBLINEAR_TF = True  # 1 + ln(tf): the tenth mention of a word adds little
+PIVOT_SLOPE = 0.7  # 1.0 is plain cosine; lower gives longer passages back some weight
+SENTENCE_PIVOT_SLOPE = 0.7
 CURRENT = "CURRENT"
 LOCK = ".lock"
 
@@ -94,6 +97,7 @@ class DocInfo:
     note: str | None = None
 
 
+@lru_cache(maxsize=100_000)
 def term_hash(term: str) -> int:
     """A term's 64-bit key: the index finds columns by it without loading its vocabulary."""
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
@@ -190,7 +194,7 @@ class Index:
 
     @cached_property
     def norm_means(self) -> tuple[float, float]:
-        """Mean TF-IDF length of passages and of sentences (the pivots)."""
+        """Mean TF-IDF length of passages and of sentences (the pivots baked into P and S)."""
         return float(np.mean(self.a["P_norm"])) if self.n_passages else 1.0, \
             float(np.mean(self.a["S_norm"])) if self.n_sentences else 1.0
 
@@ -269,9 +273,8 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     shared = shared_lines([d.text for d in docs])
     cols: dict[str, list[int]] = {k: [] for k in ("pd", "ps", "pe", "pp", "ppe", "pl", "ppart", "sp", "ss", "se", "sq")}
     sentence_texts: list[str] = []
-    words: Counter[str] = Counter()
-    capitalised: Counter[str] = Counter()
-    lower: Counter[str] = Counter()
+    raw: Counter[str] = Counter()  # every word as written
+    prose: Counter[str] = Counter()  # words as written inside sentences of prose
     infos: list[DocInfo] = []
     texts: dict[int, str] = {}
     for d, doc in enumerate(docs):
@@ -287,12 +290,10 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
                 for k, v in zip(("sp", "ss", "se", "sq"), (keep[s.passage], s.start, s.end, int(s.quotable))):
                     cols[k].append(v)
                 sentence_texts.append(s.text)
-                for i, (t, _, _) in enumerate(analysis.tokens(s.text)):
-                    w = analysis.normalise(t)
-                    if w.isalpha():
-                        words[w] += 1
-                        if i > 0 and s.quotable:
-                            (capitalised if t[:1].isupper() else lower)[w] += 1
+                toks = analysis.words(s.text)
+                raw.update(toks)
+                if s.quotable and toks:
+                    prose.update(toks[1:])  # a sentence's first word is capitalised anyway
         rel = Path(doc.path).relative_to(corpus_dir).as_posix()
         infos.append(DocInfo(doc.doc_id, rel, doc.path, doc.title, doc.encoding,
                              hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest(),
@@ -314,8 +315,8 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
                                shape=(n_passages, len(sent_passage)))
     P_counts = (membership @ S_counts).tocsr()
     tfidf = TfidfTransformer(sublinear_tf=SUBLINEAR_TF, smooth_idf=True, norm=None)
-    P, P_norm = _normalise_rows(tfidf.fit_transform(P_counts))
-    S, S_norm = _normalise_rows(tfidf.transform(S_counts))
+    P, P_norm = _normalise_rows(tfidf.fit_transform(P_counts), PIVOT_SLOPE)
+    S, S_norm = _normalise_rows(tfidf.transform(S_counts), SENTENCE_PIVOT_SLOPE)
     # Columns in the order of the terms' hashes (see TermIds); a colliding term is dropped.
     vocabulary = counter.get_feature_names_out().tolist()
     hashes = np.fromiter((term_hash(t) for t in vocabulary), dtype=np.uint64, count=len(vocabulary))
@@ -349,17 +350,31 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     after = stamps(corpus_dir)
     # A file that changed while we read it: record no fingerprint, so the next run rebuilds.
     fingerprint = before if before == after else []
-    names = frozenset(w for w in capitalised if not lower[w] and w not in analysis.STOP_WORDS)
+    words: Counter[str] = Counter()
+    for t, n in raw.items():
+        if (w := analysis.normalise(t)).isalpha():
+            words[w] += n
+    capitalised, lower = set(), set()
+    for t in prose:
+        if (w := analysis.normalise(t)).isalpha():
+            (capitalised if t[:1].isupper() else lower).add(w)
+    names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
     return Index(infos, arrays, dict(words), splitter, info, skipped, fingerprint, texts, names, vocabulary)
 
 
-def _normalise_rows(X: sp.spmatrix) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Rows scaled to unit length (float32), and the lengths they had."""
+def _normalise_rows(X: sp.spmatrix, slope: float) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Rows scaled for pivoted cosine (float32), and the lengths they had.
+
+    A row of length ``n`` is divided by ``(1 - slope) * mean + slope * n``: with slope 1
+    that is the unit length of plain cosine; below 1 a longer text keeps part of its
+    length. The factor is baked in, so a query's score is a plain dot product.
+    """
     X = X.tocsr().astype(np.float32)
     norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()).astype(np.float32)
-    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    X = sp.diags(scale) @ X
-    X = X.tocsr()
+    mean = float(norms.mean()) if norms.size else 1.0
+    pivot = (1 - slope) * mean + slope * norms
+    scale = np.divide(1.0, pivot, out=np.zeros_like(norms), where=pivot > 0)
+    X = (sp.diags(scale) @ X).tocsr()
     X.sort_indices()
     return X, norms
 
@@ -477,7 +492,9 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
             p = folder / name
             if p.stat().st_size != meta["size"] or (verify and _digest(p) != meta["digest"]):
                 raise IndexDamaged(f"index file {name} is damaged")
-        arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r", allow_pickle=False) for n in _ARRAYS}
+        # Memory-mapped (the OS pages them in as read), as plain arrays: memmap's subclass
+        # costs a few microseconds on every slice, and a query takes thousands.
+        arrays = {n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r", allow_pickle=False)) for n in _ARRAYS}
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
         names = frozenset(json.loads((folder / "names.json").read_text(encoding="utf-8")))
         splitter = SentenceSplitter.from_json((folder / "punkt.json").read_text(encoding="utf-8"))

@@ -20,13 +20,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from tutor import analysis
 from tutor.index import Index
 from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, Query, understand  # noqa: F401 (re-exported)
 
-PIVOT_SLOPE = 0.7  # 1.0 is plain cosine; lower gives longer texts back some weight
-SENTENCE_PIVOT_SLOPE = 0.7
 FRAME_QUERY_WEIGHT = 0.5  # weight of a frame word ("effects") in the query vector
 FRAME_WEIGHT = 0.25  # weight of a frame word in concept coverage
 COORDINATION = 0.5  # how much concept coverage re-ranks the leading passages
@@ -194,11 +193,6 @@ def query_vector(index: Index, query: Query) -> tuple[np.ndarray, np.ndarray]:
     return index.weigh(counts)
 
 
-def _pivot(cos: np.ndarray, norms: np.ndarray, mean: float, slope: float) -> np.ndarray:
-    norms = np.asarray(norms, dtype=np.float64)
-    return cos * norms / ((1 - slope) * mean + slope * np.maximum(norms, 1e-9))
-
-
 class SentenceScores:
     """Scores of sentences for one query, computed only for the sentences asked about.
 
@@ -208,8 +202,9 @@ class SentenceScores:
 
     def __init__(self, index: Index, qv: tuple[np.ndarray, np.ndarray]):
         self.index = index
-        self.q = np.zeros(index.n_terms, dtype=np.float32)
-        self.q[qv[0]] = qv[1]
+        ids, weights = qv
+        self.q = sp.csc_matrix((weights.astype(np.float32), (ids, np.zeros(len(ids), dtype=np.int64))),
+                               shape=(index.n_terms, 1))
         self._cache: dict[int, float] = {}
 
     def prepare(self, passages) -> None:
@@ -219,9 +214,7 @@ class SentenceScores:
         rows = rows[[int(r) not in self._cache for r in rows]] if len(rows) else rows
         if not len(rows):
             return
-        cos = self.index.S[rows] @ self.q
-        piv = _pivot(cos, np.asarray(self.index.a["S_norm"])[rows], self.index.norm_means[1], SENTENCE_PIVOT_SLOPE)
-        self._cache.update(zip(rows.tolist(), piv.tolist()))
+        self._cache.update(zip(rows.tolist(), (self.index.S[rows] @ self.q).toarray().ravel().tolist()))
 
     def __getitem__(self, j: int) -> float:
         j = int(j)
@@ -235,13 +228,10 @@ def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np
     """Passage scores for every passage (from the query terms' postings alone), and a
     sentence scorer for the sentences that will be read."""
     ids, weights = query_vector(index, query)
-    cos = np.zeros(index.n_passages, dtype=np.float64)
+    p = np.zeros(index.n_passages, dtype=np.float32)
     for t, w in zip(ids.tolist(), weights.tolist()):
         rows, vals = index.postings(t)
-        cos[rows] += w * vals
-    touched = np.flatnonzero(cos)
-    p = np.zeros_like(cos)
-    p[touched] = _pivot(cos[touched], np.asarray(index.a["P_norm"])[touched], index.norm_means[0], PIVOT_SLOPE)
+        p[rows] += np.float32(w) * vals
     if docs is not None:
         allowed = np.isin(index.a["passage_doc"], np.fromiter(docs, dtype=np.int32))
         p = np.where(allowed, p, 0.0)
