@@ -14,6 +14,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -331,3 +332,100 @@ def test_undecodable_bytes_on_the_command_line_are_no_crash(corpus_dir: Path, tm
         assert proc.returncode == 0, proc.stderr
         out = proc.stdout.decode("utf-8")  # valid UTF-8: the bad bytes became U+FFFD
         assert "Hargreaves" in out
+
+
+# -- the index under faults ---------------------------------------------------------------
+
+KILLER = """
+import os, signal, sys
+import numpy as np
+stage, corpus, index = sys.argv[1:4]
+if stage == "mid-write":  # the third array file is being written
+    real_save, calls = np.save, []
+    def save(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_save(*args, **kwargs)
+    np.save = save
+elif stage == "before-switch":  # the new folder is complete, the pointer not yet switched
+    real_replace = os.replace
+    def replace(src, dst, **kwargs):
+        if str(dst).endswith("CURRENT"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_replace(src, dst, **kwargs)
+    os.replace = replace
+from tutor.cli import main
+sys.exit(main(["index", "--corpus", corpus, "--index", index]))
+"""
+
+
+@pytest.mark.parametrize("stage", ["mid-write", "before-switch"])
+def test_a_build_killed_midway_leaves_the_old_index_and_the_next_run_rebuilds(corpus_dir: Path, tmp_path: Path,
+                                                                              stage: str):
+    import subprocess
+    import sys
+    index_dir = tmp_path / "index"
+    idx.ensure_index(corpus_dir, index_dir)
+    before = idx.current_folder(index_dir)
+    (corpus_dir / "canal.txt").write_text("The Bridgewater Canal opened in 1761 to carry coal.", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", KILLER, stage, str(corpus_dir), str(index_dir)],
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+    assert proc.returncode == -9, proc.stderr
+    assert idx.current_folder(index_dir) == before  # the pointer never moved
+    assert "bridgewat" not in idx.load(index_dir, corpus_dir).term_ids  # the old index, whole
+    leftovers = list(index_dir.glob(".build-*")) + [p for p in index_dir.glob("data-*") if p != before]
+    assert leftovers  # the killed build did leave something behind...
+    out = json.loads(run_tutor("ask", "When did the Bridgewater Canal open?", "--json", "--corpus", str(corpus_dir),
+                               "--index", str(index_dir)).stdout)
+    assert out["answered"] and "1761" in out["citations"][0]["quote"]  # ...the next run rebuilt
+    assert not list(index_dir.glob(".build-*"))  # and cleared the dead build away
+    assert len(list(index_dir.glob("data-*"))) <= 2
+
+
+def test_loads_during_rebuilds_never_see_a_mixture(corpus_dir: Path, tmp_path: Path):
+    """One thread rebuilds over and over (the corpus alternating); loads meanwhile are whole or refused."""
+    import threading
+    index_dir = tmp_path / "index"
+    idx.ensure_index(corpus_dir, index_dir)
+    extra = corpus_dir / "extra.txt"
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def rebuilder():
+        n = 0
+        try:
+            while not stop.is_set():
+                n += 1
+                if n % 2:
+                    extra.write_text("The Bridgewater Canal opened in 1761 to carry coal. " * (n % 5 + 1),
+                                     encoding="utf-8")
+                else:
+                    extra.unlink(missing_ok=True)
+                idx.rebuild(corpus_dir, index_dir)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    t = threading.Thread(target=rebuilder)
+    t.start()
+    whole = refused = 0
+    deadline = time.monotonic() + 4
+    try:
+        while time.monotonic() < deadline:
+            try:
+                index = idx.load(index_dir, corpus_dir)
+            except idx.IndexDamaged:
+                refused += 1  # caught mid-switch: the caller rebuilds or retries, never mixes
+                continue
+            folder = idx.current_folder(index_dir)
+            whole += 1
+            n_docs = len(index.docs)
+            assert n_docs in (3, 4)
+            assert int(np.asarray(index.a["passage_doc"]).max()) < n_docs
+            has_extra = any(d.rel == "extra.txt" for d in index.docs)
+            assert ("bridgewat" in index.term_ids) == has_extra, folder
+    finally:
+        stop.set()
+        t.join(60)
+    assert not errors, errors
+    assert whole > 0
