@@ -4,9 +4,14 @@ Only the page lives here: session state, layout and widgets. What is shown comes
 from ``tutor/`` (answers from ``tutor.answer``, verdicts from ``tutor.check``, and
 every piece of HTML or Markdown from ``tutor.markdown``).
 
-- The index is loaded once per server process (``st.cache_resource``) and shared,
-  read-only, by every student's session; each conversation lives in that student's
-  ``st.session_state``.
+- The index is loaded once per server process and shared, read-only, by every
+  student's session (``tutor.live.LiveIndex`` in ``st.cache_resource``). When the
+  corpus changes, a new index is built in the background while students keep getting
+  answers from the old one; then all switch. Each conversation lives in that student's
+  ``st.session_state``, capped at ``MAX_TURNS`` questions.
+- Teachers (``?teacher`` in the address, then the passcode; see ``tutor.teacher``)
+  find an upload form and the rebuild's progress at the top of the Library. Without
+  a configured passcode there is no sign-in at all; students never see either.
 - Views: Ask (the chat), Check (teachers check a claim or a paragraph sentence by
   sentence) and Library (every source, readable in full). The view is in the
   address (``?view=Check``); the reader is ``?doc=<doc_id>&start=..&end=..``,
@@ -19,15 +24,18 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
 
 import streamlit as st
 
 from tutor import markdown as md
-from tutor.answer import answer
+from tutor import teacher
+from tutor.answer import MAX_QUESTION_CHARS, answer
 from tutor.check import check
 from tutor.errors import TutorError
-from tutor.index import Index, ensure_index, is_fresh
+from tutor.index import Index
+from tutor.inputs import clean
+from tutor.library import MAX_UPLOAD_BYTES, UploadRejected, add_document
+from tutor.live import LiveIndex
 from tutor.render import attribution, place
 
 log = logging.getLogger("tutor.app")
@@ -35,57 +43,32 @@ log = logging.getLogger("tutor.app")
 # The view's name is its value in the address (?view=Check), so it is a plain word.
 VIEWS = ("Ask", "Check", "Library")
 READER_KEYS = ("doc", "start", "end")
-MAX_QUESTION_CHARS = 1000
-
-
+# The chat box takes a long paste (the answer reads its first MAX_QUESTION_CHARS and
+# says so); beyond this the browser stops it, so a stuck key cannot flood the server.
+MAX_TYPED_CHARS = 100_000
+MAX_TURNS = 40  # questions kept per conversation: a long lesson cannot grow memory without bound
 FRESHNESS_SECONDS = 3.0  # how often (at most) the corpus folder is compared with the index
+TEACHER_PARAM = "teacher"  # ?teacher in the address opens the sign-in (only when a passcode is set)
 
 
-@dataclass
-class Loaded:
-    """The shared index, and when its corpus folder was last compared with it."""
+@st.cache_resource(show_spinner=False)
+def live_index(corpus_dir: str, index_dir: str) -> LiveIndex:
+    """The index of ``corpus_dir`` (kept in ``index_dir``): one per server process.
 
-    index: Index
-    corpus_dir: str
-    checked: float
-
-
-def _still_current(loaded: Loaded) -> bool:
-    """False once a corpus file was added, changed or removed (looked at every few seconds)."""
-    now = time.monotonic()
-    if now - loaded.checked < FRESHNESS_SECONDS:
-        return True
-    loaded.checked = now
-    try:
-        return is_fresh(loaded.index, loaded.corpus_dir)
-    except (TutorError, OSError):
-        return False
-
-
-@st.cache_resource(show_spinner="Opening the documents…", validate=_still_current)
-def load_index(corpus_dir: str, index_dir: str) -> Loaded:
-    """The index of ``corpus_dir``, built into ``index_dir`` when missing or stale.
-
-    One per server process, shared read-only by every session. When a teacher changes
-    the corpus, the next page load builds a new one; conversations keep the index
-    their answers came from (see ``tutor.markdown.Turn``).
+    Shared read-only by every session. Rebuilt in the background when the corpus
+    changes; conversations keep the index their answers came from (``md.Turn``).
     """
-    index, rebuilt = ensure_index(corpus_dir, index_dir)
-    if rebuilt:
-        log.info("index rebuilt: %d documents, %d passages", len(index.docs), index.n_passages)
-    # Fill every lazily computed part now, so that sessions only ever read it.
-    for d in range(len(index.docs)):
-        index.doc_text(d)
-    index.term_ids, index.idf, index.passage_sentences  # noqa: B018
-    return Loaded(index, corpus_dir, time.monotonic())
+    return LiveIndex(corpus_dir, index_dir, check_every=FRESHNESS_SECONDS)
 
 
 # -- state --------------------------------------------------------------------------------
 
 def init_state() -> None:
-    st.session_state.setdefault("turns", [])  # [md.Turn], oldest first
+    st.session_state.setdefault("turns", [])  # [md.Turn], oldest first, at most MAX_TURNS
+    st.session_state.setdefault("dropped", 0)  # how many older turns the cap removed
     st.session_state.setdefault("pending", None)  # a starter question clicked
     st.session_state.setdefault("checked", None)  # ([(sentence, Verdict)], Index, docs) of the Check view
+    st.session_state.setdefault("teacher", False)  # signed in with the passcode, in this session only
 
 
 def ask_later(question: str) -> None:
@@ -94,6 +77,7 @@ def ask_later(question: str) -> None:
 
 def clear_chat() -> None:
     st.session_state.turns = []
+    st.session_state.dropped = 0
 
 
 def open_reader(params: dict[str, str]) -> None:
@@ -158,11 +142,18 @@ def show_answer(index: Index, ans, key: str) -> None:
         citations_block(index, ans.citations, key)
 
 
+def shown_question(question: str) -> str:
+    """The question as the chat shows and keeps it: what the tutor read of it."""
+    return question if len(question) <= MAX_QUESTION_CHARS else question[:MAX_QUESTION_CHARS] + " …"
+
+
 def ask(index: Index, question: str) -> None:
     """Answer a new question in the chat and add the pair to the conversation."""
-    question = question.strip()[:MAX_QUESTION_CHARS]
+    # The answer cuts a long question itself and adds a note saying so; one character
+    # past the limit is all it needs to know, and keeps the work bounded.
+    question = clean(question).strip()[:MAX_QUESTION_CHARS + 1]
     with st.chat_message("user"):
-        st.html(md.question_html(question))
+        st.html(md.question_html(shown_question(question)))
     with st.chat_message("assistant"):
         docs = selected_docs(index)
         if docs == set():
@@ -171,20 +162,29 @@ def ask(index: Index, question: str) -> None:
         with st.spinner("Looking through the sources…"):
             history = [t.question for t in st.session_state.turns]
             ans = answer(index, question, history, docs=docs)
-        st.session_state.turns.append(md.Turn(question, ans, index))
-        show_answer(index, ans, f"t{len(st.session_state.turns) - 1}")
+        turns = st.session_state.turns
+        turns.append(md.Turn(shown_question(question), ans, index))
+        if len(turns) > MAX_TURNS:
+            st.session_state.dropped += len(turns) - MAX_TURNS
+            del turns[:-MAX_TURNS]
+        show_answer(index, ans, f"t{st.session_state.dropped + len(turns) - 1}")
 
 
 def ask_view(index: Index) -> None:
     # The box is drawn first so a new question is known before the page decides what
     # an empty chat looks like; Streamlit pins it to the bottom wherever it is called.
-    typed = st.chat_input("Ask a question about these documents", max_chars=MAX_QUESTION_CHARS, key="question")
-    question = typed if typed and typed.strip() else st.session_state.pending
+    typed = st.chat_input("Ask a question about these documents", max_chars=MAX_TYPED_CHARS, key="question")
+    question = typed if typed and clean(typed).strip() else st.session_state.pending
     st.session_state.pending = None
     turns = st.session_state.turns
     docs = selected_docs(index)
     if docs:
         st.caption(f"Searching {len(docs)} of {len(index.docs)} sources (change this in the sidebar).")
+    if typed is not None and not question:
+        st.info("Type a question in the box below, for example about one of the sources in the sidebar.")
+    if st.session_state.dropped:
+        st.caption(f"Only the last {MAX_TURNS} questions are kept on this page; "
+                   f"{st.session_state.dropped} earlier ones were removed.")
     if not turns and not question:
         if index.info.description:
             st.html(f'<p class="tt-meta">{md.escape_html(index.info.description)}</p>')
@@ -193,7 +193,7 @@ def ask_view(index: Index) -> None:
             for i, q in enumerate(index.info.starter_questions):
                 st.button(md.escape_markdown(q), key=f"starter-{i}", on_click=ask_later, args=(q,),
                           icon=":material/help:")
-    for i, t in enumerate(turns):
+    for i, t in enumerate(turns, start=st.session_state.dropped):  # keys stay put when old turns go
         with st.chat_message("user"):
             st.html(md.question_html(t.question))
         with st.chat_message("assistant"):
@@ -233,7 +233,120 @@ def check_view(index: Index) -> None:
                 citations_block(index, v.citations, f"c{i}")
 
 
-def library_view(index: Index) -> None:
+# -- teachers ---------------------------------------------------------------------------
+
+def passcode() -> str | None:
+    """The teacher passcode in force (environment, then secrets.toml); None: teacher features off."""
+    return teacher.configured_passcode(st.secrets)
+
+
+def is_teacher() -> bool:
+    """Signed in, in this session, with a passcode that is still configured."""
+    return bool(st.session_state.get("teacher")) and passcode() is not None
+
+
+def sign_in() -> None:
+    attempts = st.session_state.setdefault("attempts", teacher.Attempts())
+    typed = st.session_state.get("passcode_typed") or ""
+    st.session_state.passcode_typed = ""
+    wait = attempts.wait()
+    if wait:
+        st.session_state.sign_in_error = f"Too many wrong tries. Wait {wait:.0f} seconds, then try again."
+    elif teacher.passcode_matches(typed, passcode()):
+        st.session_state.teacher = True
+        st.session_state.sign_in_error = None
+        st.session_state.view = "Library"
+        if TEACHER_PARAM in st.query_params:
+            del st.query_params[TEACHER_PARAM]
+    else:
+        attempts.failed()
+        st.session_state.sign_in_error = "That is not the teacher passcode."
+
+
+def sign_out() -> None:
+    st.session_state.teacher = False
+
+
+def sign_in_form() -> None:
+    """Shown only for ``?teacher`` in the address, and only when a passcode is configured."""
+    with st.form("sign_in", border=True):
+        st.markdown("**Teacher sign-in**")
+        st.text_input("Passcode", type="password", key="passcode_typed", max_chars=200)
+        st.form_submit_button("Sign in", on_click=sign_in, icon=":material/key:")
+    if st.session_state.get("sign_in_error"):
+        st.error(st.session_state.sign_in_error)
+
+
+@st.fragment(run_every=1.0)
+def build_status(live: LiveIndex) -> None:
+    """The background rebuild's progress, refreshed every second for the signed-in teacher."""
+    status = live.status()
+    if status.state == "building":
+        st.progress(status.fraction, text=status.message or "Updating the index…")
+        st.caption("Students keep getting answers from the current documents until the new index is ready.")
+    elif status.state == "failed":
+        st.error(status.message)
+    else:
+        st.caption(f"The tutor answers from {status.documents} documents.")
+    seen = st.session_state.setdefault("seen_generation", status.generation)
+    if status.generation != seen and status.state != "building":
+        st.session_state.seen_generation = status.generation
+        st.rerun(scope="app")  # the new index is in force: show its library
+
+
+def upload_form(live: LiveIndex, corpus_dir: str) -> None:
+    slot = st.empty()  # the outcome goes above the form, where the teacher is looking
+    with st.form("upload", clear_on_submit=True, border=True):
+        st.markdown("**Add a document**")
+        st.caption(f"A plain-text (.txt) or Markdown (.md) file, at most {MAX_UPLOAD_BYTES // 1048576} MB. "
+                   "The title and attribution are shown with every quote from it.")
+        file = st.file_uploader("Document", type=["txt", "md"], key="upload_file")
+        title = st.text_input("Title", key="upload_title", max_chars=200,
+                              placeholder="As students should see it; the first line of the file if left empty")
+        c1, c2, c3 = st.columns([2, 2, 1])
+        author = c1.text_input("Author", key="upload_author", max_chars=200)
+        publisher = c2.text_input("Publisher or website", key="upload_publisher", max_chars=200)
+        year = c3.text_input("Year", key="upload_year", max_chars=20)
+        c1, c2 = st.columns(2)
+        licence = c1.text_input("Licence or permission", key="upload_licence", max_chars=300)
+        url = c2.text_input("Address of the original", key="upload_url", max_chars=300)
+        replace = st.checkbox("Replace a document that has the same file name", key="upload_replace")
+        submitted = st.form_submit_button("Add to the library", type="primary", icon=":material/upload_file:")
+    if submitted and is_teacher():  # checked again here: the form is no way in for anyone else
+        if file is None:
+            st.session_state.upload_result = ("warning", "Choose a file to add first.")
+        else:
+            try:
+                added = add_document(corpus_dir, file.name, file.getvalue(), title, author=author,
+                                     publisher=publisher, year=year, url=url, licence=licence, replace=replace)
+            except UploadRejected as exc:
+                st.session_state.upload_result = ("error", str(exc))
+            else:
+                log.info("teacher added %s (%s)", added.name, "replaced" if added.replaced else "new")
+                live.refresh(force=True)
+                verb = "replaced" if added.replaced else "added"
+                msg = (f"“{added.title}” was {verb} as {added.name}. Students can ask about it as soon as "
+                       "the index above is updated.")
+                st.session_state.upload_result = ("success", msg + (f" Note: {added.manifest_note}"
+                                                                    if added.manifest_note else ""))
+    result = st.session_state.get("upload_result")
+    if result:
+        kind, message = result
+        {"success": slot.success, "warning": slot.warning, "error": slot.error}[kind](md.escape_markdown(message))
+
+
+def teacher_panel(live: LiveIndex, corpus_dir: str) -> None:
+    with st.container(border=True):
+        head, out = st.columns([4, 1], vertical_alignment="center")
+        head.markdown("**Teacher tools**")
+        out.button("Sign out", key="sign_out", on_click=sign_out, icon=":material/logout:", type="tertiary")
+        build_status(live)
+    upload_form(live, corpus_dir)
+
+
+def library_view(index: Index, live: LiveIndex | None = None, corpus_dir: str | None = None) -> None:
+    if live is not None and is_teacher():
+        teacher_panel(live, corpus_dir or "corpus")
     st.html(f'<p class="tt-meta">{md.escape_html(index.info.description)}</p>' if index.info.description else
             '<p class="tt-meta">The documents the tutor answers from.</p>')
     for i, d in enumerate(index.docs):
@@ -290,8 +403,10 @@ def main() -> None:
     corpus_dir = os.environ.get("TUTOR_CORPUS", "corpus")
     index_dir = os.environ.get("TUTOR_INDEX", "index")
     st.set_page_config(page_title="Tutor", layout="centered")
+    live = live_index(corpus_dir, index_dir)
     try:
-        index = load_index(corpus_dir, index_dir).index
+        with st.spinner("Opening the documents…"):  # shows only when it takes a while (the first load)
+            index = live.current()
     except TutorError as exc:
         log.error("cannot open the corpus: %s", exc)
         st.error("The tutor cannot open its documents right now. Please tell your teacher: "
@@ -301,6 +416,8 @@ def main() -> None:
     st.html(md.CSS)
     init_state()
     st.markdown(f"#### {md.escape_markdown(index.info.title)}")
+    if TEACHER_PARAM in st.query_params and not is_teacher() and passcode() is not None:
+        sign_in_form()
     st.segmented_control("View", VIEWS, key="view", default="Ask", required=True,
                          bind="query-params", label_visibility="collapsed", on_change=close_reader)
     if "doc" in st.query_params:
@@ -308,7 +425,7 @@ def main() -> None:
     elif st.session_state.view == "Check":
         check_view(index)
     elif st.session_state.view == "Library":
-        library_view(index)
+        library_view(index, live, corpus_dir)
     else:
         ask_view(index)
     sidebar(index)  # last, so that it offers the conversation including this run's answer

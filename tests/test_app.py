@@ -307,11 +307,20 @@ def test_a_document_added_while_the_app_runs_is_found(tmp_path, monkeypatch):
         "The Quillon festival\n\nThe Quillon festival was held every spring in the mountain village of "
         "Quillon, where farmers celebrated the first harvest with music and lanterns.\n", encoding="utf-8")
     time.sleep(3.5)  # app.FRESHNESS_SECONDS, rounded up
+    # This run notices the change and starts a rebuild in the background; the question
+    # is answered at once, from the index in force until the new one is complete.
     _ask(at, "When was the Quillon festival held?")
-    new = at.session_state["turns"][1]
+    assert at.session_state["turns"][1].index is old_index
+    deadline = time.monotonic() + 60
+    while not any(c.key == "src-aaa-quillon-festival" for c in at.sidebar.checkbox):
+        assert time.monotonic() < deadline, "the new index never took over"
+        time.sleep(0.2)
+        at.run()
+    _ask(at, "When was the Quillon festival held?")
+    new = at.session_state["turns"][2]
     assert new.index is not old_index and new.index.docs[0].doc_id == "aaa-quillon-festival"
     assert new.answer.answered and new.answer.citations[0].doc == 0
-    _assert_shows_answer(new.index, at, 3, new.answer)
+    _assert_shows_answer(new.index, at, 5, new.answer)
     # The earlier answer still shows its own sources, not whatever now has its numbers.
     _assert_shows_answer(old_index, at, 1, at.session_state["turns"][0].answer)
     assert not at.exception

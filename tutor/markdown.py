@@ -218,6 +218,7 @@ def answer_html(index: Index, ans: Answer) -> str:
     out = [interpreted_html(ans)]
     if not ans.answered:
         out.append(decline_html(index, ans))
+        out += [f'<div class="tt-note tt-info">{escape_html(note)}</div>' for note in ans.notes]
         return "".join(out)
     out.append('<div class="tt-answer">')
     for c in ans.citations:
@@ -432,6 +433,7 @@ def answer_markdown(index: Index, question: str, ans: Answer, number: int) -> st
         lines += [f"*Interpreted as:* {escape_export(ans.query.searched)}", ""]
     if not ans.answered:
         lines += [escape_export(ans.message or "No answer in these sources."), ""]
+        lines += [line for note in ans.notes for line in (f"*{escape_export(note)}*", "")]
         return "\n".join(lines)
     for c in ans.citations:
         lines += [f"> “{escape_export(c.quote)}” \\[{c.n}\\]", ">"]
