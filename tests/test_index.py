@@ -119,3 +119,11 @@ def test_old_index_folders_are_cleaned_up(corpus_dir: Path, tmp_path: Path):
     for _ in range(4):
         idx.rebuild(corpus_dir, index_dir)
     assert len(list(index_dir.glob("data-*"))) <= 2
+
+
+def test_building_in_worker_processes_gives_the_same_index(corpus_dir: Path, monkeypatch):
+    serial = idx.build(corpus_dir)
+    monkeypatch.setattr(idx, "PARALLEL_DOCUMENTS", 1)
+    parallel = idx.build(corpus_dir)
+    for name in serial.a:
+        np.testing.assert_array_equal(serial.a[name], parallel.a[name])

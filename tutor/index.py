@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 import uuid
 from collections import Counter
@@ -67,6 +68,7 @@ SETTINGS = {
     "cleaning": "tutor.cleaning/1",
 }
 SUBLINEAR_TF = True  # 1 + ln(tf): the tenth mention of a word adds little
+BIGRAM_PRUNE_PASSAGES = 20_000  # above this many passages, a word pair must occur in two
 PIVOT_SLOPE = 0.7  # 1.0 is plain cosine; lower gives longer passages back some weight
 SENTENCE_PIVOT_SLOPE = 0.7
 CURRENT = "CURRENT"
@@ -277,22 +279,22 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     prose: Counter[str] = Counter()  # words as written inside sentences of prose
     infos: list[DocInfo] = []
     texts: dict[int, str] = {}
-    for d, doc in enumerate(docs):
-        passages, sentences = chunk(doc.text, splitter, classify(doc.text, shared))
-        keep = {i: len(cols["pd"]) + n for n, i in enumerate(i for i, p in enumerate(passages) if not p.boilerplate)}
+    for d, (doc, (passages, sentences)) in enumerate(zip(docs, _chunk_all([d.text for d in docs], splitter, shared))):
+        # passages: (start, end, para, para_end, line, part, boilerplate); sentences: (start, end, passage, quotable)
+        keep = {i: len(cols["pd"]) + n for n, i in enumerate(i for i, p in enumerate(passages) if not p[6])}
         for i, p in enumerate(passages):
             if i in keep:
-                for k, v in zip(("pd", "ps", "pe", "pp", "ppe", "pl", "ppart"),
-                                (d, p.start, p.end, p.para, p.para_end, p.line, p.part)):
+                for k, v in zip(("pd", "ps", "pe", "pp", "ppe", "pl", "ppart"), (d, *p[:6])):
                     cols[k].append(v)
-        for s in sentences:
-            if s.passage in keep:
-                for k, v in zip(("sp", "ss", "se", "sq"), (keep[s.passage], s.start, s.end, int(s.quotable))):
+        for start, end, passage, quotable in sentences:
+            if passage in keep:
+                for k, v in zip(("sp", "ss", "se", "sq"), (keep[passage], start, end, int(quotable))):
                     cols[k].append(v)
-                sentence_texts.append(s.text)
-                toks = analysis.words(s.text)
+                text = doc.text[start:end]
+                sentence_texts.append(text)
+                toks = analysis.words(text)
                 raw.update(toks)
-                if s.quotable and toks:
+                if quotable and toks:
                     prose.update(toks[1:])  # a sentence's first word is capitalised anyway
         rel = Path(doc.path).relative_to(corpus_dir).as_posix()
         infos.append(DocInfo(doc.doc_id, rel, doc.path, doc.title, doc.encoding,
@@ -317,10 +319,17 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     tfidf = TfidfTransformer(sublinear_tf=SUBLINEAR_TF, smooth_idf=True, norm=None)
     P, P_norm = _normalise_rows(tfidf.fit_transform(P_counts), PIVOT_SLOPE)
     S, S_norm = _normalise_rows(tfidf.transform(S_counts), SENTENCE_PIVOT_SLOPE)
-    # Columns in the order of the terms' hashes (see TermIds); a colliding term is dropped.
     vocabulary = counter.get_feature_names_out().tolist()
-    hashes = np.fromiter((term_hash(t) for t in vocabulary), dtype=np.uint64, count=len(vocabulary))
+    # In a large corpus most word pairs occur once and say nothing; they would be most of
+    # the vocabulary. Keep a pair only where two passages share it.
+    wanted = np.ones(len(vocabulary), dtype=bool)
+    if n_passages > BIGRAM_PRUNE_PASSAGES:
+        df = np.diff(P_counts.tocsc().indptr)
+        wanted = (df >= 2) | np.fromiter((" " not in t for t in vocabulary), dtype=bool, count=len(vocabulary))
+    # Columns in the order of the terms' hashes (see TermIds); a colliding term is dropped.
+    hashes = np.fromiter((term_hash.__wrapped__(t) for t in vocabulary), dtype=np.uint64, count=len(vocabulary))
     order = np.argsort(hashes, kind="stable")
+    order = order[wanted[order]]
     keep = order[np.concatenate(([True], np.diff(hashes[order]) != 0))]
     P = P[:, keep].tocsc()
     P.sort_indices()
@@ -377,6 +386,42 @@ def _normalise_rows(X: sp.spmatrix, slope: float) -> tuple[sp.csr_matrix, np.nda
     X = (sp.diags(scale) @ X).tocsr()
     X.sort_indices()
     return X, norms
+
+
+PARALLEL_DOCUMENTS = 200  # from this many documents, cleaning and chunking use every core
+_worker: tuple[SentenceSplitter, frozenset[str]] | None = None
+
+
+def _start_worker(splitter_json: str, shared: frozenset[str]) -> None:
+    global _worker
+    _worker = (SentenceSplitter.from_json(splitter_json), shared)
+
+
+def _spans(text: str, splitter: SentenceSplitter, shared: frozenset[str]):
+    """A document's passages and sentences as plain tuples (cheap to send between processes)."""
+    passages, sentences = chunk(text, splitter, classify(text, shared))
+    return ([(p.start, p.end, p.para, p.para_end, p.line, p.part, p.boilerplate) for p in passages],
+            [(s.start, s.end, s.passage, s.quotable) for s in sentences])
+
+
+def _chunk_one(text: str):
+    return _spans(text, *_worker)  # type: ignore[misc]
+
+
+def _chunk_all(texts: list[str], splitter: SentenceSplitter, shared: frozenset[str]):
+    """Passages and sentences of every text, in order; in worker processes for a large
+    corpus (Punkt and the line classifier are pure Python, one document at a time)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(texts) < PARALLEL_DOCUMENTS or workers < 2:
+        for text in texts:
+            yield _spans(text, splitter, shared)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
+                             initargs=(splitter.to_json(), shared)) as pool:
+        yield from pool.map(_chunk_one, texts, chunksize=32)
 
 
 # -- saving and loading -------------------------------------------------------------------
