@@ -100,11 +100,28 @@ def _batch(lines: list[str], field: str, handle, on_error) -> None:
         print(json.dumps(out, ensure_ascii=False), flush=True)
 
 
+def _progress_bar():
+    """A progress bar on a terminal (tqdm; nothing when output goes to a file or pipe)."""
+    from tqdm import tqdm
+    bar = tqdm(total=0, unit="doc", desc="Reading documents", disable=None, leave=False, file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        if done == total:
+            bar.set_description("Weighing terms and saving")
+    return bar, update
+
+
 def cmd_index(args) -> int:
     started = time.perf_counter()
-    index = rebuild(args.corpus, args.index)
+    bar, update = _progress_bar()
+    try:
+        index = rebuild(args.corpus, args.index, progress=update)
+    finally:
+        bar.close()
     print(f"Indexed {len(index.docs)} documents: {index.n_passages} passages, {index.n_sentences} sentences, "
-          f"{len(index.vocabulary)} terms in {time.perf_counter() - started:.1f} s -> {args.index}")
+          f"{index.n_terms} terms in {time.perf_counter() - started:.1f} s -> {args.index}")
     for s in index.skipped:
         print(f"skipped {s.path}: {s.reason}")
     return 0

@@ -271,6 +271,8 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     if not docs:
         reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped[:3])
         raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
+    if progress:
+        progress(0, len(docs))
     splitter = SentenceSplitter.train([d.text for d in docs])
     shared = shared_lines([d.text for d in docs])
     cols: dict[str, list[int]] = {k: [] for k in ("pd", "ps", "pe", "pp", "ppe", "pl", "ppart", "sp", "ss", "se", "sq")}
