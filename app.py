@@ -295,7 +295,6 @@ def build_status(live: LiveIndex) -> None:
 
 
 def upload_form(live: LiveIndex, corpus_dir: str) -> None:
-    slot = st.empty()  # the outcome goes above the form, where the teacher is looking
     with st.form("upload", clear_on_submit=True, border=True):
         st.markdown("**Add a document**")
         st.caption(f"A plain-text (.txt) or Markdown (.md) file, at most {MAX_UPLOAD_BYTES // 1048576} MB. "
@@ -312,6 +311,7 @@ def upload_form(live: LiveIndex, corpus_dir: str) -> None:
         url = c2.text_input("Address of the original", key="upload_url", max_chars=300)
         replace = st.checkbox("Replace a document that has the same file name", key="upload_replace")
         submitted = st.form_submit_button("Add to the library", type="primary", icon=":material/upload_file:")
+        slot = st.empty()  # the outcome goes under the button, where the teacher is looking
     if submitted and is_teacher():  # checked again here: the form is no way in for anyone else
         if file is None:
             st.session_state.upload_result = ("warning", "Choose a file to add first.")
