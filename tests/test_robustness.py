@@ -429,3 +429,11 @@ def test_loads_during_rebuilds_never_see_a_mixture(corpus_dir: Path, tmp_path: P
         t.join(60)
     assert not errors, errors
     assert whole > 0
+
+
+def test_an_index_folder_that_cannot_be_used_is_one_line_and_exit_2(corpus_dir: Path, tmp_path: Path):
+    blocker = tmp_path / "index"
+    blocker.write_text("a file where the index folder should be", encoding="utf-8")
+    proc = run_tutor("ask", "Who invented the spinning jenny?", "--corpus", str(corpus_dir), "--index", str(blocker))
+    assert_clean_error(proc)
+    assert proc.stderr.startswith(f"error: cannot use {blocker}")

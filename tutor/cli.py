@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:  # e.g. an index folder that cannot be written
-        where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        what = f"cannot use {exc.filename}: " if exc.filename else ""
+        print(f"error: {what}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: still no traceback for the user, but say what happened
         print(f"error: the tutor failed unexpectedly ({type(exc).__name__}: {exc})", file=sys.stderr)
