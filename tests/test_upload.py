@@ -172,6 +172,16 @@ def test_a_broken_manifest_is_left_alone_and_said_so(corpus_dir: Path):
     assert (corpus_dir / "viaduct.txt").exists()
 
 
+@pytest.mark.parametrize("manifest", ['documents = "not a table"\n',
+                                      '[documents]\n"viaduct.txt" = { title = "Written inline" }\n'])
+def test_a_manifest_in_an_unexpected_shape_is_left_alone_and_said_so(corpus_dir: Path, manifest: str):
+    (corpus_dir / "sources.toml").write_text(manifest, encoding="utf-8")
+    added = add_document(corpus_dir, "viaduct.txt", TEXT.encode(), "Viaduct")
+    assert added.manifest_note and "by hand" in added.manifest_note
+    assert (corpus_dir / "sources.toml").read_text(encoding="utf-8") == manifest
+    assert (corpus_dir / "viaduct.txt").read_text() == TEXT
+
+
 def test_a_corpus_without_a_manifest_gets_one(corpus_dir: Path):
     (corpus_dir / "sources.toml").unlink()
     add_document(corpus_dir, "viaduct.txt", TEXT.encode(), "Viaduct")

@@ -149,7 +149,9 @@ def record(corpus_dir: Path, name: str, meta: dict[str, str]) -> str | None:
         parsed = tomllib.loads(new)
     except tomllib.TOMLDecodeError as exc:  # e.g. the entry was written inline, where we cannot take it out
         return f"{MANIFEST_NAME} could not be updated ({exc}); add the title there by hand."
-    if parsed.get("documents", {}).get(name, {}).get("title") != meta["title"]:
+    entry = parsed.get("documents", {})
+    entry = entry.get(name) if isinstance(entry, dict) else None
+    if not isinstance(entry, dict) or entry.get("title") != meta["title"]:
         return f"{MANIFEST_NAME} could not be updated; add the title there by hand."
     _write_atomic(path, new.encode("utf-8"))
     return None
