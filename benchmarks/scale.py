@@ -44,6 +44,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -72,6 +73,63 @@ def _peak_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+class TreeMemory(threading.Thread):
+    """Peak memory of this process and its descendants (a build's worker processes).
+
+    Sums the proportional set size (PSS, shared pages split between the processes that
+    share them), sampled every ``interval`` seconds; 0 where ``/proc`` is missing.
+    """
+
+    def __init__(self, interval: float = 0.25):
+        super().__init__(daemon=True)
+        self.interval, self.peak_mb, self.max_processes = interval, 0.0, 1
+        self._done = threading.Event()
+
+    def sample(self) -> None:
+        pids = [os.getpid(), *_descendants(os.getpid())]
+        self.max_processes = max(self.max_processes, len(pids))
+        self.peak_mb = max(self.peak_mb, sum(_pss_mb(p) for p in pids))
+
+    def run(self) -> None:
+        while not self._done.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> "TreeMemory":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self.join()
+        self.sample()
 
 
 def _dir_bytes(path: Path) -> int:
@@ -116,14 +174,17 @@ def phase_tutor_build(a) -> dict:
     from tutor import index as ix
     base = _peak_mb()
     shutil.rmtree(a.index, ignore_errors=True)
-    t0 = time.perf_counter()
-    index = ix.build(a.corpus)
-    t1 = time.perf_counter()
-    folder = ix.save(index, a.index)
-    t2 = time.perf_counter()
+    with TreeMemory() as tree:
+        t0 = time.perf_counter()
+        index = ix.build(a.corpus)
+        t1 = time.perf_counter()
+        folder = ix.save(index, a.index)
+        t2 = time.perf_counter()
     return {"build_s": t1 - t0, "save_s": t2 - t1, "total_s": t2 - t0, "disk_bytes": _dir_bytes(folder),
             "docs": len(index.docs), "passages": index.n_passages, "sentences": index.n_sentences,
-            "terms": len(index.vocabulary), "base_mb": base, "peak_mb": _peak_mb()}
+            "terms": len(index.vocabulary), "base_mb": base, "peak_mb": max(_peak_mb(), tree.peak_mb),
+            "main_peak_mb": _peak_mb(), "tree_peak_mb": tree.peak_mb, "processes": tree.max_processes,
+            "children_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def phase_export(a) -> dict:
@@ -208,17 +269,18 @@ def phase_bm25s_build(a) -> dict:
     jit_s = time.perf_counter() - t0
     base = _peak_mb()
     shutil.rmtree(a.bm25s, ignore_errors=True)
-    t0 = time.perf_counter()
-    tokens = _bm25s_tokenize(passages, stemmer)
-    t1 = time.perf_counter()
-    retriever = bm25s.BM25(backend="numba")
-    retriever.index(tokens, show_progress=False)
-    t2 = time.perf_counter()
-    retriever.save(a.bm25s, show_progress=False)
-    t3 = time.perf_counter()
+    with TreeMemory() as tree:
+        t0 = time.perf_counter()
+        tokens = _bm25s_tokenize(passages, stemmer)
+        t1 = time.perf_counter()
+        retriever = bm25s.BM25(backend="numba")
+        retriever.index(tokens, show_progress=False)
+        t2 = time.perf_counter()
+        retriever.save(a.bm25s, show_progress=False)
+        t3 = time.perf_counter()
     return {"tokenize_s": t1 - t0, "index_s": t2 - t1, "save_s": t3 - t2, "total_s": t3 - t0, "jit_s": jit_s,
             "disk_bytes": _dir_bytes(Path(a.bm25s)), "terms": len(retriever.vocab_dict),
-            "base_mb": base, "peak_mb": _peak_mb()}
+            "base_mb": base, "peak_mb": max(_peak_mb(), tree.peak_mb), "processes": tree.max_processes}
 
 
 def _bm25s_query(retriever, stemmer, text: str):
@@ -410,6 +472,10 @@ def table(r: dict) -> str:
         notes.append(f"- tutor build {get('tutor_build', 'build_s'):.2f} s + save {get('tutor_build', 'save_s'):.2f} s; "
                      f"load without checksums {get('tutor_load', 'load_noverify_s') or 0:.3f} s; "
                      f"{get('tutor_query', 'answered') or 0} of {get('tutor_query', 'retrieval', 'n') or 0} timed questions answered")
+    if (get("tutor_build", "processes") or 1) > 1:
+        notes.append(f"- the tutor's build ran {get('tutor_build', 'processes')} processes: its peak memory is the "
+                     f"largest sampled sum of their PSS ({get('tutor_build', 'tree_peak_mb'):.0f} MB; the main process "
+                     f"alone peaked at {get('tutor_build', 'main_peak_mb'):.0f} MB RSS)")
     if get("bm25s_build", "total_s") is not None:
         notes.append(f"- bm25s tokenize {get('bm25s_build', 'tokenize_s'):.2f} s + index {get('bm25s_build', 'index_s'):.2f} s"
                      f" + save {get('bm25s_build', 'save_s'):.2f} s (JIT warm-up {get('bm25s_build', 'jit_s'):.1f} s excluded)")
