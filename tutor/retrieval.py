@@ -239,11 +239,17 @@ def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np
 
 
 def top_k(values: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest positive values, best first, ties to the lower index."""
-    k = min(k, int(np.count_nonzero(values > 0)))
+    """Indices of the ``k`` largest positive values, best first, ties to the lower index.
+
+    Only the positive entries are partitioned (a query touches a fraction of the
+    passages), and only the k chosen are sorted.
+    """
+    cand = np.flatnonzero(values > 0)
+    k = min(k, len(cand))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-values, k - 1)[:k] if k < len(values) else np.arange(len(values))
+    vals = values[cand]
+    part = cand[np.argpartition(-vals, k - 1)[:k]] if k < len(cand) else cand
     return part[np.lexsort((part, -values[part]))]
 
 
