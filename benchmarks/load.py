@@ -260,11 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", default=str(ROOT / "corpus"), help="corpus folder (default: the shipped one)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one reply")
     ap.add_argument("--ttl", type=int, default=5, help="seconds Streamlit keeps a closed session (default 5)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the sessions this many times on one server (memory after each tells a leak)")
     ap.add_argument("--app", default="app.py", help="the Streamlit script to serve (default: app.py)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args(argv)
-    if args.sessions < 1 or args.questions < 1:
-        ap.error("--sessions and --questions must be at least 1")
+    if min(args.sessions, args.questions, args.rounds) < 1:
+        ap.error("--sessions, --questions and --rounds must be at least 1")
     if not Path(CHROMIUM).exists():
         print(f"error: {CHROMIUM} not found (Debian's chromium package)", file=sys.stderr)
         return 2
@@ -287,11 +289,17 @@ def main(argv: list[str] | None = None) -> int:
             before.append(cpu_seconds(server.pid))
             sampler.start()
 
-        results, wall = asyncio.run(drive(url, args, index, mark_before))
+        after: list[float] = []
+        cpu_used: list[float] = []
+
+        def after_round() -> None:
+            cpu_used.append(cpu_seconds(server.pid) - before[1])
+            after.append(rss_mb(server.pid))
+
+        results, wall = asyncio.run(drive(url, args, index, mark_before, after_round))
         rss_during = sampler.stop() if before else 0.0
-        server_cpu = cpu_seconds(server.pid) - before[1] if before else 0.0
-        time.sleep(args.ttl + 3)  # Streamlit drops closed sessions after the TTL
-        rss_after = rss_mb(server.pid)
+        server_cpu = cpu_used[-1] if cpu_used else 0.0
+        rss_after = after[-1] if after else 0.0
         alive = server.poll() is None
     finally:
         server.terminate()
@@ -308,12 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     leaks = [f"session {r.number}: {r.leak}" for r in results if r.leak]
     figures = {
         "sessions": args.sessions, "questions_per_session": args.questions, "think_s": args.think,
-        "replies": len(latencies), "expected_replies": args.sessions * args.questions,
+        "rounds": args.rounds, "replies": len(latencies), "expected_replies": args.rounds * args.sessions * args.questions,
         "errors": len(errors), "leaks": len(leaks),
         "latency_s": {"p50": round(percentile(latencies, 0.5), 3), "p95": round(percentile(latencies, 0.95), 3),
                       "max": round(max(latencies, default=float("nan")), 3),
                       "mean": round(statistics.fmean(latencies), 3) if latencies else None},
-        "server_rss_mb": {"idle": round(rss_idle, 1), "before": round(before[0], 1) if before else None, "during_peak": round(rss_during, 1), "after": round(rss_after, 1)},
+        "server_rss_mb": {"idle": round(rss_idle, 1), "before": round(before[0], 1) if before else None, "during_peak": round(rss_during, 1), "after": round(rss_after, 1),
+                          "after_each_round": [round(x, 1) for x in after]},
         "wall_s": round(wall, 2), "server_cpu_s": round(server_cpu, 2),
         "cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
         "error_details": errors, "leak_details": leaks,
@@ -324,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
         lat, mem = figures["latency_s"], figures["server_rss_mb"]
-        print(f"{args.sessions} sessions x {args.questions} questions (think {args.think:g} s) on {os.cpu_count()} CPUs, "
+        rounds = f", {args.rounds} rounds" if args.rounds > 1 else ""
+        print(f"{args.sessions} sessions x {args.questions} questions (think {args.think:g} s{rounds}) "
+              f"on {os.cpu_count()} CPUs, "
               f"{wall:.1f} s")
         print(f"Enter -> answer: p50 {lat['p50']:.2f} s, p95 {lat['p95']:.2f} s, max {lat['max']:.2f} s "
               f"({len(latencies)}/{figures['expected_replies']} replies)")
@@ -332,14 +343,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server CPU: {server_cpu:.1f} s over {wall:.1f} s "
               f"({server_cpu / max(1, len(latencies)) * 1000:.0f} ms per question)")
         print(f"server memory (RSS): idle {mem['idle']:.0f} MB, before {mem['before']:.0f} MB, "
-              f"during (peak) {mem['during_peak']:.0f} MB, after {mem['after']:.0f} MB")
+              f"during (peak) {mem['during_peak']:.0f} MB, after {mem['after']:.0f} MB"
+              + (f" (after each round: {', '.join(f'{x:.0f}' for x in mem['after_each_round'])} MB)"
+                 if args.rounds > 1 else ""))
         for line in errors + leaks:
             print("  " + line)
     return 1 if errors or leaks or len(latencies) != figures["expected_replies"] else 0
 
 
-async def drive(url: str, args, index, mark_before) -> tuple[list[SessionResult], float]:
-    """A warm-up session, then every session at once; ``mark_before`` runs just before they ask."""
+async def drive(url: str, args, index, mark_before, after_round) -> tuple[list[SessionResult], float]:
+    """A warm-up session, then ``args.rounds`` rounds of every session at once.
+
+    ``mark_before`` runs just before the first round asks; ``after_round`` once each
+    round's sessions have closed and Streamlit has had ``args.ttl`` seconds to drop them.
+    """
     from playwright.async_api import async_playwright
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -352,18 +369,26 @@ async def drive(url: str, args, index, mark_before) -> tuple[list[SessionResult]
             for i in range(args.sessions):
                 qs = questions_for(i, args.questions)
                 plans.append((qs, [expected_reply(index, q, qs[:j]) for j, q in enumerate(qs)]))
-            start, opened = asyncio.Event(), []
-            tasks = [asyncio.create_task(run_session(browser, url, i, qs, exp, args.think, timeout_ms, start,
-                                                     opened)) for i, (qs, exp) in enumerate(plans)]
-            deadline = time.monotonic() + args.timeout
-            while time.monotonic() < deadline and len(opened) < args.sessions:
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(1.0)  # the pages finish rendering
-            mark_before()
-            started = time.perf_counter()
-            start.set()
-            results = await asyncio.gather(*tasks)
-            return list(results), time.perf_counter() - started
+            results: list[SessionResult] = []
+            wall = 0.0
+            for r in range(args.rounds):
+                start, opened = asyncio.Event(), []
+                tasks = [asyncio.create_task(run_session(browser, url, r * args.sessions + i, qs, exp, args.think,
+                                                         timeout_ms, start, opened))
+                         for i, (qs, exp) in enumerate(plans)]
+                deadline = time.monotonic() + args.timeout
+                while time.monotonic() < deadline and len(opened) < args.sessions:
+                    await asyncio.sleep(0.1)
+                await asyncio.sleep(1.0)  # the pages finish rendering
+                if r == 0:
+                    mark_before()
+                started = time.perf_counter()
+                start.set()
+                results += await asyncio.gather(*tasks)
+                wall += time.perf_counter() - started
+                await asyncio.sleep(args.ttl + 3)  # Streamlit drops closed sessions after the TTL
+                after_round()
+            return results, wall
         finally:
             await browser.close()
 
