@@ -22,7 +22,7 @@ from tutor import analysis
 from tutor.index import Index
 from tutor.kinds import figures_in, holds, wants
 from tutor.query import Query, subject_of, understand
-from tutor.retrieval import Hit, SentenceScores, concept_coverage, concept_ids, concepts, rerank, scores
+from tutor.retrieval import Hit, SentenceScores, concept_coverage, concept_ids, concepts, rerank, scores, top_k
 
 CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
@@ -126,7 +126,8 @@ def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) 
             present = index.sentence_terms(j)
             together = max(together, sum(1 for c in topic if any(index.term_ids[s] in present
                                                                    for s in c.stems if s in index.term_ids)))
-    fifth = float(np.partition(p_scores, -5)[-5]) if len(p_scores) > 4 else 0.0
+    top5 = top_k(p_scores, 5)
+    fifth = float(p_scores[top5[4]]) if len(top5) > 4 else 0.0
     margin = hits[0].score / max(fifth, hits[0].score / 10, 1e-9)
     return Evidence(cov, topic_cov, matched, together, len(topic), margin)
 

@@ -221,6 +221,19 @@ class Index:
                 out.add(t)
         return out
 
+    def terms_in_passages(self, passages, among) -> list[set[int]]:
+        """For each passage, which of the term ids ``among`` it holds (one search per term)."""
+        passages = np.asarray(passages)
+        out: list[set[int]] = [set() for _ in range(len(passages))]
+        for t in among:
+            rows, _ = self.postings(t)
+            if not len(rows):
+                continue
+            pos = np.minimum(np.searchsorted(rows, passages), len(rows) - 1)
+            for j in np.flatnonzero(rows[pos] == passages):
+                out[j].add(t)
+        return out
+
     def sentence_terms(self, j: int) -> set[int]:
         """The term ids of sentence ``j``."""
         indptr = self.a["S_indptr"]
