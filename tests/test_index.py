@@ -127,3 +127,16 @@ def test_building_in_worker_processes_gives_the_same_index(corpus_dir: Path, mon
     parallel = idx.build(corpus_dir)
     for name in serial.a:
         np.testing.assert_array_equal(serial.a[name], parallel.a[name])
+
+
+def test_a_build_in_a_background_thread_uses_safe_worker_processes(corpus_dir: Path, monkeypatch):
+    import threading
+    serial = idx.build(corpus_dir)
+    monkeypatch.setattr(idx, "PARALLEL_DOCUMENTS", 1)
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("index", idx.build(corpus_dir)))
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive()
+    for name in serial.a:
+        np.testing.assert_array_equal(serial.a[name], result["index"].a[name])

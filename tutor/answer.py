@@ -152,10 +152,10 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
         question = question[:MAX_QUESTION_CHARS]
         notes.append(f"Your question was long, so only its first {MAX_QUESTION_CHARS} characters were read.")
     if not analysis.stems(question) and not (history and any(analysis.stems(h) for h in history)):
-        return Answer(question, Query(question, question), False,
-                      message="Please type a question about the course documents, for example: "
-                              f"“{next(iter(index.info.starter_questions), 'What were the backyard furnaces?')}”",
-                      notes=tuple(notes))
+        example = next(iter(index.info.starter_questions), None)
+        message = "Please type a question about the course documents" + (
+            f", for example: “{example}”" if example else f" ({'; '.join(d.title for d in index.docs[:3])}).")
+        return Answer(question, Query(question, question), False, message=message, notes=tuple(notes))
     query = understand(index, question, history)
     p_scores, s_scores = scores(index, query, docs)
     hits = rerank(index, query, p_scores, max(k, CANDIDATE_PASSAGES))

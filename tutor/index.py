@@ -433,7 +433,12 @@ def _chunk_all(texts: list[str], splitter: SentenceSplitter, shared: frozenset[s
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    # fork is quickest, but forking a process with other threads running (the app
+    # rebuilds in a background thread of its server) can deadlock; forkserver cannot.
+    import threading
+    on_main = threading.current_thread() is threading.main_thread()
+    ctx = multiprocessing.get_context("fork" if on_main and sys.platform.startswith("linux") else
+                                      "forkserver" if sys.platform.startswith("linux") else "spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
                              initargs=(splitter.to_json(), shared)) as pool:
         yield from pool.map(_chunk_one, texts, chunksize=32)
