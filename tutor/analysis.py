@@ -140,7 +140,8 @@ def term_of(token: str) -> str | None:
 def clear_caches() -> None:
     """Forget remembered stems (for experiments that swap the stemmer)."""
     _TERM_OF.clear()
-    stem.cache_clear()
+    if hasattr(stem, "cache_clear"):  # an experiment may have swapped ``stem`` for a plain function
+        stem.cache_clear()
 
 
 def stems(text: str) -> list[str]:
