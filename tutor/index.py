@@ -604,27 +604,28 @@ def is_fresh(index: Index, corpus_dir: Path | str) -> bool:
     return bool(index.fingerprint) and stamps(Path(corpus_dir)) == index.fingerprint
 
 
+def _fresh(index_dir: Path, corpus_dir: Path) -> Index | None:
+    """The current index if it loads whole and matches the corpus; None otherwise."""
+    try:
+        index = load(index_dir, corpus_dir)
+    except IndexDamaged:
+        return None
+    return index if is_fresh(index, corpus_dir) else None
+
+
 def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
                  progress: Callable[[int, int], None] | None = None) -> tuple[Index, bool]:
     """Load the index, or (re)build it when missing, damaged or stale; ``(index, rebuilt)``."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
-    try:
-        index = load(index_dir, corpus_dir)
-        if is_fresh(index, corpus_dir):
-            return index, False
-    except IndexDamaged:
-        pass
+    if (index := _fresh(index_dir, corpus_dir)) is not None:
+        return index, False
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / LOCK, "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building the same index
-        try:
-            index = load(index_dir, corpus_dir)
-            if is_fresh(index, corpus_dir):
-                return index, False
-        except IndexDamaged:
-            pass
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may have built it while we waited
+        if (index := _fresh(index_dir, corpus_dir)) is not None:
+            return index, False
         index = build(corpus_dir, progress)
         save(index, index_dir)
         return index, True
