@@ -63,6 +63,9 @@ class Report:
                 lines.append(f"  - [{f['id']}] {f['what']}: {f['input']}")
                 lines.append(f"      got:      {f['got'][:160]}")
                 lines.append(f"      expected: {f['expected'][:160]}")
+        # The figures again on the last line, where a glance at the end of a long run finds them.
+        lines.append("Summary: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                              for k, v in self.figures.items()))
         return "\n".join(lines)
 
 
