@@ -231,7 +231,8 @@ def phase_tutor_load(a) -> dict:
 def phase_tutor_query(a) -> dict:
     from tutor import index as ix
     from tutor.answer import answer
-    from tutor.retrieval import rank, understand
+    from tutor.query import understand
+    from tutor.retrieval import rank
     queries = _read_jsonl(a.work / "queries.jsonl")
     index = ix.load(a.index, a.corpus, verify=False)
     for q in queries[:WARMUP]:

@@ -115,7 +115,7 @@ def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) 
         return Evidence(0.0, 0.0, 0, 0, 0, 0.0)
     cs = concepts(index, query)
     qids = concept_ids(index, query, cs)
-    rows = [index.passage_terms(h.passage, qids) for h in hits[:3]]
+    rows = index.terms_in_passages([h.passage for h in hits[:3]], qids)
     cov, matched = max(concept_coverage(index, query, cs, r) for r in rows)
     topic_cs = [c for c in cs if not c.frame]
     topic_cov = max(concept_coverage(index, query, topic_cs, r)[0] for r in rows) if topic_cs else 0.0

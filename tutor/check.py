@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from tutor.answer import Citation
 from tutor.index import Index
-from tutor.kinds import figures_in
+from tutor.kinds import NAME, figures_in
 from tutor.query import Query
 from tutor.retrieval import concept_coverage, concept_ids, concepts, rerank, scores
 
@@ -33,7 +33,6 @@ PASSAGES = 10  # the claim's sentences are looked for in this many leading passa
 MAX_CITATIONS = 3
 
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     for j in candidates[:CANDIDATES]:
         text = index.sentence_text(j)
         in_sentence = index.sentence_terms(j)
-        in_context = in_sentence | index.passage_terms(int(index.a["sentence_passage"][j]), qids)
+        in_context = in_sentence | index.terms_in_passages([int(index.a["sentence_passage"][j])], qids)[0]
         # Names may come from the passage ("He was replaced" under "Peng's Downfall").
         share, _ = concept_coverage(index, query, others, in_sentence)
         names_ok = all(concept_coverage(index, query, [c], in_context)[0] > 0 for c in names)
@@ -99,7 +98,7 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
             if full >= RELATED and ((claim_years and years and not claim_years <= years) or
                                     (claim_figures and figures and not claim_figures <= figures)):
                 conflict = (j, "a different date or figure")
-            elif names and not names_ok and share >= SUPPORT and _NAME.search(text):
+            elif names and not names_ok and share >= SUPPORT and NAME.search(text):
                 conflict = (j, "a different name")
     if supporting:
         cited = tuple(_cite(index, j, n) for n, j in enumerate(supporting[:MAX_CITATIONS], start=1))

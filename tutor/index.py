@@ -195,12 +195,6 @@ class Index:
         return np.asarray(self.a["idf"])
 
     @cached_property
-    def norm_means(self) -> tuple[float, float]:
-        """Mean TF-IDF length of passages and of sentences (the pivots baked into P and S)."""
-        return float(np.mean(self.a["P_norm"])) if self.n_passages else 1.0, \
-            float(np.mean(self.a["S_norm"])) if self.n_sentences else 1.0
-
-    @cached_property
     def passage_sentences(self) -> np.ndarray:
         """``passage_sentences[i]:passage_sentences[i + 1]`` are passage i's sentences."""
         return np.searchsorted(self.a["sentence_passage"], np.arange(self.n_passages + 1))
@@ -210,16 +204,6 @@ class Index:
         indptr = self.a["P_indptr"]
         a, b = int(indptr[term_id]), int(indptr[term_id + 1])
         return self.a["P_indices"][a:b], self.a["P_data"][a:b]
-
-    def passage_terms(self, passage: int, among) -> set[int]:
-        """Which of the term ids ``among`` occur in ``passage``."""
-        out = set()
-        for t in among:
-            rows, _ = self.postings(t)
-            pos = int(np.searchsorted(rows, passage))
-            if pos < len(rows) and rows[pos] == passage:
-                out.add(t)
-        return out
 
     def terms_in_passages(self, passages, among) -> list[set[int]]:
         """For each passage, which of the term ids ``among`` it holds (one search per term)."""

@@ -16,7 +16,7 @@ _NUMBER = re.compile(
     r"eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|half|quarter|double|twice|triple|dozens?)\b)",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _LIST_MARKER = re.compile(r"^\s*\d{1,2}[.)]\s")
 _REASON = re.compile(r"\b(because|due to|as a result|result(?:ed|ing)? (?:in|from)|led to|leading to|caus\w*|since|"
                      r"owing to|thanks to|reasons?|so that|therefore|consequently|blamed)\b", re.IGNORECASE)
@@ -74,7 +74,7 @@ def holds(kind: str | None, sentence: str, subject: str = "") -> bool:
         body = _LIST_MARKER.sub("", sentence)  # "3. The demand ..." is a list item, not a figure
         return any(not _YEAR.fullmatch(m.group().strip()) for m in _NUMBER.finditer(body))
     if kind in ("name", "place"):
-        return bool(_NAME.search(sentence))
+        return bool(NAME.search(sentence))
     if kind == "quote":
         return bool(_QUOTED.search(sentence))
     if kind == "purpose":

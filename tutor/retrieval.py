@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from tutor import analysis
 from tutor.index import Index
-from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, Query, understand  # noqa: F401 (re-exported)
+from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, Query
 
 FRAME_QUERY_WEIGHT = 0.5  # weight of a frame word ("effects") in the query vector
 FRAME_WEIGHT = 0.25  # weight of a frame word in concept coverage
