@@ -44,6 +44,10 @@ def _no_related(index_, text):
     return ()
 
 
+def _no_synonyms(index_, text):
+    return ()
+
+
 @contextlib.contextmanager
 def patched(changes: list[tuple[object, str, object]]):
     old = [(obj, name, getattr(obj, name)) for obj, name, _ in changes]
@@ -70,6 +74,7 @@ VARIANTS = [
     ("no frame-word weighting", [], [(retrieval, "FRAME_QUERY_WEIGHT", 1.0), (retrieval, "FRAME_WEIGHT", 1.0)]),
     ("no spelling correction", [], [(query, "correct_spelling", _no_correction)]),
     ("no related words for unknown ones", [], [(query, "related_terms", _no_related)]),
+    ("no WordNet synonyms", [], [(query, "synonym_terms", _no_synonyms)]),
     ("no follow-up resolution", [], [(query, "resolve_followup", _no_followup)]),
     ("no declining (answer everything)", [], [(answer.Evidence, "covered", property(lambda self: True))]),
 ]

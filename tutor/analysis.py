@@ -21,9 +21,9 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 # A word: letters or digits, with an inner apostrophe ending ("Mao’s", "didn't") or digit
 # groups ("600,000", "5.35"); hyphens separate words ("five-year" is "five", "year").
 _WORD = re.compile(r"\w+(?:[’'](?:s|t|d|ll|re|ve|m)\b)?(?:[.,]\d+)*|%", re.UNICODE)
-# Irregular English verb forms, mapped to their base form before stemming, so that a
-# question's "build" finds a text's "built" (Snowball only strips regular endings).
-_IRREGULAR = {
+# Irregular English verb forms and plurals, mapped to their base form before stemming, so
+# that a question's "build" finds a text's "built" (Snowball only strips regular endings).
+IRREGULAR = {
     form: base
     for base, forms in {
         "be": "was were been", "begin": "began begun", "break": "broke broken", "bring": "brought",
@@ -44,6 +44,9 @@ _IRREGULAR = {
         "understand": "understood", "wake": "woke woken", "wear": "wore worn", "win": "won",
         "write": "wrote written", "seize": "seized", "die": "died dying dead death deaths", "flee": "fled",
         "overtake": "overtook overtaken", "undertake": "undertook undertaken", "withdraw": "withdrew withdrawn",
+        # irregular plurals, which Snowball leaves alone ("children" would not find "child")
+        "child": "children", "man": "men", "woman": "women", "foot": "feet", "tooth": "teeth",
+        "mouse": "mice", "goose": "geese", "ox": "oxen",
     }.items()
     for form in forms.split()
 }
@@ -109,7 +112,7 @@ def stem(word: str) -> str:
     """The Snowball stem of a normalised word; numbers are kept as they are."""
     if any(ch.isdigit() for ch in word):
         return word.replace(",", "")
-    return _STEMMER.stem(_IRREGULAR.get(word, word))
+    return _STEMMER.stem(IRREGULAR.get(word, word))
 
 
 def content_words(text: str) -> list[str]:

@@ -25,11 +25,12 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
-from tutor import analysis
+from tutor import analysis, thesaurus
 from tutor.index import Index
 
 HISTORY_WEIGHT = 0.5  # an earlier question's terms count half as much as the current one's
 RELATED_WEIGHT = 0.5  # a corpus word that contains an unknown query word
+SYNONYM_WEIGHT = 0.3  # a corpus word that is a synonym of a query word ("urban" for "cities")
 
 _SUBJECT_PREFIX = re.compile(
     r"^\s*(?:(?:and|so|but|ok|okay)\s+)?(?:what (?:happened|happens) to\b"
@@ -58,6 +59,7 @@ class Query:
     followup: bool = False
     extra: tuple[str, ...] = field(default_factory=tuple)
     related: tuple[str, ...] = field(default_factory=tuple)
+    synonyms: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (word's stem, synonym's stem)
 
     @property
     def interpreted(self) -> bool:
@@ -137,6 +139,27 @@ def related_terms(index: Index, text: str) -> tuple[str, ...]:
     return tuple(out[:5])
 
 
+def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
+    """``(stem, synonym stem)`` for the question's topic words whose synonyms the corpus has.
+
+    "How did it affect cities?" -> ``(("citi", "urban"),)`` when the sources say "urban".
+    Frame words ("effects", "think") are left alone: they say what kind of answer is
+    wanted, and their synonyms would only add noise.
+    """
+    out = []
+    for w in analysis.content_words(text):
+        s = analysis.stem(w)
+        if w in analysis.FRAME_WORDS or s in _FRAME_STEMS or not w.isalpha():
+            continue
+        for syn in thesaurus.synonyms(w):
+            if syn != s and syn in index.term_ids and (s, syn) not in out:
+                out.append((s, syn))
+    return tuple(out)
+
+
+_FRAME_STEMS = frozenset(analysis.stem(f) for f in analysis.FRAME_WORDS)
+
+
 def subject_of(question: str) -> str:
     """The topic of a question: "What were the people's communes?" -> "the people's communes"."""
     q = question.strip().rstrip("?!. ")
@@ -202,4 +225,5 @@ def understand(index: Index, question: str, history: list[str] | None = None) ->
     fixed, fixes = correct_spelling(index, question)
     history = [correct_spelling(index, h)[0] for h in (history or [])]
     resolved, extra, followup = resolve_followup(fixed, history)
-    return Query(question, resolved, fixes, followup, extra, related_terms(index, resolved))
+    return Query(question, resolved, fixes, followup, extra, related_terms(index, resolved),
+                 synonym_terms(index, resolved))

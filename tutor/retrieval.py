@@ -24,11 +24,12 @@ import scipy.sparse as sp
 
 from tutor import analysis
 from tutor.index import Index
-from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, Query
+from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, SYNONYM_WEIGHT, Query
 
 FRAME_QUERY_WEIGHT = 0.5  # weight of a frame word ("effects") in the query vector
 FRAME_WEIGHT = 0.25  # weight of a frame word in concept coverage
 COORDINATION = 0.5  # how much concept coverage re-ranks the leading passages
+SYNONYM_SHARE = 0.7  # a concept found only through a synonym ("urban" for "cities") counts this much
 RERANK = 20
 PHRASE_MIN_DF = 3  # a bigram in this many passages makes its two words one concept
 COMMON_ENGLISH = 50_000  # pyspellchecker's count above which a word is everyday English
@@ -122,7 +123,8 @@ def concepts(index: Index, query: Query) -> list[Concept]:
         if not known and all(len(w) <= 3 for w in group):
             continue  # an unknown two- or three-letter word is chat ("wat", "abt"), not a topic
         seen |= stems
-        weight = max((float(index.idf[ids[s]]) for s in known), default=0.0) or _unknown_weight(group, top_idf)
+        idfs = [float(index.idf[ids[s]]) for s in known]
+        weight = ((min(idfs) if is_name else max(idfs)) if idfs else 0.0) or _unknown_weight(group, top_idf)
         frame = len(group) == 1 and is_frame(group[0])
         out.append(Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, is_name,
                            tuple(group)))
@@ -155,6 +157,7 @@ def concept_coverage(index: Index, query: Query, cs: list[Concept], present: set
     """
     ids = index.term_ids
     related = [(r, i) for r in query.related if (i := ids.get(r)) is not None]
+    synonyms = [(s, ids[syn]) for s, syn in query.synonyms if syn in ids]
     total = got = 0.0
     matched = 0
     for c in cs:
@@ -170,13 +173,17 @@ def concept_coverage(index: Index, query: Query, cs: list[Concept], present: set
         elif not c.known and any(i in present and any(s in r for s in c.stems) for r, i in related):
             got += 0.8 * c.weight
             matched += 1
+        elif any(i in present and s in c.stems for s, i in synonyms):
+            got += SYNONYM_SHARE * c.weight
+            matched += not c.frame
     return (got / total if total else 0.0), matched
 
 
 def concept_ids(index: Index, query: Query, cs: list[Concept]) -> set[int]:
     """Every column a concept of the query can be matched by (stems, acronyms, related words)."""
     ids = index.term_ids
-    terms = [s for c in cs for s in c.stems] + [c.acronym for c in cs if c.acronym] + list(query.related)
+    terms = [s for c in cs for s in c.stems] + [c.acronym for c in cs if c.acronym] + list(query.related) \
+        + [syn for _, syn in query.synonyms]
     return {i for t in terms if (i := ids.get(t)) is not None}
 
 
@@ -190,6 +197,8 @@ def query_vector(index: Index, query: Query) -> tuple[np.ndarray, np.ndarray]:
         counts[t] += HISTORY_WEIGHT
     for t in query.related:
         counts[t] += RELATED_WEIGHT
+    for _, t in query.synonyms:
+        counts[t] += SYNONYM_WEIGHT
     return index.weigh(counts)
 
 

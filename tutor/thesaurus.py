@@ -1,0 +1,171 @@
+"""Synonyms from WordNet, so a question's words find the sources' other words for them.
+
+Students paraphrase: they ask about "cities" when a source says "urban areas", about
+Mao's "aim" when it says his "intention". Stems and bigrams cannot bridge that; a
+thesaurus can. The tutor ships a small one, ``data/synonyms.tsv.gz``, derived from
+WordNet 3.0 (Princeton University; licence in ``data/WORDNET-LICENSE``) by ``make``
+below, and read at run time without WordNet itself (no download, no NLTK data).
+
+Only safe pairs are kept, because a wrong synonym makes a wrong quote:
+
+- a question's word finds the other words of its *first* (most frequent) sense,
+  when both are attested in that sense in WordNet's sense-tagged texts and the word
+  is not seldom used in that part of speech: "aim" finds "intention" (purpose.n.01),
+  "numbers" finds "figures" (number.n.01), "kids" finds "children"; "died" does not
+  find "pass" (never tagged in that sense), nor "dice" (die is a noun in 4 % of uses);
+- a relational adjective and its noun, both in their first sense: "urban" and "city".
+
+Entries are keyed by dictionary form (so "reason" does not inherit the synonyms of
+"reasonable", as it would by stem) and give the synonyms' Snowball stems, as the index
+has them; an inflected question word ("cities") is looked up by its base form.
+
+Regenerate (maintainers only; the tutor never needs this at run time)::
+
+    apt-get download wordnet-base wordnet-sense-index   # Debian's WordNet 3.0
+    dpkg-deb -x wordnet-base_*.deb wn && dpkg-deb -x wordnet-sense-index_*.deb wn
+    python -m tutor.thesaurus wn/usr/share/wordnet
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import sys
+import tempfile
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+from tutor import analysis
+
+DATA = Path(__file__).parent / "data" / "synonyms.tsv.gz"
+
+# WordNet's lexicographer files, in the order of their numbers (wndb(5WN), lexnames(5WN));
+# NLTK's reader wants them in a file called "lexnames", which Debian's package lacks.
+_LEXNAMES = (
+    "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute noun.body "
+    "noun.cognition noun.communication noun.event noun.feeling noun.food noun.group noun.location "
+    "noun.motive noun.object noun.person noun.phenomenon noun.plant noun.possession noun.process "
+    "noun.quantity noun.relation noun.shape noun.state noun.substance noun.time verb.body verb.change "
+    "verb.cognition verb.communication verb.competition verb.consumption verb.contact verb.creation "
+    "verb.emotion verb.motion verb.perception verb.possession verb.social verb.stative verb.weather "
+    "adj.ppl"
+).split()
+_POS_NUMBER = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
+MIN_POS_SHARE = 0.2  # a part of speech used less than this share of a word's uses is not its own
+_POS_GROUP = {"n": "n", "v": "v", "a": "a", "s": "a", "r": "r"}  # satellite adjectives count as adjectives
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, tuple[str, ...]]:
+    """Word -> stems of its synonyms, read once from the shipped file (empty if missing)."""
+    out: dict[str, tuple[str, ...]] = {}
+    try:
+        with gzip.open(DATA, "rt", encoding="utf-8") as f:
+            for line in f:
+                key, _, rest = line.rstrip("\n").partition("\t")
+                if key and rest:
+                    out[key] = tuple(rest.split(" "))
+    except OSError:
+        return {}
+    return out
+
+
+def synonyms(word: str) -> tuple[str, ...]:
+    """Stems of the synonyms of a normalised word, in any inflection.
+
+    >>> synonyms("cities")
+    ('metropoli', 'urban')
+    """
+    t = table()
+    for base in _bases(word):
+        if base in t:
+            return t[base]
+    return ()
+
+
+def _bases(word: str) -> list[str]:
+    """The word, then the dictionary forms it may be an inflection of ("cities" -> "city")."""
+    out = [word, analysis.IRREGULAR.get(word, word)]
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", ""), ("ed", "e"),
+                         ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: len(word) - len(suffix)] + repl
+            out.append(stem)
+            if len(stem) > 3 and stem[-1] == stem[-2] and not repl:  # "stopped" -> "stop"
+                out.append(stem[:-1])
+    return out
+
+
+def _reader(wordnet_dir: Path):
+    """NLTK's WordNet reader over a WordNet 3.0 ``dict`` folder (copied beside a lexnames file)."""
+    import nltk
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    root = Path(tempfile.mkdtemp(prefix="wordnet-"))
+    target = root / "corpora" / "wordnet"
+    shutil.copytree(wordnet_dir, target)
+    if not (target / "lexnames").exists():
+        (target / "lexnames").write_text(
+            "".join(f"{i:02d}\t{name}\t{_POS_NUMBER[name.split('.')[0]]}\n" for i, name in enumerate(_LEXNAMES)))
+    nltk.data.path.insert(0, str(root))
+    return WordNetCorpusReader(nltk.data.find("corpora/wordnet"), None)
+
+
+def make(wordnet_dir: Path, out: Path = DATA) -> int:
+    """Write the synonym table from a WordNet 3.0 folder; returns the number of entries."""
+    wn = _reader(Path(wordnet_dir))
+
+    def first(word: str, pos: str):
+        """The word's most frequent synset in ``pos``, unless the word is seldom used so."""
+        ss = wn.synsets(word, pos)
+        if not ss:
+            return None
+        uses = defaultdict(int)
+        for lemma in wn.lemmas(word):
+            uses[_POS_GROUP[lemma.synset().pos()]] += lemma.count()
+        total = sum(uses.values())
+        if total and uses[_POS_GROUP[pos]] < MIN_POS_SHARE * total:
+            return None  # "die" is a noun (dice) in 4 % of its uses: no synonym of "died"
+        return ss[0]
+
+    def attested(synset) -> list[str]:
+        """Plain single-word lemmas that the sense-tagged texts use in this sense."""
+        return [lemma.name() for lemma in synset.lemmas() if plain(lemma.name()) and lemma.count() > 0]
+
+    def plain(name: str) -> bool:
+        return name.isalpha() and name.islower() and len(name) > 2
+
+    pairs: dict[str, set[str]] = defaultdict(set)
+
+    def link(a: str, b: str) -> None:
+        """``b`` is a synonym of ``a``: a question's ``a`` may find a source's ``b``."""
+        if analysis.stem(a) != analysis.stem(b) and analysis.is_content(a) and analysis.is_content(b):
+            pairs[a].add(analysis.stem(b))
+
+    for pos in "nvar":
+        for synset in wn.all_synsets(pos):
+            names = attested(synset)
+            firsts = [n for n in names if first(n, pos) == synset]
+            for a in firsts:
+                for b in names:
+                    link(a, b)
+            if pos == "a":  # relational adjectives: "urban" pertains to "city"
+                for lemma in synset.lemmas():
+                    if lemma.name() not in firsts:
+                        continue
+                    for noun in lemma.pertainyms():
+                        if noun.name() in attested(noun.synset()) and first(noun.name(), "n") == noun.synset():
+                            link(lemma.name(), noun.name())
+                            link(noun.name(), lemma.name())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:
+        for key in sorted(pairs):
+            f.write(f"{key}\t{' '.join(sorted(pairs[key]))}\n")
+    return len(pairs)
+
+
+if __name__ == "__main__":  # python -m tutor.thesaurus /path/to/wordnet/dict
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tutor.thesaurus WORDNET_DICT_FOLDER")
+    print(f"{make(Path(sys.argv[1]))} entries written to {DATA}")
