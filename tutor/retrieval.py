@@ -16,11 +16,17 @@ Top-k by ``np.argpartition``, sorting only k; ties go to the earlier passage.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+try:  # the compiled loop of scipy's sparse matrix-vector product (see _add)
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
+except ImportError:  # pragma: no cover - another scipy layout
+    _csc_matvec = None
 
 from tutor import analysis
 from tutor.index import Index
@@ -33,6 +39,12 @@ SYNONYM_SHARE = 0.7  # a concept found only through a synonym ("urban" for "citi
 RERANK = 20
 PHRASE_MIN_DF = 3  # a bigram in this many passages makes its two words one concept
 COMMON_ENGLISH = 50_000  # pyspellchecker's count above which a word is everyday English
+MAX_PRUNED_TERMS = 1000  # a longer query vector is scored whole (float32 error stays within _SLACK)
+LONG_POSTINGS = 4096  # a column at least this long has its largest weight remembered
+CHECK_MIN = 2048  # pruning is tried before reading a column this long ...
+CHECK_RATIO = 4  # ... and this many times longer than all read so far
+SEARCH_RATIO = 64  # a column longer than this many times the candidates is searched, not added whole
+_SLACK = 1e-4  # relative margin for float32 rounding in max-score bounds
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,7 @@ class Concept:
 def concepts(index: Index, query: Query) -> list[Concept]:
     """The question's concepts, names grouped, unknown chat words ("wat") left out."""
     ids = index.term_ids
-    top_idf = float(index.idf.max()) + 1.0 if len(index.idf) else 1.0
+    top_idf = _top_idf(index)
     groups: list[list[str]] = []
     capitalised: set[str] = set()
     prev_cap = False
@@ -129,6 +141,14 @@ def concepts(index: Index, query: Query) -> list[Concept]:
         out.append(Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, is_name,
                            tuple(group)))
     return out
+
+
+def _top_idf(index: Index) -> float:
+    """One more than the highest idf (worked out once per index: it reads every term's)."""
+    top = index.__dict__.get("_top_idf")
+    if top is None:
+        top = index.__dict__["_top_idf"] = float(index.idf.max()) + 1.0 if len(index.idf) else 1.0
+    return top
 
 
 def _is_phrase(index: Index, a: str, b: str) -> bool:
@@ -274,19 +294,244 @@ def top_k(values: np.ndarray, k: int, block: int = 512) -> np.ndarray:
 def rerank(index: Index, query: Query, p_scores: np.ndarray, k: int) -> list[Hit]:
     """The ``k`` best passages after re-ranking the leaders by concept coverage."""
     lead = top_k(p_scores, max(k, RERANK))
+    return _rerank_leaders(index, query, lead, p_scores[lead], k)
+
+
+def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: np.ndarray, k: int) -> list[Hit]:
+    """``rerank`` given the leaders (best first, as ``top_k`` orders them) and their scores.
+
+    Coverage only lowers a score (by at most ``COORDINATION``), so once ``k`` leaders
+    are re-scored, a leader whose plain score is below the k-th re-scored one cannot
+    enter the k best, nor can any after it: their coverage is never worked out.
+    """
     if not len(lead):
         return []
     cs = concepts(index, query)
     present = index.terms_in_passages(lead, concept_ids(index, query, cs))
-    rescored = []
-    for i, terms in zip(lead, present):
+    rescored: list[tuple[float, int]] = []
+    kth = None
+    for i, sc, terms in zip(lead.tolist(), lead_scores.tolist(), present):
+        if kth is not None and sc < kth:
+            break
         cov, _ = concept_coverage(index, query, cs, terms)
-        rescored.append((float(p_scores[i]) * (1 - COORDINATION + COORDINATION * cov), int(i)))
+        rescored.append((sc * (1 - COORDINATION + COORDINATION * cov), i))
+        if len(rescored) >= k:
+            kth = sorted(rescored, key=lambda x: (-x[0], x[1]))[k - 1][0]
     rescored.sort(key=lambda x: (-x[0], x[1]))
     return [Hit(i, sc) for sc, i in rescored[:k] if sc > 0]
 
 
 def rank(index: Index, query: Query, k: int = 5, docs: set[int] | None = None) -> list[Hit]:
-    """The ``k`` best passages for ``query``, best first."""
+    """The ``k`` best passages for ``query``, best first: ``rerank(scores(...))``, but
+    reading only the postings that can change the leaders (``leaders``)."""
+    if docs is None:
+        return _rerank_leaders(index, query, *leaders(index, query_vector(index, query), max(k, RERANK)), k)
     p, _ = scores(index, query, docs)
     return rerank(index, query, p, k)
+
+
+_scratch = threading.local()
+
+
+def _buffers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """This thread's float32 accumulator (zero; callers zero again what they touch) and
+    int32 scratch (any content) of ``n`` values each."""
+    bufs = getattr(_scratch, "bufs", None)
+    if bufs is None or len(bufs[0]) != n:
+        bufs = _scratch.bufs = (np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.int32))
+    return bufs
+
+
+def _add(acc: np.ndarray, rows: np.ndarray, vals: np.ndarray, w: np.float32) -> None:
+    """``acc[rows] += vals * w`` in float32, as scipy's sparse product adds a column.
+
+    scipy's own compiled loop (the one ``P[:, ids] @ w`` runs) when it can be reached,
+    so that the sums are scipy's bit for bit and cost what a compiled loop costs;
+    ``np.add.at`` (the same float32 additions) otherwise.
+    """
+    if _csc_matvec is not None:
+        _csc_matvec(len(acc), 1, np.array([0, len(rows)], dtype=rows.dtype), rows, vals,
+                    np.array([w], dtype=np.float32), acc)
+    else:
+        np.add.at(acc, rows, vals * w)
+
+
+def _zero(acc: np.ndarray, seen: list[np.ndarray], count: int) -> None:
+    """Zero the accumulator where ``seen`` (``count`` positions in all) touched it."""
+    if count > len(acc) // 32:
+        acc.fill(0.0)
+    else:
+        for rows in seen:
+            acc[rows] = 0.0
+
+
+def _distinct(rows: list[np.ndarray], slot: np.ndarray) -> np.ndarray:
+    """The distinct passages of ``rows`` (not sorted), in time linear in their length:
+    each passage keeps the one position that ``slot`` remembers for it."""
+    if len(rows) == 1:
+        return rows[0]  # a column's passages are distinct already
+    allr = np.concatenate(rows)
+    at = np.arange(len(allr), dtype=np.int32)
+    slot[allr] = at
+    return allr[slot[allr] == at]
+
+
+def _column_max(index: Index, t: int, a: int, b: int) -> float:
+    """The largest weight in column ``t`` (postings ``a:b``); a long column's is remembered."""
+    if b - a < LONG_POSTINGS:
+        return float(index.a["P_data"][a:b].max()) if b > a else 0.0
+    memo = index.__dict__.setdefault("_column_max", {})
+    m = memo.get(t)
+    if m is None:
+        m = memo[t] = float(index.a["P_data"][a:b].max())
+    return m
+
+
+class _Columns:
+    """The query's columns of the inverted index: postings bounds, weights, lookups."""
+
+    def __init__(self, index: Index, ids: np.ndarray, weights: np.ndarray):
+        indptr = index.a["P_indptr"]
+        self.indices, self.data = index.a["P_indices"], index.a["P_data"]
+        self.w = weights.astype(np.float32)
+        self.starts = indptr[ids].tolist()
+        self.ends = indptr[ids + 1].tolist()
+        self.df = [b - a for a, b in zip(self.starts, self.ends)]
+        self.bound = [_column_max(index, t, a, b) * float(w)
+                      for t, a, b, w in zip(ids.tolist(), self.starts, self.ends, self.w.tolist())]
+
+    def add(self, acc: np.ndarray, j: int) -> np.ndarray:
+        """Add column ``j`` whole to ``acc``; its passages."""
+        a, b = self.starts[j], self.ends[j]
+        rows = self.indices[a:b]
+        _add(acc, rows, self.data[a:b], self.w[j])
+        return rows
+
+    def lookup(self, part: np.ndarray, cand: np.ndarray, j: int) -> None:
+        """Add column ``j``'s weights to ``part``, the scores of the passages ``cand``."""
+        a, b = self.starts[j], self.ends[j]
+        if b == a or not len(cand):
+            return
+        rows = self.indices[a:b]
+        pos = np.searchsorted(rows, cand)
+        np.minimum(pos, b - a - 1, out=pos)
+        hit = rows[pos] == cand
+        part[hit] += self.data[a:b][pos[hit]] * self.w[j]
+
+
+def leaders(index: Index, qv: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``top_k(p, n)`` of the passage scores ``p`` that ``scores`` computes, and those
+    scores (bit for bit), without adding up every posting of a common word.
+
+    Max-score pruning (Turtle and Flood, 1995): columns are added rarest first; once the
+    n-th best score is above the most the unread columns could still add, no passage
+    they alone hold can reach the n best, and a passage read so far whose partial score
+    plus that most is below the n-th cannot either. The survivors' scores are then
+    summed as scipy's product sums them (float32, column by column in the query's
+    order), a long column's weights found by binary search in its postings. When
+    nothing can be pruned, every column is added in the query's order.
+    """
+    ids, weights = qv
+    m, n_p = len(ids), index.n_passages
+    if not m or n <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    cols = _Columns(index, ids, weights)
+    df = cols.df
+    order = sorted(range(m), key=lambda j: (df[j], j))
+    rest = [0.0] * (m + 1)  # rest[r]: the most the columns order[r:] can add to a score
+    for r in range(m - 1, -1, -1):
+        rest[r] = rest[r + 1] + cols.bound[order[r]]
+    acc, slot = _buffers(n_p)
+    seen: list[np.ndarray] = []
+    read = 0  # postings added to acc
+    try:
+        for r, j in enumerate(order):
+            if read and df[j] > CHECK_RATIO * read and df[j] >= CHECK_MIN and rest[r] > 0 and m <= MAX_PRUNED_TERMS:
+                # Worth trying to stop: the n-th best score so far against what is left.
+                cand = _prune(acc, seen, slot, cols, order[r:], rest[r:], n)
+                if cand is not None:
+                    return _exact(acc, seen, cols, cand, n)
+                if df[j] > n_p // 8:
+                    break  # a common column must be read whole: so must nearly everything
+            seen.append(cols.add(acc, j))
+            read += df[j]
+        # Nothing pruned: every column added again, in the query's order.
+        _zero(acc, seen, read)
+        seen = [cols.add(acc, j) for j in range(m)]
+        read = sum(df)
+        if read > n_p // 8:
+            lead = top_k(acc, n)
+            return lead, acc[lead]
+        cand = _distinct(seen, slot)
+        return _best(cand, acc[cand], n)
+    finally:
+        _zero(acc, seen, sum(len(rows) for rows in seen))
+
+
+def _floor(values: np.ndarray, n: int) -> float:
+    """The n-th largest of ``values`` (0.0 when fewer than n are positive)."""
+    top = top_k(values, n, block=64)
+    return float(values[top[-1]]) if len(top) == n else 0.0
+
+
+def _prune(acc, seen, slot, cols: _Columns, unread: list[int], rest: list[float], n: int) -> np.ndarray | None:
+    """The passages that can still reach the n best, or None when the unread columns
+    might lift a passage not read yet among them."""
+    touched = _distinct(seen, slot)
+    if len(touched) < n:
+        return None
+    part = acc[touched]
+    # A floor under the n-th best score: the whole scores (the unread columns looked up)
+    # of the n passages with the best partial ones.
+    top = top_k(part, n, block=64)
+    if len(top) < n:
+        return None
+    sample, whole = touched[top], part[top]
+    for j in unread:
+        cols.lookup(whole, sample, j)
+    floor = float(whole.min()) * (1 - _SLACK)
+    left = rest[0] * (1 + _SLACK)
+    if floor <= left:
+        return None
+    cand = touched[part * (1 + _SLACK) + left >= floor]
+    # Add the unread columns (rarest first) to the candidates alone, dropping after each
+    # those that can no longer reach the n-th best: a column many times longer than
+    # the candidates is searched for them, a shorter one added whole.
+    for j, left in zip(unread, rest[1:]):
+        if len(cand) <= n:
+            break
+        if cols.df[j] <= SEARCH_RATIO * len(cand):
+            seen.append(cols.add(acc, j))
+            part = acc[cand]
+        else:
+            part = acc[cand]
+            cols.lookup(part, cand, j)
+            acc[cand] = part
+        floor = max(floor, _floor(part, n) * (1 - _SLACK))
+        cand = cand[part * (1 + _SLACK) + left * (1 + _SLACK) >= floor]
+    return cand
+
+
+def _exact(acc, seen, cols: _Columns, cand: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n best of ``cand``, their scores summed column by column in the query's order."""
+    m = len(cols.df)
+    if len(cand) * m * SEARCH_RATIO > sum(cols.df):  # many candidates: add every column whole
+        _zero(acc, seen, len(acc))
+        seen.extend(cols.add(acc, j) for j in range(m))
+        return _best(cand, acc[cand], n)
+    exact = np.zeros(len(cand), dtype=np.float32)
+    for j in range(m):
+        cols.lookup(exact, cand, j)
+    return _best(cand, exact, n)
+
+
+def _best(cand: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` best positive ``values`` and their passages ``cand``, as ``top_k`` orders them."""
+    keep = values > 0
+    cand, values = cand[keep], values[keep]
+    if len(cand) > 4 * n:  # only those at or above the n-th value need sorting
+        nth = np.partition(values, len(values) - n)[len(values) - n]
+        keep = values >= nth
+        cand, values = cand[keep], values[keep]
+    best = np.lexsort((cand, -values))[:n]
+    return cand[best].astype(np.int64), values[best]

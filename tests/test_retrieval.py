@@ -1,0 +1,82 @@
+"""rank's pruned search gives exactly what scoring every passage gives."""
+
+from __future__ import annotations
+
+import random
+import numpy as np
+import pytest
+
+from tutor import index as idx
+from tutor import retrieval
+from tutor.query import understand
+from tutor.retrieval import RERANK, leaders, query_vector, rank, rerank, scores, top_k
+
+
+@pytest.fixture(scope="module")
+def zipf_index(tmp_path_factory) -> idx.Index:
+    """A few hundred passages of made-up words, a few of them in nearly every passage
+    (as in the scale benchmark's corpora), so that pruning has common columns to skip."""
+    rng = random.Random(3)
+    syllables = ["ka", "lo", "mi", "ru", "te", "vo", "shi", "nu", "pa", "zei", "dou", "ba"]
+    vocab = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(1500)})
+    weights = [1 / (r + 1) ** 1.1 for r in range(len(vocab))]
+    corpus = tmp_path_factory.mktemp("zipf") / "corpus"
+    corpus.mkdir()
+    for d in range(40):
+        paragraphs = []
+        for _ in range(12):
+            sentences = [" ".join(rng.choices(vocab, weights, k=rng.randint(6, 14))).capitalize() + "."
+                         for _ in range(rng.randint(3, 6))]
+            paragraphs.append(" ".join(sentences))
+        (corpus / f"doc{d:02d}.txt").write_text(f"Document {d}\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+    index = idx.build(corpus)
+    index.queries = [" ".join(rng.choices(vocab[:400], k=rng.randint(1, 7))) for _ in range(150)]
+    index.queries += [" ".join(rng.sample(vocab[:8], 3)), vocab[0], f"{vocab[0]} {vocab[1]} {vocab[0]}", "zzzz qqqq"]
+    return index
+
+
+def _dense(index, query, k):
+    p, _ = scores(index, query)
+    return rerank(index, query, p, k), p
+
+
+@pytest.mark.parametrize("settings", [
+    {},
+    {"CHECK_MIN": 1, "CHECK_RATIO": 1, "LONG_POSTINGS": 1},
+    {"CHECK_MIN": 1, "CHECK_RATIO": 1, "SEARCH_RATIO": 0},
+    {"CHECK_MIN": 1, "CHECK_RATIO": 1, "SEARCH_RATIO": 10_000},
+    {"CHECK_MIN": 1, "CHECK_RATIO": 1, "_csc_matvec": None},
+])
+def test_rank_equals_ranking_every_passage(zipf_index, monkeypatch, settings):
+    for name, value in settings.items():
+        monkeypatch.setattr(retrieval, name, value)
+    pruned = 0
+    real_exact = retrieval._exact
+
+    def counting_exact(*args):
+        nonlocal pruned
+        pruned += 1
+        return real_exact(*args)
+
+    monkeypatch.setattr(retrieval, "_exact", counting_exact)
+    for text in zipf_index.queries:
+        query = understand(zipf_index, text)
+        for k in (1, 5, 30):
+            hits, p = _dense(zipf_index, query, k)
+            assert rank(zipf_index, query, k) == hits, (text, k)
+            lead, values = leaders(zipf_index, query_vector(zipf_index, query), max(k, RERANK))
+            expected = top_k(p, max(k, RERANK))
+            np.testing.assert_array_equal(lead, expected)
+            assert values.tobytes() == p[expected].tobytes()  # bit for bit
+        acc, _ = retrieval._buffers(zipf_index.n_passages)
+        assert not acc.any()  # the scratch accumulator is left clean
+    if settings:
+        assert pruned > 20  # the pruned path was taken, not only the whole product
+
+
+def test_rank_with_a_document_filter_ranks_only_those_documents(zipf_index):
+    query = understand(zipf_index, zipf_index.queries[0])
+    p, _ = scores(zipf_index, query, {0, 1})
+    hits = rank(zipf_index, query, 5, docs={0, 1})
+    assert hits == rerank(zipf_index, query, p, 5)
+    assert {zipf_index.doc_of_passage(h.passage) for h in hits} <= {0, 1}
