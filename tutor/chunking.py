@@ -139,6 +139,10 @@ _REALIGN = _VARS.re_boundary_realignment
 _SENT_END_CHARS = frozenset(_VARS.sent_end_chars)
 _PUNCTUATION = frozenset(PunktSentenceTokenizer.PUNCTUATION)
 _ASCII_SPACE = string.whitespace
+_OTHER_SPACE = re.compile("[\t\n\r\x0b\x0c]")
+# The commonest candidate context: a word of two or more ASCII letters, a full stop,
+# spaces, a capitalised word.
+_PLAIN_CONTEXT = re.compile(r"([A-Za-z]{2,})\. +([A-Z][a-z]*)")
 _NUMBER = "##number##"
 
 
@@ -164,15 +168,18 @@ class SentenceSplitter:
         self._ortho = dict(params.ortho_context)
 
     @classmethod
-    def train(cls, texts: list[str]) -> "SentenceSplitter":
-        """Learn abbreviations, collocations and sentence starters from ``texts``.
+    def train(cls, texts: list[str], sampled: bool = False) -> "SentenceSplitter":
+        """Learn abbreviations, collocations and sentence starters from ``texts``
+        (from a sample of them, see ``training_sample``, unless ``sampled`` says they
+        are one already).
 
         A learnt "abbreviation" that the corpus also uses as a plain word without a
         full stop (a "day." at the end of a sentence) is dropped: a small corpus
         mistakes such words for abbreviations.
         """
         trainer = PunktTrainer(lang_vars=_VARS, token_cls=_PlainToken)
-        texts = _training_sample(texts, TRAINING_CHARS)
+        if not sampled:
+            texts = [texts[i] for i in training_sample([len(t) for t in texts])]
         # Punkt's default takes a pair seen once ("1830. It") for a collocation that is
         # never split; a small corpus needs real evidence.
         trainer.MIN_COLLOC_FREQ = 5
@@ -227,8 +234,11 @@ class SentenceSplitter:
         prev_match = None
         for match in _PERIOD_CONTEXT.finditer(text):
             start = match.start()
-            # The last ASCII white space between the previous candidate and this one.
-            last = max(text.rfind(ch, prev_stop, start) for ch in _ASCII_SPACE)
+            # The last ASCII white space between the previous candidate and this one
+            # (mostly a space, with no other white space after it).
+            last = text.rfind(" ", prev_stop, start)
+            if _OTHER_SPACE.search(text, max(last + 1, prev_stop), start):
+                last = max(text.rfind(ch, prev_stop, start) for ch in _ASCII_SPACE)
             # NLTK counts a white space at the very first position as none found.
             word_start = last + 1 if last > prev_stop else prev_start
             if prev_match is not None and prev_stop <= word_start:
@@ -240,6 +250,13 @@ class SentenceSplitter:
     def _breaks(self, context: str) -> bool:
         """NLTK's ``text_contains_sentbreak``: does a word of ``context`` other than the
         last end a sentence, after Punkt's two annotation passes?"""
+        plain = _PLAIN_CONTEXT.fullmatch(context)
+        if plain:
+            # "Word. Next": the word ends a sentence unless it is an abbreviation or the
+            # pair a collocation (what the passes below decide for such a context).
+            word = plain.group(1).lower()
+            if word not in self._abbrev:
+                return (word, plain.group(2).lower()) not in self._collocations
         toks: list[str] = []
         for line in context.split("\n"):
             if line.strip():
@@ -340,12 +357,11 @@ def _is_initial(tok: str) -> bool:
     return _PlainToken._RE_INITIAL.match(tok) is not None
 
 
-def _training_sample(texts: list[str], limit: int) -> list[str]:
-    """Every k-th document, so the sample spans the corpus, up to about ``limit`` characters."""
-    total = sum(len(t) for t in texts)
-    if total <= limit:
-        return texts
-    return texts[::math.ceil(total / limit)]
+def training_sample(lengths: list[int], limit: int = TRAINING_CHARS) -> range:
+    """Which texts Punkt learns from, given their lengths: every k-th, so that the
+    sample spans the corpus, up to about ``limit`` characters."""
+    total = sum(lengths)
+    return range(0, len(lengths), 1 if total <= limit else math.ceil(total / limit))
 
 
 def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
