@@ -614,7 +614,12 @@ class _Assembler:
             raise CorpusError(f"no searchable words in {corpus_dir}")
         # Columns: the stems, then the word pairs in the order of their keys.
         n_stems = len(self.stems)
-        pair_keys = np.concatenate([k[k >= _PAIR] for k in key_parts])
+        pair_keys = np.empty(sum(int(np.count_nonzero(k >= _PAIR)) for k in key_parts), dtype=np.int64)
+        at = 0
+        for k in key_parts:
+            pairs = k[k >= _PAIR]
+            pair_keys[at:at + len(pairs)] = pairs
+            at += len(pairs)
         pair_keys.sort()
         pair_keys = pair_keys[np.concatenate(([True], pair_keys[1:] != pair_keys[:-1]))[:len(pair_keys)]]
         n_terms = n_stems + len(pair_keys)
@@ -883,11 +888,9 @@ def _give_back_memory() -> None:
 
 
 def _shrunk(a: np.ndarray, n: int) -> np.ndarray:
-    """The first ``n`` items of ``a``, giving back the memory of the rest."""
-    if a.base is None and a.flags.owndata:
-        a.resize(n, refcheck=False)  # nothing else refers to it: the caller's matrix is dropped
-        return a
-    return a[:n].copy()
+    """The first ``n`` items of ``a``, in place: a view (copying, or numpy's resize, which
+    copies too, would hold both at once; the unused tail is a small part of the whole)."""
+    return a[:n]
 
 
 def _weigh_rows(X: sp.csr_matrix, idf: np.ndarray, slope: float) -> np.ndarray:
