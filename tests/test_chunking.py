@@ -103,3 +103,37 @@ def test_punkt_learns_the_corpus_abbreviations_offline():
     starts = splitter.boundaries("Prof. Smith disagreed with him. He said so.")
     assert starts == [0, 32]
     assert SentenceSplitter.from_json(splitter.to_json()).boundaries("Prof. Smith disagreed. He left.") == [0, 23]
+
+
+# Sentences of the kinds Punkt decides on: abbreviations, initials, numbers, ellipses,
+# quotes and brackets after a full stop, lower-case starts, line breaks.
+_punkt_pieces = st.one_of(
+    st.sampled_from(["Prof. ", "Mr. ", "J. S. ", "e.g. ", "U.S. ", "1958. ", "No. 5 ", "3.5 ", "... ", "..",
+                     "? ", "! ", "!!! ", ".) ", ".” ", "”. ", "\"Yes.\" ", "(see above.) ", "--", ". - ",
+                     "the ", "The ", "Mao. ", "Mao ", "it. ", "It ", "in 1958. In ", "\n", "\n\n", "   ",
+                     "a. ", "A. ", "-. ", "x.y. ", "Jan. ", "5. ", ". . . ", ".\t"]),
+    st.text(alphabet="abcMNO .,;:?!'\"()\n", min_size=1, max_size=30),
+    st.text(min_size=1, max_size=10),
+)
+
+
+def _trained_splitter() -> SentenceSplitter:
+    from pathlib import Path
+
+    from tutor.corpus import load_corpus
+    docs, _, _ = load_corpus(Path(__file__).resolve().parent.parent / "corpus")
+    return SentenceSplitter.train([d.text for d in docs])
+
+
+TRAINED = _trained_splitter()
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_punkt_pieces, min_size=1, max_size=30).map("".join))
+def test_boundaries_are_those_of_nltk_punkt(text):
+    """The fast splitter finds exactly the sentence starts of NLTK's own span_tokenize."""
+    from tutor.chunking import _VARS, PunktSentenceTokenizer, _PlainToken
+    for splitter in (TRAINED, SPLITTER):
+        nltk_punkt = PunktSentenceTokenizer(splitter.params_, lang_vars=_VARS, token_cls=_PlainToken)
+        expected = sorted({0, *[a for a, _ in nltk_punkt.span_tokenize(text)]}) if text.strip() else [0]
+        assert splitter.boundaries(text) == expected

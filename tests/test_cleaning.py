@@ -84,3 +84,30 @@ def test_the_shipped_pages_lose_their_captions_and_footers():
     assert all(v == JUNK for line, v in k.items()
                if line.startswith(("Search over one million", "Wheatley Heights", "This page was created", "Encyclopedia >")))
     assert k["Mao Zedong admitted some guilt for the famines but blamed most of it on bad weather. Meanwhile, schools taught the children that the Great Leap Forward had been a success, and their parents dared not tell them otherwise."] == BODY
+
+
+def test_the_folded_footer_search_is_the_case_insensitive_one():
+    """``has_footer_cue`` folds case with a table; it must agree with re's IGNORECASE."""
+    import re
+    import sys
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tutor.cleaning import _FOLD, _FOOTER_CUE, has_footer_cue
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    for letter in {c for c in _FOOTER_CUE.pattern if c.isascii() and c.isalpha()}:
+        folded_to_it = {chr(k) for k, v in _FOLD.items() if v in (letter, ord(letter))} | {letter}
+        assert set(re.findall(letter, every, re.IGNORECASE)) == folded_to_it, letter
+
+    cues = st.sampled_from(["©", "(C) 2020", "(c)\n1999", "COPYRIGHT", "Copyright", "all rights reſerved", "Terms of Use",
+                            "terms of service", "Privacy Policy", "LICENSED UNDER", "licenced under", "available under the terms",
+                            "Creative Commons", "may not be republished", "Cookies we use", "cookie: accept", "Disclaimer",
+                            "disclaimers", "K", "İ", "ı", "copy right", "rights"])
+    texts = st.lists(st.one_of(cues, st.text(max_size=12)), max_size=8).map(" ".join)
+
+    @settings(max_examples=500)
+    @given(texts)
+    def agree(text):
+        assert has_footer_cue(text) == bool(_FOOTER_CUE.search(text))
+    agree()

@@ -73,3 +73,12 @@ def test_the_shipped_corpus_has_five_attributed_documents():
     assert len(docs) == 5 and not skipped
     assert all(d.title and (d.author or d.note) for d in docs)
     assert len(info.starter_questions) >= 3
+
+
+def test_control_characters_are_those_of_unicode_category_cc():
+    import sys
+    import unicodedata
+
+    from tutor.corpus import _CONTROL
+    for c in map(chr, range(sys.maxunicode + 1)):
+        assert bool(_CONTROL.fullmatch(c)) == (unicodedata.category(c) == "Cc" and c not in "\n\t\f\v"), hex(ord(c))

@@ -140,3 +140,20 @@ def test_a_build_in_a_background_thread_uses_safe_worker_processes(corpus_dir: P
     assert not worker.is_alive()
     for name in serial.a:
         np.testing.assert_array_equal(serial.a[name], result["index"].a[name])
+
+
+def test_the_build_s_in_place_matrix_steps_agree_with_scipy(monkeypatch):
+    """Renumbering and dropping columns, and turning rows into columns, a few rows at a time."""
+    import scipy.sparse as sp
+    monkeypatch.setattr(idx, "_BLOCK", 7)  # many blocks, some rows longer than a block
+    X = sp.random(300, 50, density=0.1, format="csr", dtype=np.float32, random_state=1)
+    X.sort_indices()
+    expected = X.tocsc()
+    got = idx._by_column(idx._OnDisk(X.indices, X.data), X.indptr, X.shape)
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
+    keep = np.random.default_rng(2).permutation(50)[:30]  # new column j is old column keep[j]
+    new_column = np.full(50, -1, dtype=np.int32)
+    new_column[keep] = np.arange(30)
+    renumbered = idx._renumber_columns(X.copy(), new_column, 30)
+    np.testing.assert_array_equal(renumbered.toarray(), X[:, keep].toarray())

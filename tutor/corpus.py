@@ -12,7 +12,6 @@ import os
 import re
 import stat
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,10 +186,14 @@ def decode(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+# Control characters (Unicode category Cc: U+0000-001F, U+007F-009F) other than the
+# white space a text file may hold (new line, tab, form feed, vertical tab).
+_CONTROL = re.compile("[\x00-\x08\x0d-\x1f\x7f-\x9f]")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:8192]
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\t\f\v")
-    return controls > max(8, len(sample) // 50)
+    return len(_CONTROL.findall(sample)) > max(8, len(sample) // 50)
 
 
 def read_file(path: Path) -> tuple[str, str]:

@@ -23,28 +23,32 @@ crash mid-write leaves the previous index in force, and readers never see a mixt
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import hashlib
 import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from tutor import analysis
-from tutor.chunking import MAX_CHARS, MIN_CHARS, SentenceSplitter, chunk
-from tutor.cleaning import classify, shared_lines
-from tutor.corpus import CorpusInfo, FileStamp, Skipped, Unreadable, load_corpus, read_file, stamps
+from tutor import corpus as _corpus
+from tutor.chunking import MAX_CHARS, MIN_CHARS, SentenceSplitter, chunk, training_sample
+from tutor.cleaning import SharedDigests, classify, line_digests
+from tutor.corpus import (CorpusInfo, FileStamp, Skipped, Unreadable, candidate_files, load_manifest, make_document,
+                          read_file, sha256, stamps, unique_ids)
 from tutor.errors import CorpusError, IndexDamaged
 
 FORMAT_VERSION = 4
@@ -158,7 +162,8 @@ class Index:
     def __init__(self, docs: list[DocInfo], arrays: dict[str, np.ndarray], words: dict[str, int],
                  splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped],
                  fingerprint: list[FileStamp], texts: dict[int, str] | None = None,
-                 names: frozenset[str] = frozenset(), vocabulary: list[str] | Path | None = None):
+                 names: frozenset[str] = frozenset(),
+                 vocabulary: list[str] | Path | Callable[[], list[str]] | None = None):
         self.docs = docs
         self.a = arrays
         self.words = words
@@ -191,10 +196,17 @@ class Index:
 
     @property
     def vocabulary(self) -> list[str]:
-        """Every term, in column order (read from disk on first use; only tools need it)."""
+        """Every term, in column order (read from disk, or made, on first use; only tools
+        and ``save`` need it)."""
         if isinstance(self._vocabulary, Path):
             self._vocabulary = json.loads(self._vocabulary.read_text(encoding="utf-8"))
+        elif callable(self._vocabulary):
+            self._vocabulary = list(self._vocabulary())
         return self._vocabulary or []
+
+    def vocabulary_items(self):
+        """The terms in column order, one at a time (without making a list of them)."""
+        return iter(self._vocabulary()) if callable(self._vocabulary) else iter(self.vocabulary)
 
     @cached_property
     def df(self) -> np.ndarray:
@@ -273,173 +285,656 @@ class Index:
 
 
 # -- building -----------------------------------------------------------------------------
+#
+# A build reads the corpus twice, in worker processes when it is large:
+#
+# 1. ``_scan`` each file: can it be read, how long is it, and the digests of its lines
+#    (to find the lines that many documents share: a site's template). The parent then
+#    trains Punkt on a sample of the documents.
+# 2. ``_Analyser.batch`` a run of documents: clean, chunk, split into sentences, and
+#    count each sentence's terms as integers. A worker numbers the words and stems it
+#    meets and sends each new one back once; ``_Assembler`` (in the parent) turns the
+#    worker's numbers into the corpus's and builds the matrices with NumPy.
+#
+# The parent never holds the corpus's text (a built index reads a document when it
+# quotes from it), nor a Python object per word: a word pair is an integer until the
+# end, and only the pairs that are kept become strings.
+
+PARALLEL_DOCUMENTS = 200  # from this many documents, reading, chunking and counting use every core
+BATCH_DOCUMENTS = 64  # documents a worker handles per task
+SHARED_LINE_DOCUMENTS = 3  # a line in this many documents is a site's template (see cleaning.shared_lines)
+_PAIR = 1 << 32  # a term's key: a stem's number, or (first + 1) * 2**32 + second for a pair of stems
+
 
 def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None) -> Index:
     """Read, clean, chunk and vectorise every document under ``corpus_dir``."""
     corpus_dir = Path(corpus_dir)
     before = stamps(corpus_dir)
-    docs, skipped, info = load_corpus(corpus_dir)
-    if not docs:
+    files = candidate_files(corpus_dir)
+    info, meta, skipped = load_manifest(corpus_dir)
+    rels = [p.relative_to(corpus_dir).as_posix() for p in files]
+    ids = unique_ids(rels)
+
+    # Pass 1: which files are documents, their lengths, the lines they share.
+    readable: list[tuple[str, str, str, dict, str]] = []  # path, rel, doc_id, manifest entry, SHA-256
+    lengths: list[int] = []
+    line_docs: Counter[int] = Counter()
+    for path, rel, scan in zip(files, rels, _in_order(_scan, [str(p) for p in files], len(files))):
+        if isinstance(scan, str):
+            skipped.append(Skipped(str(path), scan))
+            continue
+        readable.append((str(path), rel, ids[rel], meta.get(rel, {}), scan[1]))
+        lengths.append(scan[0])
+        line_docs.update(scan[2])
+    if not readable:
         reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped[:3])
         raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
     if progress:
-        progress(0, len(docs))
-    splitter = SentenceSplitter.train([d.text for d in docs])
-    shared = shared_lines([d.text for d in docs])
-    cols: dict[str, list[int]] = {k: [] for k in ("pd", "ps", "pe", "pp", "ppe", "pl", "ppart", "sp", "ss", "se", "sq")}
-    sentence_texts: list[str] = []
-    raw: Counter[str] = Counter()  # every word as written
-    prose: Counter[str] = Counter()  # words as written inside sentences of prose
-    infos: list[DocInfo] = []
-    texts: dict[int, str] = {}
-    for d, (doc, (passages, sentences)) in enumerate(zip(docs, _chunk_all([d.text for d in docs], splitter, shared))):
-        # passages: (start, end, para, para_end, line, part, boilerplate); sentences: (start, end, passage, quotable)
-        keep = {i: len(cols["pd"]) + n for n, i in enumerate(i for i, p in enumerate(passages) if not p[6])}
-        for i, p in enumerate(passages):
-            if i in keep:
-                for k, v in zip(("pd", "ps", "pe", "pp", "ppe", "pl", "ppart"), (d, *p[:6])):
-                    cols[k].append(v)
-        for start, end, passage, quotable in sentences:
-            if passage in keep:
-                for k, v in zip(("sp", "ss", "se", "sq"), (keep[passage], start, end, int(quotable))):
-                    cols[k].append(v)
-                text = doc.text[start:end]
-                sentence_texts.append(text)
-                toks = analysis.words(text)
-                raw.update(toks)
-                if quotable and toks:
-                    prose.update(toks[1:])  # a sentence's first word is capitalised anyway
-        rel = Path(doc.path).relative_to(corpus_dir).as_posix()
-        infos.append(DocInfo(doc.doc_id, rel, doc.path, doc.title, doc.encoding,
-                             hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest(),
-                             doc.author, doc.publisher, doc.year, doc.url, doc.licence, doc.note))
-        texts[d] = doc.text
+        progress(0, len(readable))
+    sample = []
+    for i in training_sample(lengths):
+        try:
+            sample.append(_corpus.read_file(Path(readable[i][0]))[0])
+        except Unreadable:
+            pass  # removed since pass 1: the changed stamps below ask for a rebuild
+    splitter = SentenceSplitter.train(sample, sampled=True)
+    shared = SharedDigests(h for h, n in line_docs.items() if n >= SHARED_LINE_DOCUMENTS)
+    del line_docs, sample
+
+    # Pass 2: passages, sentences and term counts, a batch of documents at a time.
+    # In this process, one document at a time (progress counts documents); in workers, enough
+    # documents per task to make the numbers sent back worth sending, and tasks enough
+    # to share out evenly.
+    size = 1
+    if len(readable) >= PARALLEL_DOCUMENTS:
+        size = max(1, min(BATCH_DOCUMENTS, len(readable) // (_n_workers() * 4)))
+    batches = [readable[i:i + size] for i in range(0, len(readable), size)]
+    assembler = _Assembler()
+    setup = (str(corpus_dir), splitter.to_json(), shared.digests)
+    for result in _in_order(_analyse_batch, batches, len(readable), _start_analyser, setup):
+        assembler.add(result)
         if progress:
-            progress(d + 1, len(docs))
-    if not sentence_texts:
-        raise CorpusError(f"no indexable text in {corpus_dir}")
-
-    counter = CountVectorizer(analyzer=analysis.terms, dtype=np.float32)
-    try:
-        S_counts = counter.fit_transform(sentence_texts).tocsr()
-    except ValueError as exc:  # scikit-learn's "empty vocabulary": only punctuation, emoji, stop words
-        raise CorpusError(f"no searchable words in {corpus_dir}") from exc
-    sent_passage = np.asarray(cols["sp"], dtype=np.int32)
-    n_passages = len(cols["pd"])
-    membership = sp.csr_matrix((np.ones(len(sent_passage), dtype=np.float32), (sent_passage, np.arange(len(sent_passage)))),
-                               shape=(n_passages, len(sent_passage)))
-    P_counts = (membership @ S_counts).tocsr()
-    tfidf = TfidfTransformer(sublinear_tf=SUBLINEAR_TF, smooth_idf=True, norm=None)
-    P, P_norm = _normalise_rows(tfidf.fit_transform(P_counts), PIVOT_SLOPE)
-    S, S_norm = _normalise_rows(tfidf.transform(S_counts), SENTENCE_PIVOT_SLOPE)
-    vocabulary = counter.get_feature_names_out().tolist()
-    # In a large corpus most word pairs occur once and say nothing; they would be most of
-    # the vocabulary. Keep a pair only where two passages share it.
-    wanted = np.ones(len(vocabulary), dtype=bool)
-    if n_passages > BIGRAM_PRUNE_PASSAGES:
-        df = np.diff(P_counts.tocsc().indptr)
-        wanted = (df >= 2) | np.fromiter((" " not in t for t in vocabulary), dtype=bool, count=len(vocabulary))
-    # Columns in the order of the terms' hashes (see TermIds); a colliding term is dropped.
-    hashes = np.fromiter((term_hash.__wrapped__(t) for t in vocabulary), dtype=np.uint64, count=len(vocabulary))
-    order = np.argsort(hashes, kind="stable")
-    order = order[wanted[order]]
-    keep = order[np.concatenate(([True], np.diff(hashes[order]) != 0))]
-    P = P[:, keep].tocsc()
-    P.sort_indices()
-    S = S[:, keep].tocsr()
-    S.sort_indices()
-    idf = tfidf.idf_[keep]
-    vocabulary = [vocabulary[i] for i in keep]
-    hashes = hashes[keep]
-
-    arrays = {
-        "passage_doc": np.asarray(cols["pd"], dtype=np.int32),
-        "passage_start": np.asarray(cols["ps"], dtype=np.int64),
-        "passage_end": np.asarray(cols["pe"], dtype=np.int64),
-        "passage_para": np.asarray(cols["pp"], dtype=np.int32),
-        "passage_para_end": np.asarray(cols["ppe"], dtype=np.int32),
-        "passage_line": np.asarray(cols["pl"], dtype=np.int32),
-        "passage_part": np.asarray(cols["ppart"], dtype=np.int32),
-        "sentence_passage": sent_passage,
-        "sentence_start": np.asarray(cols["ss"], dtype=np.int64),
-        "sentence_end": np.asarray(cols["se"], dtype=np.int64),
-        "sentence_quotable": np.asarray(cols["sq"], dtype=np.int8),
-        "idf": idf.astype(np.float32), "vocab_hash": hashes,
-        "P_data": P.data, "P_indices": P.indices.astype(np.int32), "P_indptr": P.indptr.astype(np.int64),
-        "S_data": S.data, "S_indices": S.indices.astype(np.int32), "S_indptr": S.indptr.astype(np.int64),
-        "P_norm": P_norm, "S_norm": S_norm,
-    }
+            progress(assembler.n_done, len(readable))
+    skipped.extend(assembler.vanished)
+    index = assembler.finish(corpus_dir, splitter, info, skipped)
     after = stamps(corpus_dir)
     # A file that changed while we read it: record no fingerprint, so the next run rebuilds.
-    fingerprint = before if before == after else []
-    words: Counter[str] = Counter()
-    for t, n in raw.items():
-        if (w := analysis.normalise(t)).isalpha():
-            words[w] += n
-    capitalised, lower = set(), set()
-    for t in prose:
-        if (w := analysis.normalise(t)).isalpha():
-            (capitalised if t[:1].isupper() else lower).add(w)
-    names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
-    return Index(infos, arrays, dict(words), splitter, info, skipped, fingerprint, texts, names, vocabulary)
+    index.fingerprint = before if before == after and not assembler.vanished else []
+    return index
 
 
-def _normalise_rows(X: sp.spmatrix, slope: float) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Rows scaled for pivoted cosine (float32), and the lengths they had.
+def _scan(path: str) -> tuple[int, str, set[int]] | str:
+    """Pass 1 for one file: its length, SHA-256 and line digests, or why it cannot be read."""
+    try:
+        text, _ = _corpus.read_file(Path(path))
+    except Unreadable as exc:
+        return str(exc)
+    return len(text), sha256(text), line_digests(text)
 
-    A row of length ``n`` is divided by ``(1 - slope) * mean + slope * n``: with slope 1
-    that is the unit length of plain cosine; below 1 a longer text keeps part of its
-    length. The factor is baked in, so a query's score is a plain dot product.
+
+class _Analyser:
+    """Pass 2 in one process: documents in, passages, sentences and term counts out.
+
+    Words as written ("surfaces") and stems are numbered in the order this process
+    meets them; a batch's result lists only the ones it has not sent before.
     """
-    X = X.tocsr().astype(np.float32)
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel()).astype(np.float32)
-    mean = float(norms.mean()) if norms.size else 1.0
-    pivot = (1 - slope) * mean + slope * norms
-    scale = np.divide(1.0, pivot, out=np.zeros_like(norms), where=pivot > 0)
-    X = (sp.diags(scale) @ X).tocsr()
-    X.sort_indices()
-    return X, norms
+
+    def __init__(self, corpus_dir: str, splitter: SentenceSplitter, shared: SharedDigests):
+        self.corpus_dir = Path(corpus_dir)
+        self.splitter = splitter
+        self.shared = shared
+        self.key = (os.getpid(), id(self))
+        self.surfaces: list[str] = []
+        self.surface_ids: dict[str, int] = {}
+        self.surface_stem = np.zeros(1024, dtype=np.int32)  # a surface's stem number, -1 for none
+        self.stems: list[str] = []
+        self.stem_ids: dict[str, int] = {}
+
+    def _surface(self, token: str) -> int:
+        """The number of a word as written, numbering it (and its stem) when new."""
+        i = self.surface_ids.get(token)
+        if i is not None:
+            return i
+        i = self.surface_ids[token] = len(self.surfaces)
+        self.surfaces.append(token)
+        self.surface_stem = _grow(self.surface_stem, i + 1)
+        term = analysis.term_of(token)
+        if term is None:
+            self.surface_stem[i] = -1
+        else:
+            stem = self.stem_ids.get(term)
+            if stem is None:
+                stem = self.stem_ids[term] = len(self.stems)
+                self.stems.append(term)
+            self.surface_stem[i] = stem
+        return i
+
+    def batch(self, docs: list[tuple[str, str, str, dict, str]]) -> dict:
+        surfaces_before, stems_before = len(self.surfaces), len(self.stems)
+        infos: list[DocInfo] = []
+        vanished: list[tuple[str, str]] = []  # (path, reason): unreadable, or not what pass 1 read
+        doc_passages: list[int] = []
+        pcols: list[tuple] = []  # (start, end, para, para_end, line, part) per kept passage
+        scols: list[tuple] = []  # (passage in batch, start, end, quotable) per sentence
+        tokens: list[int] = []  # surface numbers of every sentence's words, in order
+        per_sentence: list[int] = []
+        get = self.surface_ids.get
+        for path, rel, doc_id, meta, digest in docs:
+            try:
+                text, encoding = _corpus.read_file(Path(path))
+            except Unreadable as exc:  # removed since pass 1
+                vanished.append((path, str(exc)))
+                continue
+            if sha256(text) != digest:  # not what pass 1 read: indexed by the next build
+                vanished.append((path, "the file changed while it was being read"))
+                continue
+            doc = make_document(self.corpus_dir, Path(path), text, encoding, meta, doc_id)
+            infos.append(DocInfo(doc.doc_id, rel, doc.path, doc.title, doc.encoding, digest,
+                                 doc.author, doc.publisher, doc.year, doc.url, doc.licence, doc.note))
+            passages, sentences = chunk(text, self.splitter, classify(text, self.shared))
+            keep: dict[int, int] = {}
+            for i, p in enumerate(passages):
+                if not p.boilerplate:
+                    keep[i] = len(pcols)
+                    pcols.append((p.start, p.end, p.para, p.para_end, p.line, p.part))
+            doc_passages.append(len(keep))
+            for s in sentences:
+                if s.passage not in keep:
+                    continue
+                scols.append((keep[s.passage], s.start, s.end, s.quotable))
+                words = analysis.words(s.text)
+                ids = list(map(get, words))
+                if None in ids:
+                    ids = [i if i is not None else self._surface(w) for i, w in zip(ids, words)]
+                tokens.extend(ids)
+                per_sentence.append(len(ids))
+
+        n_sent = len(scols)
+        sents = np.array(scols, dtype=np.int64).reshape(n_sent, 4)
+        surf = np.array(tokens, dtype=np.int32)
+        lens = np.array(per_sentence, dtype=np.int64)
+        row = np.repeat(np.arange(n_sent, dtype=np.int64), lens)
+        # Words as written, with how often they occur, and those seen inside a quotable
+        # sentence other than as its first word (a capital there marks a name).
+        seen, counts = np.unique(surf, return_counts=True)
+        first = np.zeros(len(surf), dtype=bool)
+        first[(np.cumsum(lens) - lens)[lens > 0]] = True
+        prose = np.unique(surf[sents[row, 3].astype(bool) & ~first]) if n_sent else surf[:0]
+        # Terms: content stems, and pairs of adjacent content stems in a sentence.
+        stem = self.surface_stem[surf]
+        content = stem >= 0
+        u, urow = stem[content].astype(np.int64), row[content]
+        same = urow[1:] == urow[:-1]
+        pairs = ((u[:-1][same] + 1) << 32) | u[1:][same]
+        rows = np.concatenate([urow, urow[1:][same]])
+        keys = np.concatenate([u, pairs])
+        order = np.lexsort((keys, rows))
+        rows, keys = rows[order], keys[order]
+        boundary = np.ones(len(keys), dtype=bool)
+        boundary[1:] = (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])
+        starts = np.flatnonzero(boundary)
+        n_terms = np.diff(np.append(starts, len(keys)))
+        return {
+            "worker": self.key, "n_docs": len(docs), "docs": infos, "doc_passages": doc_passages, "vanished": vanished,
+            "passages": np.array(pcols, dtype=np.int64).reshape(len(pcols), 6), "sentences": sents,
+            "new_surfaces": self.surfaces[surfaces_before:], "new_stems": self.stems[stems_before:],
+            "surfaces": seen.astype(np.int32), "surface_counts": counts.astype(np.int64),
+            "prose": prose.astype(np.int32),
+            "row_terms": np.bincount(rows[starts], minlength=n_sent).astype(np.int32),
+            "keys": keys[starts], "counts": n_terms.astype(np.uint16),
+        }
 
 
-PARALLEL_DOCUMENTS = 200  # from this many documents, cleaning and chunking use every core
-_worker: tuple[SentenceSplitter, frozenset[str]] | None = None
+_analyser: _Analyser | None = None
 
 
-def _start_worker(splitter_json: str, shared: frozenset[str]) -> None:
-    global _worker
-    _worker = (SentenceSplitter.from_json(splitter_json), shared)
+def _start_analyser(corpus_dir: str, splitter_json: str, digests: frozenset[int]) -> None:
+    global _analyser
+    _analyser = _Analyser(corpus_dir, SentenceSplitter.from_json(splitter_json), SharedDigests(digests))
 
 
-def _spans(text: str, splitter: SentenceSplitter, shared: frozenset[str]):
-    """A document's passages and sentences as plain tuples (cheap to send between processes)."""
-    passages, sentences = chunk(text, splitter, classify(text, shared))
-    return ([(p.start, p.end, p.para, p.para_end, p.line, p.part, p.boilerplate) for p in passages],
-            [(s.start, s.end, s.passage, s.quotable) for s in sentences])
+def _analyse_batch(docs):
+    return _analyser.batch(docs)  # type: ignore[union-attr]
 
 
-def _chunk_one(text: str):
-    return _spans(text, *_worker)  # type: ignore[misc]
+def _n_workers() -> int:
+    return min(os.cpu_count() or 1, 8)
 
 
-def _chunk_all(texts: list[str], splitter: SentenceSplitter, shared: frozenset[str]):
-    """Passages and sentences of every text, in order; in worker processes for a large
-    corpus (Punkt and the line classifier are pure Python, one document at a time)."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(texts) < PARALLEL_DOCUMENTS or workers < 2:
-        for text in texts:
-            yield _spans(text, splitter, shared)
+def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=()):
+    """``fn`` over ``items``, results in order; in worker processes for a large corpus
+    (reading, Punkt and the line classifier are pure Python, one document at a time)."""
+    workers = _n_workers()
+    if n_docs < PARALLEL_DOCUMENTS or workers < 2:
+        if initializer is None:
+            yield from map(fn, items)
+            return
+        # In this process: a private analyser, so that two builds cannot share one.
+        analyser = _Analyser(initargs[0], SentenceSplitter.from_json(initargs[1]), SharedDigests(initargs[2]))
+        yield from map(analyser.batch, items)
         return
     import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
     # fork is quickest, but forking a process with other threads running (the app
     # rebuilds in a background thread of its server) can deadlock; forkserver cannot.
-    import threading
     on_main = threading.current_thread() is threading.main_thread()
     ctx = multiprocessing.get_context("fork" if on_main and sys.platform.startswith("linux") else
                                       "forkserver" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
-                             initargs=(splitter.to_json(), shared)) as pool:
-        yield from pool.map(_chunk_one, texts, chunksize=32)
+    chunksize = 1 if initializer else max(1, min(64, len(items) // (workers * 8)))
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
+        yield from pool.map(fn, items, chunksize=chunksize)
+
+
+def _grow(a: np.ndarray, n: int) -> np.ndarray:
+    """``a`` with room for at least ``n`` items (doubling, zero-filled)."""
+    if n <= len(a):
+        return a
+    out = np.zeros(max(n, 2 * len(a)), dtype=a.dtype)
+    out[:len(a)] = a
+    return out
+
+
+class _WorkerTables:
+    """One worker's numbers -> the corpus's: its surfaces and its stems."""
+
+    def __init__(self):
+        self.surface = np.zeros(1024, dtype=np.int32)
+        self.n_surfaces = 0
+        self.stem = np.zeros(1024, dtype=np.int64)
+        self.n_stems = 0
+
+
+class _Assembler:
+    """Gathers the batches of every worker, in document order, into an ``Index``."""
+
+    def __init__(self):
+        self.tables: dict[tuple[int, int], _WorkerTables] = {}
+        self.surfaces: list[str] = []  # in order of first occurrence in the corpus
+        self.surface_ids: dict[str, int] = {}
+        self.surface_count = np.zeros(1024, dtype=np.int64)
+        self.surface_prose = np.zeros(1024, dtype=bool)
+        self.stems: list[str] = []
+        self.stem_ids: dict[str, int] = {}
+        self.docs: list[DocInfo] = []
+        self.vanished: list[Skipped] = []
+        self.n_done = 0
+        self.parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("passage_doc", "passages", "sentences", "row_terms", "keys", "counts")}
+        self.n_passages = 0
+
+    @staticmethod
+    def _number(items: list[str], ids: dict[str, int], item: str) -> int:
+        """``item``'s number in the corpus, numbering it when new."""
+        i = ids.get(item)
+        if i is None:
+            i = ids[item] = len(items)
+            items.append(item)
+        return i
+
+    def add(self, r: dict) -> None:
+        """Take in one batch's result (``_Analyser.batch``), batches in document order."""
+        t = self.tables.setdefault(r["worker"], _WorkerTables())
+        new_stems = [self._number(self.stems, self.stem_ids, s) for s in r["new_stems"]]
+        t.stem = _grow(t.stem, t.n_stems + len(new_stems))
+        t.stem[t.n_stems:t.n_stems + len(new_stems)] = new_stems
+        t.n_stems += len(new_stems)
+        new_surfaces = [self._number(self.surfaces, self.surface_ids, s) for s in r["new_surfaces"]]
+        t.surface = _grow(t.surface, t.n_surfaces + len(new_surfaces))
+        t.surface[t.n_surfaces:t.n_surfaces + len(new_surfaces)] = new_surfaces
+        t.n_surfaces += len(new_surfaces)
+        self.surface_count = _grow(self.surface_count, len(self.surfaces))
+        self.surface_prose = _grow(self.surface_prose, len(self.surfaces))
+        self.surface_count[t.surface[r["surfaces"]]] += r["surface_counts"]
+        self.surface_prose[t.surface[r["prose"]]] = True
+
+        self.n_done += r["n_docs"]
+        doc_of: list[int] = []
+        for info, n in zip(r["docs"], r["doc_passages"]):
+            doc_of.extend([len(self.docs)] * n)
+            self.docs.append(info)
+        self.vanished.extend(Skipped(path, reason) for path, reason in r["vanished"])
+        self.parts["passage_doc"].append(np.array(doc_of, dtype=np.int32))
+        self.parts["passages"].append(r["passages"])
+        sentences = r["sentences"]
+        sentences[:, 0] += self.n_passages  # passage numbers: the batch's, then the corpus's
+        self.parts["sentences"].append(sentences)
+        self.n_passages += len(r["passages"])
+        # Term keys in the corpus's numbers: a stem's, or a pair of them.
+        keys = r["keys"]
+        pair = keys >= _PAIR
+        out = np.empty(len(keys), dtype=np.int64)
+        out[~pair] = t.stem[keys[~pair]]
+        out[pair] = ((t.stem[(keys[pair] >> 32) - 1] + 1) << 32) | t.stem[keys[pair] & (_PAIR - 1)]
+        self.parts["keys"].append(out)
+        self.parts["row_terms"].append(r["row_terms"])
+        self.parts["counts"].append(r["counts"])
+
+    def finish(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped]) -> Index:
+        """The index of everything added: TF-IDF matrices, columns in hash order.
+
+        The matrices are the largest arrays of a build; each step works in place or a
+        block at a time, and frees what it no longer needs, to keep the peak low.
+        """
+        parts = self.parts
+        passages = np.concatenate([np.zeros((0, 6), np.int64), *parts.pop("passages")])
+        sentences = np.concatenate([np.zeros((0, 4), np.int64), *parts.pop("sentences")])
+        n_passages, n_sentences = len(passages), len(sentences)
+        if not n_sentences:
+            raise CorpusError(f"no indexable text in {corpus_dir}")
+        key_parts = parts.pop("keys")
+        n_entries = sum(len(k) for k in key_parts)
+        if not n_entries:  # only punctuation, emoji or stop words
+            raise CorpusError(f"no searchable words in {corpus_dir}")
+        # Columns: the stems, then the word pairs in the order of their keys.
+        n_stems = len(self.stems)
+        pair_keys = np.empty(sum(int(np.count_nonzero(k >= _PAIR)) for k in key_parts), dtype=np.int64)
+        at = 0
+        for k in key_parts:
+            pairs = k[k >= _PAIR]
+            pair_keys[at:at + len(pairs)] = pairs
+            at += len(pairs)
+        pair_keys.sort()
+        pair_keys = pair_keys[np.concatenate(([True], pair_keys[1:] != pair_keys[:-1]))[:len(pair_keys)]]
+        n_terms = n_stems + len(pair_keys)
+        columns = np.empty(n_entries, dtype=np.int32)
+        at = 0
+        for i, k in enumerate(key_parts):
+            if i % 64 == 63:
+                _give_back_memory()  # the parts already turned into columns
+            pair = k >= _PAIR
+            c = k.astype(np.int32)
+            # A search per distinct key, in sorted order (much quicker than in random order).
+            distinct, which = np.unique(k[pair], return_inverse=True)
+            c[pair] = (n_stems + np.searchsorted(pair_keys, distinct))[which]
+            columns[at:at + len(k)] = c
+            at += len(k)
+            key_parts[i] = None  # freed as we go
+        del key_parts
+        data = np.empty(n_entries, dtype=np.float32)
+        at = 0
+        for c in parts.pop("counts"):
+            data[at:at + len(c)] = c
+            at += len(c)
+        _give_back_memory()
+        S_indptr = np.zeros(n_sentences + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(parts.pop("row_terms")), out=S_indptr[1:])
+        S = sp.csr_matrix((data, columns, S_indptr), shape=(n_sentences, n_terms))
+        del data, columns
+        sent_passage = sentences[:, 0].astype(np.int32)
+        # A passage's counts are the sum of its sentences' (its rows are consecutive).
+        membership = sp.csr_matrix((np.ones(n_sentences, dtype=np.float32), np.arange(n_sentences, dtype=np.int32),
+                                    np.searchsorted(sent_passage, np.arange(n_passages + 1))),
+                                   shape=(n_passages, n_sentences))
+        P = membership @ S
+        del membership
+        # S waits on disk while P becomes the inverted index, which keeps the build's peak
+        # memory lower.
+        aside = _OnDisk(S.data, S.indices)
+        S = None
+        _give_back_memory()
+        df = np.bincount(P.indices, minlength=n_terms)
+        # Smooth idf, as scikit-learn's TfidfTransformer computes it (float32).
+        idf = np.full(n_terms, n_passages + 1, dtype=np.float32)
+        idf /= df.astype(np.float32) + np.float32(1)
+        np.log(idf, out=idf)
+        idf += np.float32(1)
+        P_norm = _weigh_rows(P, idf, PIVOT_SLOPE)
+        # In a large corpus most word pairs occur once and say nothing; they would be most of
+        # the vocabulary. Keep a pair only where two passages share it.
+        wanted = np.ones(n_terms, dtype=bool)
+        if n_passages > BIGRAM_PRUNE_PASSAGES:
+            wanted[n_stems:] = df[n_stems:] >= 2
+        del df
+        # Columns in the order of the terms' hashes (see TermIds); of terms whose hashes
+        # collide, the first in alphabetical order is kept.
+        candidates = np.flatnonzero(wanted)
+        del wanted
+        terms = _Terms(self.stems, candidates, pair_keys)
+        del pair_keys
+        hashes = np.fromiter(map(term_hash.__wrapped__, terms), dtype=np.uint64, count=len(candidates))
+        order = np.argsort(hashes, kind="stable")
+        if np.any(hashes[order][1:] == hashes[order][:-1]):
+            order = _first_of_clashes(order, hashes, terms)
+        keep = candidates[order]
+        del candidates
+        new_column = np.full(n_terms, -1, dtype=np.int32)
+        new_column[keep] = np.arange(len(keep), dtype=np.int32)
+        P = _renumber_columns(P, new_column, len(keep))
+        aside_P, P_indptr, P_shape = _OnDisk(P.indices, P.data), P.indptr, P.shape
+        P = None
+        _give_back_memory()
+        P = _by_column(aside_P, P_indptr, P_shape)  # one column per term, rows in order
+        aside_P.close()
+        data, indices = aside.read()
+        aside.close()
+        S = sp.csr_matrix((data, indices, S_indptr), shape=(n_sentences, n_terms))
+        del data, indices
+        S_norm = _weigh_rows(S, idf, SENTENCE_PIVOT_SLOPE)
+        S = _renumber_columns(S, new_column, len(keep))
+        S.sort_indices()
+        del new_column
+        _give_back_memory()
+        vocabulary = terms.in_order(order)  # the strings are made when first needed (saving)
+
+        arrays = {
+            "passage_doc": np.concatenate(parts.pop("passage_doc")).astype(np.int32),
+            "passage_start": passages[:, 0].copy(), "passage_end": passages[:, 1].copy(),
+            "passage_para": passages[:, 2].astype(np.int32), "passage_para_end": passages[:, 3].astype(np.int32),
+            "passage_line": passages[:, 4].astype(np.int32), "passage_part": passages[:, 5].astype(np.int32),
+            "sentence_passage": sent_passage,
+            "sentence_start": sentences[:, 1].copy(), "sentence_end": sentences[:, 2].copy(),
+            "sentence_quotable": sentences[:, 3].astype(np.int8),
+            "idf": idf[keep], "vocab_hash": hashes[order],
+            "P_data": P.data, "P_indices": P.indices.astype(np.int32, copy=False),
+            "P_indptr": P.indptr.astype(np.int64),
+            "S_data": S.data, "S_indices": S.indices.astype(np.int32, copy=False),
+            "S_indptr": S.indptr.astype(np.int64),
+            "P_norm": P_norm, "S_norm": S_norm,
+        }
+        words: Counter[str] = Counter()
+        for t, n in zip(self.surfaces, self.surface_count.tolist()):
+            if (w := analysis.normalise(t)).isalpha():
+                words[w] += n
+        capitalised, lower = set(), set()
+        for g in np.flatnonzero(self.surface_prose[:len(self.surfaces)]).tolist():
+            t = self.surfaces[g]
+            if (w := analysis.normalise(t)).isalpha():
+                (capitalised if t[:1].isupper() else lower).add(w)
+        names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
+        return Index(self.docs, arrays, dict(words), splitter, info, skipped, [], None, names, vocabulary)
+
+
+class _Terms:
+    """The strings of the columns ``candidates``: stems, and pairs of stems by key.
+
+    A large corpus keeps a million word pairs; they are made into strings one at a time
+    (to hash them) and as a list only when the vocabulary is wanted.
+    """
+
+    def __init__(self, stems: list[str], candidates: np.ndarray, pair_keys: np.ndarray):
+        self.stems = stems
+        n_stems = len(stems)
+        self.n_single = int(np.searchsorted(candidates, n_stems))
+        self.single = candidates[:self.n_single]
+        self.pairs = pair_keys[candidates[self.n_single:] - n_stems]
+
+    def __len__(self) -> int:
+        return self.n_single + len(self.pairs)
+
+    def __iter__(self):
+        stems = self.stems
+        yield from (stems[c] for c in self.single.tolist())
+        yield from (f"{stems[a]} {stems[b]}" for a, b in zip(((self.pairs >> 32) - 1).tolist(),
+                                                            (self.pairs & (_PAIR - 1)).tolist()))
+
+    def __getitem__(self, i: int) -> str:
+        if i < self.n_single:
+            return self.stems[int(self.single[i])]
+        key = int(self.pairs[i - self.n_single])
+        return f"{self.stems[(key >> 32) - 1]} {self.stems[key & (_PAIR - 1)]}"
+
+    def in_order(self, order: np.ndarray):
+        """A function giving the terms ``order`` picks, in that order, one at a time."""
+        return lambda: (self[i] for i in order.tolist())
+
+
+def _first_of_clashes(order: np.ndarray, hashes: np.ndarray, terms) -> np.ndarray:
+    """``order`` (terms by hash) keeping, of terms with one hash, the alphabetically first."""
+    kept: list[int] = []
+    for i in order.tolist():
+        if kept and hashes[kept[-1]] == hashes[i]:
+            if terms[i] < terms[kept[-1]]:
+                kept[-1] = i
+        else:
+            kept.append(i)
+    return np.array(kept, dtype=np.int64)
+
+
+_BLOCK = 1 << 20  # entries an in-place step handles at a time (bounds its temporary arrays)
+
+
+def _row_blocks(indptr: np.ndarray):
+    """``(first row, end row, first entry, end entry)`` of runs of whole rows of a CSR
+    matrix, each about ``_BLOCK`` entries."""
+    block = _BLOCK
+    n = len(indptr) - 1
+    r = 0
+    while r < n:
+        end = int(np.searchsorted(indptr, indptr[r] + block, side="right")) - 1
+        end = min(max(end, r + 1), n)
+        yield r, end, int(indptr[r]), int(indptr[end])
+        r = end
+
+
+def _renumber_columns(X: sp.csr_matrix, new_column: np.ndarray, n_columns: int) -> sp.csr_matrix:
+    """``X`` with column ``c`` renumbered ``new_column[c]`` and columns numbered -1
+    dropped, in place (the arrays shrink to fit)."""
+    indptr, indices, data = X.indptr, X.indices, X.data
+    out_indptr = np.zeros_like(indptr)
+    w = 0
+    for r0, r1, lo, hi in _row_blocks(indptr):
+        cols = new_column[indices[lo:hi]]
+        kept = cols >= 0
+        before = np.zeros(hi - lo + 1, dtype=np.int64)  # kept entries before each entry of the block
+        np.cumsum(kept, out=before[1:])
+        out_indptr[r0 + 1:r1 + 1] = w + before[indptr[r0 + 1:r1 + 1] - lo]
+        n = int(before[-1])
+        indices[w:w + n] = cols[kept]  # writes never overtake reads: w <= lo
+        data[w:w + n] = data[lo:hi][kept]
+        w += n
+    return sp.csr_matrix((_shrunk(data, w), _shrunk(indices, w), out_indptr), shape=(X.shape[0], n_columns))
+
+
+def _by_column(rows: "_OnDisk", indptr: np.ndarray, shape: tuple[int, int]) -> sp.csc_matrix:
+    """The CSC form of a CSR matrix set aside on disk (its ``indices`` and ``data``) with
+    row pointers ``indptr``, read back a block of rows at a time: the two forms are
+    never whole in memory together. Rows stay in order within a column: blocks come in
+    row order, and a stable sort keeps it within a block."""
+    n_rows, n_columns = shape
+    indptr = indptr.astype(np.int64)
+    counts = np.zeros(n_columns, dtype=np.int64)
+    for _, _, lo, hi in _row_blocks(indptr):
+        counts += np.bincount(rows.read(lo, hi)[0], minlength=n_columns)
+    starts = np.zeros(n_columns + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    del counts
+    nnz = int(indptr[-1])
+    rows_out = np.empty(nnz, dtype=np.int32)
+    data_out = np.empty(nnz, dtype=rows.shapes[1][0])
+    free = starts[:-1].copy()  # where each column's next entry goes
+    for r0, r1, lo, hi in _row_blocks(indptr):
+        columns, values = rows.read(lo, hi)
+        order = np.argsort(columns, kind="stable")
+        columns = columns[order]
+        new = np.ones(len(columns), dtype=bool)
+        new[1:] = columns[1:] != columns[:-1]
+        first = np.flatnonzero(new)
+        run = np.diff(np.append(first, len(columns)))
+        at = free[columns] + (np.arange(len(columns)) - np.repeat(first, run))
+        rows_out[at] = np.repeat(np.arange(r0, r1, dtype=np.int32), np.diff(indptr[r0:r1 + 1]))[order]
+        data_out[at] = values[order]
+        free[columns[first]] += run
+    return sp.csc_matrix((data_out, rows_out, starts), shape=shape)
+
+
+class _OnDisk:
+    """Arrays written to a temporary file, read back later, whole or a slice at a time
+    (plain reads, not memory-mapped): a build sets aside what it will not need for a
+    while, to keep its peak memory lower. The file has no name; it vanishes when closed
+    or dropped."""
+
+    def __init__(self, *arrays: np.ndarray):
+        self.shapes = [(a.dtype, a.size) for a in arrays]
+        self.offsets = np.cumsum([0] + [a.nbytes for a in arrays]).tolist()
+        self.file = tempfile.TemporaryFile()
+        for a in arrays:
+            a.tofile(self.file)
+
+    def read(self, lo: int = 0, hi: int | None = None) -> list[np.ndarray]:
+        """Items ``lo:hi`` of every array (all of them by default)."""
+        out = []
+        for (dtype, n), offset in zip(self.shapes, self.offsets):
+            self.file.seek(offset + lo * dtype.itemsize)
+            out.append(np.fromfile(self.file, dtype=dtype, count=(n if hi is None else hi) - lo))
+        return out
+
+    def close(self) -> None:
+        self.file.close()
+
+
+_libc = None
+
+
+def _give_back_memory() -> None:
+    """Hand freed heap memory back to the operating system (Linux, glibc).
+
+    glibc keeps freed blocks below its adaptive mmap threshold for reuse: after the
+    workers' hundreds of small result arrays are merged and freed, the process would
+    otherwise stay at its largest size for the rest of the build.
+    """
+    global _libc
+    try:
+        _libc = _libc or ctypes.CDLL("libc.so.6")
+        _libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _shrunk(a: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` items of ``a``, in place: a view (copying, or numpy's resize, which
+    copies too, would hold both at once; the unused tail is a small part of the whole)."""
+    return a[:n]
+
+
+def _weigh_rows(X: sp.csr_matrix, idf: np.ndarray, slope: float) -> np.ndarray:
+    """Turn counts into pivoted TF-IDF weights in place (float32); return the row lengths.
+
+    A count ``tf`` becomes ``(1 + ln tf) * idf``. A row of length ``n`` is then divided
+    by ``(1 - slope) * mean + slope * n``: with slope 1 that is the unit length of plain
+    cosine; below 1 a longer text keeps part of its length. The factor is baked in, so
+    a query's score is a plain dot product.
+    """
+    indptr, indices, data = X.indptr, X.indices, X.data
+    squares = np.zeros(X.shape[0], dtype=np.float64)
+    for r0, r1, lo, hi in _row_blocks(indptr):
+        w = data[lo:hi]
+        if SUBLINEAR_TF:
+            np.log(w, out=w)
+            w += np.float32(1)
+        w *= idf[indices[lo:hi]]
+        rows = r0 + np.flatnonzero(np.diff(indptr[r0:r1 + 1]))  # reduceat cannot sum an empty row
+        if len(rows):
+            sq = w.astype(np.float64)
+            sq *= sq
+            squares[rows] = np.add.reduceat(sq, indptr[rows] - lo)
+    norms = np.sqrt(squares).astype(np.float32)
+    mean = float(norms.mean()) if norms.size else 1.0
+    pivot = (1 - slope) * mean + slope * norms
+    scale = np.divide(1.0, pivot, out=np.zeros_like(norms), where=pivot > 0)
+    for r0, r1, lo, hi in _row_blocks(indptr):
+        data[lo:hi] *= np.repeat(scale[r0:r1], np.diff(indptr[r0:r1 + 1]))
+    return norms
 
 
 # -- saving and loading -------------------------------------------------------------------
@@ -471,6 +966,18 @@ def _write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
+def _write_json_list(path: Path, items, chunk: int = 10_000) -> None:
+    """``_write_json(path, list(items))``, without making the list (a vocabulary can hold
+    millions of terms)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("[")
+        first = True
+        while block := list(islice(items, chunk)):
+            f.write(("" if first else ", ") + json.dumps(block, ensure_ascii=False)[1:-1])
+            first = False
+        f.write("]")
+
+
 def save(index: Index, index_dir: Path | str) -> Path:
     """Write ``index`` to a new folder under ``index_dir`` and make it the current one."""
     index_dir = Path(index_dir)
@@ -480,7 +987,7 @@ def save(index: Index, index_dir: Path | str) -> Path:
     try:
         for name in _ARRAYS:
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(index.a[name]), allow_pickle=False)
-        _write_json(tmp / "vocabulary.json", index.vocabulary)
+        _write_json_list(tmp / "vocabulary.json", index.vocabulary_items())
         _write_json(tmp / "words.json", index.words)
         _write_json(tmp / "names.json", sorted(index.names))
         (tmp / "punkt.json").write_text(index.splitter.to_json(), encoding="utf-8")
