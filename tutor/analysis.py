@@ -115,6 +115,14 @@ def stem(word: str) -> str:
     return _STEMMER.stem(IRREGULAR.get(word, word))
 
 
+FRAME_STEMS = frozenset(stem(f) for f in FRAME_WORDS)
+
+
+def is_frame(word: str) -> bool:
+    """True for a normalised word that frames a question rather than naming its topic."""
+    return word in FRAME_WORDS or stem(word) in FRAME_STEMS
+
+
 def content_words(text: str) -> list[str]:
     """Normalised content words of ``text`` in order."""
     out = []

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
-from dataclasses import dataclass
-
 import re
 import string
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
 from nltk.tokenize import punkt as _punkt
 from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer, PunktToken, PunktTrainer
 
@@ -101,25 +102,22 @@ class _PlainVars(PunktLanguageVars):
     re_boundary_realignment = re.compile(PunktLanguageVars.re_boundary_realignment.pattern, re.MULTILINE)
 
     def _word_tokenizer_re(self):
-        try:
-            return self._re_word_tokenizer
-        except AttributeError:
-            self._re_word_tokenizer = re.compile(
-                self._word_tokenize_fmt % {"NonWord": self._re_non_word_chars,
-                                           "MultiChar": self._re_multi_char_punct,
-                                           "WordStart": self._re_word_start},
-                re.UNICODE | re.VERBOSE)
-            return self._re_word_tokenizer
+        return _compiled(self._word_tokenize_fmt, NonWord=self._re_non_word_chars,
+                         MultiChar=self._re_multi_char_punct, WordStart=self._re_word_start)
 
     def period_context_re(self):
-        try:
-            return self._re_period_context
-        except AttributeError:
-            self._re_period_context = re.compile(
-                self._period_context_fmt % {"NonWord": self._re_non_word_chars,
-                                            "SentEndChars": self._re_sent_end_chars},
-                re.UNICODE | re.VERBOSE)
-            return self._re_period_context
+        return _compiled(self._period_context_fmt, NonWord=self._re_non_word_chars,
+                         SentEndChars=self._re_sent_end_chars)
+
+
+@lru_cache(maxsize=None)
+def _compiled_pattern(fmt: str, parts: tuple[tuple[str, str], ...]) -> re.Pattern:
+    return re.compile(fmt % dict(parts), re.UNICODE | re.VERBOSE)
+
+
+def _compiled(fmt: str, **parts: str) -> re.Pattern:
+    """One of Punkt's format patterns filled in and compiled with ``re``, once."""
+    return _compiled_pattern(fmt, tuple(sorted(parts.items())))
 
 
 class _PlainToken(PunktToken):

@@ -149,15 +149,12 @@ def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
     out = []
     for w in analysis.content_words(text):
         s = analysis.stem(w)
-        if w in analysis.FRAME_WORDS or s in _FRAME_STEMS or not w.isalpha():
+        if analysis.is_frame(w) or not w.isalpha():
             continue
         for syn in thesaurus.synonyms(w):
             if syn != s and syn in index.term_ids and (s, syn) not in out:
                 out.append((s, syn))
     return tuple(out)
-
-
-_FRAME_STEMS = frozenset(analysis.stem(f) for f in analysis.FRAME_WORDS)
 
 
 def subject_of(question: str) -> str:

@@ -55,14 +55,6 @@ class Hit:
     score: float
 
 
-def is_frame(word: str) -> bool:
-    """True for a normalised word that frames a question rather than naming its topic."""
-    return word in analysis.FRAME_WORDS or analysis.stem(word) in _FRAME_STEMS
-
-
-_FRAME_STEMS = frozenset(analysis.stem(f) for f in analysis.FRAME_WORDS)
-
-
 @dataclass(frozen=True)
 class Concept:
     """One thing a question names: a word's stem, or every stem of a name ("Peng Dehuai").
@@ -137,7 +129,7 @@ def concepts(index: Index, query: Query) -> list[Concept]:
         seen |= stems
         idfs = [float(index.idf[ids[s]]) for s in known]
         weight = ((min(idfs) if is_name else max(idfs)) if idfs else 0.0) or _unknown_weight(group, top_idf)
-        frame = len(group) == 1 and is_frame(group[0])
+        frame = len(group) == 1 and analysis.is_frame(group[0])
         out.append(Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, is_name,
                            tuple(group)))
     return out
@@ -154,7 +146,8 @@ def _top_idf(index: Index) -> float:
 def _is_phrase(index: Index, a: str, b: str) -> bool:
     t = f"{analysis.stem(a)} {analysis.stem(b)}"
     i = index.term_ids.get(t)
-    return not is_frame(a) and not is_frame(b) and i is not None and int(index.df[i]) >= PHRASE_MIN_DF
+    return (not analysis.is_frame(a) and not analysis.is_frame(b)
+            and i is not None and int(index.df[i]) >= PHRASE_MIN_DF)
 
 
 def _unknown_weight(words: list[str], top_idf: float) -> float:
@@ -212,7 +205,7 @@ def query_vector(index: Index, query: Query) -> tuple[np.ndarray, np.ndarray]:
     borrowed ones at lower weight."""
     counts: Counter[str] = Counter()
     for t in analysis.terms(query.searched):
-        counts[t] += FRAME_QUERY_WEIGHT if " " not in t and t in _FRAME_STEMS else 1.0
+        counts[t] += FRAME_QUERY_WEIGHT if " " not in t and t in analysis.FRAME_STEMS else 1.0
     for t in query.extra:
         counts[t] += HISTORY_WEIGHT
     for t in query.related:
