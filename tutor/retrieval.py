@@ -16,9 +16,11 @@ Top-k by ``np.argpartition``, sorting only k; ties go to the earlier passage.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,8 +39,10 @@ FRAME_WEIGHT = 0.25  # weight of a frame word in concept coverage
 COORDINATION = 0.5  # how much concept coverage re-ranks the leading passages
 SYNONYM_SHARE = 0.7  # a concept found only through a synonym ("urban" for "cities") counts this much
 RERANK = 20
+FOLD = 128  # top_k folds a long array into this many rows (a power of two) to find a floor
 PHRASE_MIN_DF = 3  # a bigram in this many passages makes its two words one concept
 COMMON_ENGLISH = 50_000  # pyspellchecker's count above which a word is everyday English
+PRUNE_RATIO = 4  # pruning is tried only for a query with this many postings per passage
 MAX_PRUNED_TERMS = 1000  # a longer query vector is scored whole (float32 error stays within _SLACK)
 LONG_POSTINGS = 4096  # a column at least this long has its largest weight remembered
 CHECK_MIN = 2048  # pruning is tried before reading a column this long ...
@@ -258,28 +262,41 @@ def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np
     return p, SentenceScores(index, (ids, weights))
 
 
-def top_k(values: np.ndarray, k: int, block: int = 512) -> np.ndarray:
+def top_k(values: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` largest positive values, best first, ties to the lower index.
 
-    The k-th largest of the maxima of blocks of ``block`` values is a floor that at
-    least k values reach, so only the values at or above it are sorted: exact, and on
-    a large corpus far cheaper than partitioning every score.
+    The values are folded into ``FOLD`` rows and the rows' element-wise maximum taken,
+    halving the rows each time (whole-array maxima, which NumPy runs many times faster
+    than a maximum per block). The k-th largest of those column maxima is a floor that
+    at least k values reach, and only the columns whose maximum reaches it need reading
+    again: exact, and on a large corpus far cheaper than partitioning every score.
     """
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     n = len(values)
-    nb = n // block
+    width = n // FOLD
     floor = 0.0
-    if nb >= 8 and k <= nb:
-        maxima = values[:nb * block].reshape(nb, block).max(axis=1)
-        floor = float(np.partition(maxima, nb - k)[nb - k])
-    cand = np.flatnonzero(values >= floor) if floor > 0 else np.flatnonzero(values > 0)
+    if width >= 8 and k <= width:
+        rows = values[:FOLD * width].reshape(FOLD, width)
+        maxima = rows
+        while len(maxima) > 1:
+            half = len(maxima) // 2
+            maxima = np.maximum(maxima[:half], maxima[half:])
+        maxima = maxima[0]
+        floor = float(np.partition(maxima, width - k)[width - k])
+    if floor > 0:
+        # every value at or above the floor: in the columns that reach it, or in the tail
+        reach = np.flatnonzero(maxima >= floor)
+        at = np.flatnonzero(rows[:, reach] >= floor)  # (row, column) as one number: faster than np.nonzero
+        tail = np.flatnonzero(values[FOLD * width:] >= floor)
+        cand = np.concatenate(((at // len(reach)) * width + reach[at % len(reach)], tail + FOLD * width))
+    else:
+        cand = np.flatnonzero(values > 0)
     if len(cand) > k:
         vals = values[cand]
-        cand = cand[np.argpartition(-vals, k - 1)[:k]]
-        floor_k = float(values[cand].min())
+        floor_k = float(vals[np.argpartition(-vals, k - 1)[:k]].min())
         # keep every value tied with the k-th, so ties go to the lower index
-        cand = np.flatnonzero(values >= floor_k) if floor_k > 0 else cand
+        cand = cand[vals >= floor_k]
     order = cand[np.lexsort((cand, -values[cand]))]
     return order[:k]
 
@@ -300,18 +317,39 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
     if not len(lead):
         return []
     cs = concepts(index, query)
-    present = index.terms_in_passages(lead, concept_ids(index, query, cs))
+    coverage: dict[frozenset[int], float] = {}  # leaders often hold the same concepts: worked out once
     rescored: list[tuple[float, int]] = []
-    kth = None
-    for i, sc, terms in zip(lead.tolist(), lead_scores.tolist(), present):
-        if kth is not None and sc < kth:
+    best: list[float] = []  # the k best re-scored values, a heap: best[0] is the k-th
+    for i, sc, terms in zip(lead.tolist(), lead_scores.tolist(), _held(index, lead, concept_ids(index, query, cs))):
+        if len(best) == k and sc < best[0]:
             break
-        cov, _ = concept_coverage(index, query, cs, terms)
+        cov = coverage.get(terms)
+        if cov is None:
+            cov = coverage[terms] = concept_coverage(index, query, cs, terms)[0]
         rescored.append((sc * (1 - COORDINATION + COORDINATION * cov), i))
-        if len(rescored) >= k:
-            kth = sorted(rescored, key=lambda x: (-x[0], x[1]))[k - 1][0]
+        (heapq.heappush if len(best) < k else heapq.heappushpop)(best, rescored[-1][0])
     rescored.sort(key=lambda x: (-x[0], x[1]))
     return [Hit(i, sc) for sc, i in rescored[:k] if sc > 0]
+
+
+def _held(index: Index, passages: np.ndarray, among: set[int]) -> list[frozenset[int]]:
+    """For each passage, which of the term ids ``among`` it holds: ``index.terms_in_passages``
+    with fewer NumPy calls (one search per term, then one pass over the found pairs)."""
+    indptr, indices = index.a["P_indptr"], index.a["P_indices"]
+    # In the postings' own integer type: searching a long column for keys of another
+    # type would first convert the whole column.
+    keys = passages.astype(indices.dtype)
+    terms = sorted(among)
+    found = np.zeros((len(terms), len(keys)), dtype=bool)
+    for row, t in zip(found, terms):
+        rows = indices[indptr[t]:indptr[t + 1]]
+        if len(rows):
+            np.equal(rows.take(rows.searchsorted(keys), mode="clip"), keys, out=row)
+    held: list[list[int]] = [[] for _ in range(len(keys))]
+    term_of, passage_of = np.nonzero(found)
+    for r, j in zip(term_of.tolist(), passage_of.tolist()):
+        held[j].append(terms[r])
+    return [frozenset(h) for h in held]
 
 
 def rank(index: Index, query: Query, k: int = 5, docs: set[int] | None = None) -> list[Hit]:
@@ -390,8 +428,13 @@ class _Columns:
         self.starts = indptr[ids].tolist()
         self.ends = indptr[ids + 1].tolist()
         self.df = [b - a for a, b in zip(self.starts, self.ends)]
-        self.bound = [_column_max(index, t, a, b) * float(w)
-                      for t, a, b, w in zip(ids.tolist(), self.starts, self.ends, self.w.tolist())]
+        self._index, self._ids = index, ids
+
+    @cached_property
+    def bound(self) -> list[float]:
+        """The most each column adds to a score (worked out only when pruning is tried)."""
+        return [_column_max(self._index, t, a, b) * float(w)
+                for t, a, b, w in zip(self._ids.tolist(), self.starts, self.ends, self.w.tolist())]
 
     def add(self, acc: np.ndarray, j: int) -> np.ndarray:
         """Add column ``j`` whole to ``acc``; its passages."""
@@ -430,16 +473,19 @@ def leaders(index: Index, qv: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     cols = _Columns(index, ids, weights)
     df = cols.df
-    order = sorted(range(m), key=lambda j: (df[j], j))
-    rest = [0.0] * (m + 1)  # rest[r]: the most the columns order[r:] can add to a score
-    for r in range(m - 1, -1, -1):
-        rest[r] = rest[r + 1] + cols.bound[order[r]]
     acc, slot = _buffers(n_p)
     seen: list[np.ndarray] = []
     read = 0  # postings added to acc
     try:
+        if sum(df) < PRUNE_RATIO * n_p or m > MAX_PRUNED_TERMS:
+            order = []  # adding every posting costs less than the searches pruning takes
+        else:
+            order = sorted(range(m), key=lambda j: (df[j], j))
+            rest = [0.0] * (m + 1)  # rest[r]: the most the columns order[r:] can add to a score
+            for r in range(m - 1, -1, -1):
+                rest[r] = rest[r + 1] + cols.bound[order[r]]
         for r, j in enumerate(order):
-            if read and df[j] > CHECK_RATIO * read and df[j] >= CHECK_MIN and rest[r] > 0 and m <= MAX_PRUNED_TERMS:
+            if read and df[j] > CHECK_RATIO * read and df[j] >= CHECK_MIN and rest[r] > 0:
                 # Worth trying to stop: the n-th best score so far against what is left.
                 cand = _prune(acc, seen, slot, cols, order[r:], rest[r:], n)
                 if cand is not None:
@@ -463,7 +509,7 @@ def leaders(index: Index, qv: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np
 
 def _floor(values: np.ndarray, n: int) -> float:
     """The n-th largest of ``values`` (0.0 when fewer than n are positive)."""
-    top = top_k(values, n, block=64)
+    top = top_k(values, n)
     return float(values[top[-1]]) if len(top) == n else 0.0
 
 
@@ -476,7 +522,7 @@ def _prune(acc, seen, slot, cols: _Columns, unread: list[int], rest: list[float]
     part = acc[touched]
     # A floor under the n-th best score: the whole scores (the unread columns looked up)
     # of the n passages with the best partial ones.
-    top = top_k(part, n, block=64)
+    top = top_k(part, n)
     if len(top) < n:
         return None
     sample, whole = touched[top], part[top]
