@@ -42,24 +42,26 @@ def _dense(index, query, k):
 
 @pytest.mark.parametrize("settings", [
     {},
-    {"PRUNE_RATIO": 0, "CHECK_MIN": 1, "CHECK_RATIO": 1, "LONG_POSTINGS": 1},
-    {"PRUNE_RATIO": 0, "CHECK_MIN": 1, "CHECK_RATIO": 1, "SEARCH_RATIO": 0},
-    {"PRUNE_RATIO": 0, "CHECK_MIN": 1, "CHECK_RATIO": 1, "SEARCH_RATIO": 10_000},
-    {"PRUNE_RATIO": 0, "CHECK_MIN": 1, "CHECK_RATIO": 1, "_csc_matvec": None},
-    {"FOLD": 8},  # top_k's fold, which needs FOLD * 8 passages, on this small index
+    {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 0, "LONG_POSTINGS": 1},
+    {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0},
+    {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0, "_csc_matvec": None},
+    {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0, "FOLD": 8},  # the fold, which needs FOLD * 8 passages, on this small index
+    {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 1},  # too many candidates to search for: pruning gives up
 ])
 def test_rank_equals_ranking_every_passage(zipf_index, monkeypatch, settings):
     for name, value in settings.items():
         monkeypatch.setattr(retrieval, name, value)
-    pruned = 0
-    real_exact = retrieval._exact
+    tried = pruned = 0
+    real_prune = retrieval._prune
 
-    def counting_exact(*args):
-        nonlocal pruned
-        pruned += 1
-        return real_exact(*args)
+    def counting_prune(*args):
+        nonlocal tried, pruned
+        cand = real_prune(*args)
+        tried += 1
+        pruned += cand is not None
+        return cand
 
-    monkeypatch.setattr(retrieval, "_exact", counting_exact)
+    monkeypatch.setattr(retrieval, "_prune", counting_prune)
     for text in zipf_index.queries:
         query = understand(zipf_index, text)
         for k in (1, 5, 30):
@@ -71,7 +73,9 @@ def test_rank_equals_ranking_every_passage(zipf_index, monkeypatch, settings):
             assert values.tobytes() == p[expected].tobytes()  # bit for bit
         acc, _ = retrieval._buffers(zipf_index.n_passages)
         assert not acc.any()  # the scratch accumulator is left clean
-    if "CHECK_MIN" in settings:
+    if "COMMON" in settings:
+        assert tried > 20
+    if settings.get("SEARCH_RATIO") == 0:
         assert pruned > 20  # the pruned path was taken, not only the whole product
 
 
@@ -96,3 +100,6 @@ def test_top_k_equals_sorting_every_value(monkeypatch, fold):
         k = int(rng.choice([0, 1, 5, 20, 400]))
         expected = sorted(np.flatnonzero(values > 0).tolist(), key=lambda i: (-values[i], i))[:k]
         assert top_k(values, k).tolist() == expected
+        if 0 < k <= len(expected):  # a floor the caller knows: the k-th value, or below it
+            assert top_k(values, k, float(values[expected[-1]])).tolist() == expected
+            assert top_k(values, k, float(values[expected[-1]]) / 2).tolist() == expected
