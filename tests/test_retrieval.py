@@ -42,23 +42,26 @@ def _dense(index, query, k):
 
 @pytest.mark.parametrize("settings", [
     {},
-    {"CHECK_MIN": 1, "CHECK_RATIO": 1, "LONG_POSTINGS": 1},
-    {"CHECK_MIN": 1, "CHECK_RATIO": 1, "SEARCH_RATIO": 0},
-    {"CHECK_MIN": 1, "CHECK_RATIO": 1, "SEARCH_RATIO": 10_000},
-    {"CHECK_MIN": 1, "CHECK_RATIO": 1, "_csc_matvec": None},
+    {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 0, "LONG_POSTINGS": 1},
+    {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0},
+    {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0, "_csc_matvec": None},
+    {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0, "FOLD": 8},  # the fold, which needs FOLD * 8 passages, on this small index
+    {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 1},  # too many candidates to search for: pruning gives up
 ])
 def test_rank_equals_ranking_every_passage(zipf_index, monkeypatch, settings):
     for name, value in settings.items():
         monkeypatch.setattr(retrieval, name, value)
-    pruned = 0
-    real_exact = retrieval._exact
+    tried = pruned = 0
+    real_prune = retrieval._prune
 
-    def counting_exact(*args):
-        nonlocal pruned
-        pruned += 1
-        return real_exact(*args)
+    def counting_prune(*args):
+        nonlocal tried, pruned
+        cand = real_prune(*args)
+        tried += 1
+        pruned += cand is not None
+        return cand
 
-    monkeypatch.setattr(retrieval, "_exact", counting_exact)
+    monkeypatch.setattr(retrieval, "_prune", counting_prune)
     for text in zipf_index.queries:
         query = understand(zipf_index, text)
         for k in (1, 5, 30):
@@ -70,7 +73,9 @@ def test_rank_equals_ranking_every_passage(zipf_index, monkeypatch, settings):
             assert values.tobytes() == p[expected].tobytes()  # bit for bit
         acc, _ = retrieval._buffers(zipf_index.n_passages)
         assert not acc.any()  # the scratch accumulator is left clean
-    if settings:
+    if "COMMON" in settings:
+        assert tried > 20
+    if settings.get("SEARCH_RATIO") == 0:
         assert pruned > 20  # the pruned path was taken, not only the whole product
 
 
@@ -80,3 +85,21 @@ def test_rank_with_a_document_filter_ranks_only_those_documents(zipf_index):
     hits = rank(zipf_index, query, 5, docs={0, 1})
     assert hits == rerank(zipf_index, query, p, 5)
     assert {zipf_index.doc_of_passage(h.passage) for h in hits} <= {0, 1}
+
+
+@pytest.mark.parametrize("fold", [8, 128])
+def test_top_k_equals_sorting_every_value(monkeypatch, fold):
+    monkeypatch.setattr(retrieval, "FOLD", fold)
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        n = int(rng.choice([0, 3, 200, 1100, 5000]))
+        values = np.zeros(n, dtype=np.float32 if trial % 3 else np.float64)
+        held = rng.choice(n, int(rng.integers(0, n + 1)), replace=False)
+        # few distinct values in some trials, so that many are tied with the k-th
+        values[held] = rng.integers(1, 4, len(held)) if trial % 2 else rng.random(len(held))
+        k = int(rng.choice([0, 1, 5, 20, 400]))
+        expected = sorted(np.flatnonzero(values > 0).tolist(), key=lambda i: (-values[i], i))[:k]
+        assert top_k(values, k).tolist() == expected
+        if 0 < k <= len(expected):  # a floor the caller knows: the k-th value, or below it
+            assert top_k(values, k, float(values[expected[-1]])).tolist() == expected
+            assert top_k(values, k, float(values[expected[-1]]) / 2).tolist() == expected

@@ -16,6 +16,7 @@ Top-k by ``np.argpartition``, sorting only k; ties go to the earlier passage.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -37,13 +38,14 @@ FRAME_WEIGHT = 0.25  # weight of a frame word in concept coverage
 COORDINATION = 0.5  # how much concept coverage re-ranks the leading passages
 SYNONYM_SHARE = 0.7  # a concept found only through a synonym ("urban" for "cities") counts this much
 RERANK = 20
+FOLD = 128  # top_k folds a long array into this many rows (a power of two) to find a floor
 PHRASE_MIN_DF = 3  # a bigram in this many passages makes its two words one concept
 COMMON_ENGLISH = 50_000  # pyspellchecker's count above which a word is everyday English
 MAX_PRUNED_TERMS = 1000  # a longer query vector is scored whole (float32 error stays within _SLACK)
 LONG_POSTINGS = 4096  # a column at least this long has its largest weight remembered
-CHECK_MIN = 2048  # pruning is tried before reading a column this long ...
-CHECK_RATIO = 4  # ... and this many times longer than all read so far
-SEARCH_RATIO = 64  # a column longer than this many times the candidates is searched, not added whole
+COMMON = 8  # a column in more than one passage in this many is common: pruning tries not to read it
+PRUNE_POSTINGS = 200_000  # ... when the common columns hold this many postings (fewer cost less to add than pruning)
+SEARCH_RATIO = 64  # pruning gives up when its candidates times the query's terms exceed its postings over this
 _SLACK = 1e-4  # relative margin for float32 rounding in max-score bounds
 
 
@@ -258,28 +260,42 @@ def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np
     return p, SentenceScores(index, (ids, weights))
 
 
-def top_k(values: np.ndarray, k: int, block: int = 512) -> np.ndarray:
+def top_k(values: np.ndarray, k: int, floor: float = 0.0) -> np.ndarray:
     """Indices of the ``k`` largest positive values, best first, ties to the lower index.
 
-    The k-th largest of the maxima of blocks of ``block`` values is a floor that at
-    least k values reach, so only the values at or above it are sorted: exact, and on
-    a large corpus far cheaper than partitioning every score.
+    Only the values at or above a floor that at least k values reach are sorted: exact,
+    and on a large corpus far cheaper than partitioning every score. The caller may know
+    such a ``floor``; otherwise the values are folded into ``FOLD`` rows and the rows'
+    element-wise maximum taken, halving the rows each time (whole-array maxima, which
+    NumPy runs many times faster than a maximum per block): the k-th largest of those
+    column maxima is a floor, and only the columns that reach it need reading again.
     """
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    n = len(values)
-    nb = n // block
-    floor = 0.0
-    if nb >= 8 and k <= nb:
-        maxima = values[:nb * block].reshape(nb, block).max(axis=1)
-        floor = float(np.partition(maxima, nb - k)[nb - k])
-    cand = np.flatnonzero(values >= floor) if floor > 0 else np.flatnonzero(values > 0)
+    width = len(values) // FOLD
+    maxima = None
+    if floor <= 0 and width >= 8 and k <= width:
+        rows = values[:FOLD * width].reshape(FOLD, width)
+        maxima = rows
+        while len(maxima) > 1:
+            half = len(maxima) // 2
+            maxima = np.maximum(maxima[:half], maxima[half:])
+        maxima = maxima[0]
+        floor = float(np.partition(maxima, width - k)[width - k])
+    if floor <= 0:
+        cand = np.flatnonzero(values > 0)
+    elif maxima is None:
+        cand = np.flatnonzero(values >= floor)
+    else:  # every value at or above the floor: in the columns that reach it, or in the tail
+        reach = np.flatnonzero(maxima >= floor)
+        at = np.flatnonzero(rows[:, reach] >= floor)  # (row, column) as one number: faster than np.nonzero
+        tail = np.flatnonzero(values[FOLD * width:] >= floor)
+        cand = np.concatenate(((at // len(reach)) * width + reach[at % len(reach)], tail + FOLD * width))
     if len(cand) > k:
         vals = values[cand]
-        cand = cand[np.argpartition(-vals, k - 1)[:k]]
-        floor_k = float(values[cand].min())
+        floor_k = float(vals[np.argpartition(-vals, k - 1)[:k]].min())
         # keep every value tied with the k-th, so ties go to the lower index
-        cand = np.flatnonzero(values >= floor_k) if floor_k > 0 else cand
+        cand = cand[vals >= floor_k]
     order = cand[np.lexsort((cand, -values[cand]))]
     return order[:k]
 
@@ -300,18 +316,40 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
     if not len(lead):
         return []
     cs = concepts(index, query)
-    present = index.terms_in_passages(lead, concept_ids(index, query, cs))
+    terms = sorted(concept_ids(index, query, cs))
+    held = _held(index, lead, terms).tobytes()  # row x: which of ``terms`` leader x holds
+    t = len(terms)
+    coverage: dict[bytes, float] = {}  # leaders often hold the same terms: worked out once
     rescored: list[tuple[float, int]] = []
-    kth = None
-    for i, sc, terms in zip(lead.tolist(), lead_scores.tolist(), present):
-        if kth is not None and sc < kth:
+    best: list[float] = []  # the k best re-scored values, a heap: best[0] is the k-th
+    for x, (i, sc) in enumerate(zip(lead.tolist(), lead_scores.tolist())):
+        if len(best) == k and sc < best[0]:
             break
-        cov, _ = concept_coverage(index, query, cs, terms)
+        row = held[x * t:(x + 1) * t]
+        cov = coverage.get(row)
+        if cov is None:
+            present = {term for term, h in zip(terms, row) if h}
+            cov = coverage[row] = concept_coverage(index, query, cs, present)[0]
         rescored.append((sc * (1 - COORDINATION + COORDINATION * cov), i))
-        if len(rescored) >= k:
-            kth = sorted(rescored, key=lambda x: (-x[0], x[1]))[k - 1][0]
+        (heapq.heappush if len(best) < k else heapq.heappushpop)(best, rescored[-1][0])
     rescored.sort(key=lambda x: (-x[0], x[1]))
     return [Hit(i, sc) for sc, i in rescored[:k] if sc > 0]
+
+
+def _held(index: Index, passages: np.ndarray, terms: list[int]) -> np.ndarray:
+    """Which of the term ids ``terms`` each passage holds: ``index.terms_in_passages`` as
+    a matrix (passages x terms, C order), with three NumPy calls per term."""
+    indptr, indices = index.a["P_indptr"], index.a["P_indices"]
+    # In the postings' own integer type: searching a long column for keys of another
+    # type would first convert the whole column.
+    keys = passages.astype(indices.dtype)
+    found = np.zeros((len(terms), len(keys)), dtype=bool)
+    ids = np.array(terms, dtype=np.int64)
+    for row, a, b in zip(found, indptr[ids].tolist(), indptr[ids + 1].tolist()):
+        if b > a:
+            rows = indices[a:b]
+            np.equal(rows.take(rows.searchsorted(keys), mode="clip"), keys, out=row)
+    return found.T.copy()
 
 
 def rank(index: Index, query: Query, k: int = 5, docs: set[int] | None = None) -> list[Hit]:
@@ -390,8 +428,11 @@ class _Columns:
         self.starts = indptr[ids].tolist()
         self.ends = indptr[ids + 1].tolist()
         self.df = [b - a for a, b in zip(self.starts, self.ends)]
-        self.bound = [_column_max(index, t, a, b) * float(w)
-                      for t, a, b, w in zip(ids.tolist(), self.starts, self.ends, self.w.tolist())]
+        self._index, self._ids = index, ids.tolist()
+
+    def bound(self, j: int) -> float:
+        """The most column ``j`` adds to a score."""
+        return _column_max(self._index, self._ids[j], self.starts[j], self.ends[j]) * float(self.w[j])
 
     def add(self, acc: np.ndarray, j: int) -> np.ndarray:
         """Add column ``j`` whole to ``acc``; its passages."""
@@ -400,29 +441,37 @@ class _Columns:
         _add(acc, rows, self.data[a:b], self.w[j])
         return rows
 
-    def lookup(self, part: np.ndarray, cand: np.ndarray, j: int) -> None:
-        """Add column ``j``'s weights to ``part``, the scores of the passages ``cand``."""
-        a, b = self.starts[j], self.ends[j]
-        if b == a or not len(cand):
-            return
-        rows = self.indices[a:b]
-        pos = np.searchsorted(rows, cand)
-        np.minimum(pos, b - a - 1, out=pos)
-        hit = rows[pos] == cand
-        part[hit] += self.data[a:b][pos[hit]] * self.w[j]
+    def sums(self, cand: np.ndarray) -> np.ndarray:
+        """The scores of the passages ``cand`` (sorted, in the postings' integer type: searching a
+        column for keys of another type would first convert it), as scipy's product sums them:
+        float32, column by column in the query's order (adding 0.0 where a column lacks
+        a passage changes no sum). One binary search per column, the rest in one go."""
+        m = len(self.df)
+        pos = np.empty((m, len(cand)), dtype=np.int64)
+        for row, a, b in zip(pos, self.starts, self.ends):
+            np.add(self.indices[a:b].searchsorted(cand), a, out=row)
+        ends = np.array(self.ends, dtype=np.int64)[:, None]
+        # a passage past a column's last one is found at the column's end: not in it
+        held = (self.indices.take(pos, mode="clip") == cand) & (pos < ends)
+        weights = self.data.take(pos, mode="clip") * self.w[:, None]
+        weights *= held
+        total = np.zeros(len(cand), dtype=np.float32)
+        for row in weights:
+            total += row
+        return total
 
 
 def leaders(index: Index, qv: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     """``top_k(p, n)`` of the passage scores ``p`` that ``scores`` computes, and those
     scores (bit for bit), without adding up every posting of a common word.
 
-    Max-score pruning (Turtle and Flood, 1995): columns are added rarest first; once the
-    n-th best score is above the most the unread columns could still add, no passage
-    they alone hold can reach the n best, and a passage read so far whose partial score
-    plus that most is below the n-th cannot either. The survivors' scores are then
-    summed as scipy's product sums them (float32, column by column in the query's
-    order), a long column's weights found by binary search in its postings. When
-    nothing can be pruned, every column is added in the query's order.
+    Max-score pruning (Turtle and Flood, 1995): the query's rarer columns are added
+    whole; when the n-th best partial score is above the most its common columns (those
+    in more than one passage in ``COMMON``) could add, no passage the rarer columns lack
+    can reach the n best, and one whose partial score plus that most is below the n-th
+    cannot either. The survivors' scores are then summed as scipy's product sums them,
+    their weights found by binary search in the postings. When nothing can be pruned,
+    every column is added in the query's order.
     """
     ids, weights = qv
     m, n_p = len(ids), index.n_passages
@@ -430,30 +479,20 @@ def leaders(index: Index, qv: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     cols = _Columns(index, ids, weights)
     df = cols.df
-    order = sorted(range(m), key=lambda j: (df[j], j))
-    rest = [0.0] * (m + 1)  # rest[r]: the most the columns order[r:] can add to a score
-    for r in range(m - 1, -1, -1):
-        rest[r] = rest[r + 1] + cols.bound[order[r]]
     acc, slot = _buffers(n_p)
     seen: list[np.ndarray] = []
-    read = 0  # postings added to acc
     try:
-        for r, j in enumerate(order):
-            if read and df[j] > CHECK_RATIO * read and df[j] >= CHECK_MIN and rest[r] > 0 and m <= MAX_PRUNED_TERMS:
-                # Worth trying to stop: the n-th best score so far against what is left.
-                cand = _prune(acc, seen, slot, cols, order[r:], rest[r:], n)
-                if cand is not None:
-                    return _exact(acc, seen, cols, cand, n)
-                if df[j] > n_p // 8:
-                    break  # a common column must be read whole: so must nearly everything
-            seen.append(cols.add(acc, j))
-            read += df[j]
-        # Nothing pruned: every column added again, in the query's order.
-        _zero(acc, seen, read)
+        common = [j for j in range(m) if df[j] > n_p // COMMON]
+        if len(common) < m and sum(df[j] for j in common) >= PRUNE_POSTINGS and m <= MAX_PRUNED_TERMS:
+            read = [j for j in range(m) if df[j] <= n_p // COMMON]
+            seen = [cols.add(acc, j) for j in read]
+            cand = _prune(acc, cols, read, seen, common, n)
+            if cand is not None:
+                return _best(cand, cols.sums(cand), n)
+            _zero(acc, seen, sum(len(rows) for rows in seen))
         seen = [cols.add(acc, j) for j in range(m)]
-        read = sum(df)
-        if read > n_p // 8:
-            lead = top_k(acc, n)
+        if sum(df) > n_p // 8:
+            lead = top_k(acc, n, _nth(acc, cols, list(range(m)), seen, n))
             return lead, acc[lead]
         cand = _distinct(seen, slot)
         return _best(cand, acc[cand], n)
@@ -461,61 +500,33 @@ def leaders(index: Index, qv: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np
         _zero(acc, seen, sum(len(rows) for rows in seen))
 
 
-def _floor(values: np.ndarray, n: int) -> float:
-    """The n-th largest of ``values`` (0.0 when fewer than n are positive)."""
-    top = top_k(values, n, block=64)
-    return float(values[top[-1]]) if len(top) == n else 0.0
+def _nth(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarray], n: int) -> float:
+    """A value that at least n passages' scores in ``acc`` reach: the n-th best score of
+    the passages of the rarest of the columns ``read`` (their passages ``seen``) that
+    has n, whose word weighs most; 0.0 when none has."""
+    rarest = min((j for j in read if cols.df[j] >= n), key=lambda j: cols.df[j], default=None)
+    if rarest is None:
+        return 0.0
+    part = acc[seen[read.index(rarest)]]
+    return float(np.partition(part, len(part) - n)[len(part) - n])
 
 
-def _prune(acc, seen, slot, cols: _Columns, unread: list[int], rest: list[float], n: int) -> np.ndarray | None:
-    """The passages that can still reach the n best, or None when the unread columns
-    might lift a passage not read yet among them."""
-    touched = _distinct(seen, slot)
-    if len(touched) < n:
+def _prune(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarray], common: list[int],
+           n: int) -> np.ndarray | None:
+    """The passages (sorted) that can still reach the n best, given the partial scores
+    ``acc`` of the columns ``read`` (their passages ``seen``), or None when the unread
+    ``common`` columns might lift a passage not read yet among them."""
+    # Each whole score is at least its partial one: the n-th best partial is a floor.
+    floor = _nth(acc, cols, read, seen, n) * (1 - _SLACK)
+    left = sum(cols.bound(j) for j in common) * (1 + _SLACK)
+    if floor <= left:  # (or no column has n passages: floor is 0)
         return None
-    part = acc[touched]
-    # A floor under the n-th best score: the whole scores (the unread columns looked up)
-    # of the n passages with the best partial ones.
-    top = top_k(part, n, block=64)
-    if len(top) < n:
-        return None
-    sample, whole = touched[top], part[top]
-    for j in unread:
-        cols.lookup(whole, sample, j)
-    floor = float(whole.min()) * (1 - _SLACK)
-    left = rest[0] * (1 + _SLACK)
-    if floor <= left:
-        return None
-    cand = touched[part * (1 + _SLACK) + left >= floor]
-    # Add the unread columns (rarest first) to the candidates alone, dropping after each
-    # those that can no longer reach the n-th best: a column many times longer than
-    # the candidates is searched for them, a shorter one added whole.
-    for j, left in zip(unread, rest[1:]):
-        if len(cand) <= n:
-            break
-        if cols.df[j] <= SEARCH_RATIO * len(cand):
-            seen.append(cols.add(acc, j))
-            part = acc[cand]
-        else:
-            part = acc[cand]
-            cols.lookup(part, cand, j)
-            acc[cand] = part
-        floor = max(floor, _floor(part, n) * (1 - _SLACK))
-        cand = cand[part * (1 + _SLACK) + left * (1 + _SLACK) >= floor]
-    return cand
-
-
-def _exact(acc, seen, cols: _Columns, cand: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The n best of ``cand``, their scores summed column by column in the query's order."""
-    m = len(cols.df)
-    if len(cand) * m * SEARCH_RATIO > sum(cols.df):  # many candidates: add every column whole
-        _zero(acc, seen, len(acc))
-        seen.extend(cols.add(acc, j) for j in range(m))
-        return _best(cand, acc[cand], n)
-    exact = np.zeros(len(cand), dtype=np.float32)
-    for j in range(m):
-        cols.lookup(exact, cand, j)
-    return _best(cand, exact, n)
+    least = (floor - left) / (1 + _SLACK)  # partial * (1 + slack) + left >= floor
+    found = [rows[acc[rows] >= least] for rows in seen]
+    if sum(len(rows) for rows in found) * len(cols.df) * SEARCH_RATIO > sum(cols.df):
+        return None  # too many to search for: adding every posting costs less
+    cand = np.sort(np.concatenate(found))
+    return cand[np.diff(cand, prepend=-1) != 0]  # distinct (np.unique hashes: many times slower)
 
 
 def _best(cand: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
