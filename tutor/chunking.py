@@ -175,19 +175,20 @@ class SentenceSplitter:
         full stop (a "day." at the end of a sentence) is dropped: a small corpus
         mistakes such words for abbreviations.
         """
-        trainer = PunktTrainer(lang_vars=_VARS, token_cls=_PlainToken)
+        trainer = _Trainer()
         if not sampled:
             texts = [texts[i] for i in training_sample([len(t) for t in texts])]
         # Punkt's default takes a pair seen once ("1830. It") for a collocation that is
         # never split; a small corpus needs real evidence.
         trainer.MIN_COLLOC_FREQ = 5
-        words: Counter[str] = Counter()
+        raw: Counter[str] = Counter()
         for text in texts:
-            trainer.train(text, finalize=False)
-            words.update(w.lower() for w in text.split() if w.isalpha())
+            trainer.train_text(text)
+            raw.update(text.split())
         trainer.finalize_training()
         params = trainer.get_params()
-        params.abbrev_types = {a for a in params.abbrev_types if "." in a or len(a) == 1 or words[a] == 0}
+        plain = {w.lower() for w in raw if w.isalpha()}
+        params.abbrev_types = {a for a in params.abbrev_types if "." in a or len(a) == 1 or a not in plain}
         params.abbrev_types |= COMMON_ABBREVIATIONS
         return cls(params)
 
@@ -340,6 +341,149 @@ class SentenceSplitter:
         for k, v in d["ortho_context"]:
             p.ortho_context[k] = v
         return cls(p)
+
+
+class _Counts(Counter):
+    """The trainer's table of word types: ``FreqDist``'s ``N`` kept as words are counted
+    (``FreqDist`` counts each word through a Python ``__setitem__``)."""
+
+    n = 0
+
+    def N(self) -> int:
+        return self.n
+
+
+class _Trainer(PunktTrainer):
+    """NLTK's ``PunktTrainer`` (with ``_PlainToken``), its per-text pass rewritten for speed.
+
+    ``train_text(text)`` learns what ``train(text, finalize=False)`` learns, in the same
+    order (Punkt's abbreviations change from one text to the next), but on plain strings
+    with each distinct word's properties worked out once, instead of a ``PunktToken``
+    per word and several passes over them. Training sits between the build's two passes,
+    with no other work beside it; a test checks the parameters equal NLTK's.
+    """
+
+    def __init__(self):
+        super().__init__(lang_vars=_VARS, token_cls=_PlainToken)
+        self._type_fdist = _Counts()
+        self._words: dict[str, tuple] = {}
+
+    def _word(self, tok: str) -> tuple:
+        """A word's type, that type without a final full stop, whether the word ends in
+        one, its case, whether it is a number or an initial, whether it is alphabetic."""
+        typ = _type(tok)
+        first = tok[0]
+        info = (typ, typ[:-1] if len(typ) > 1 and typ[-1] == "." else typ, tok.endswith("."),
+                "lower" if first.islower() else "upper" if first.isupper() else "none",
+                typ.startswith(_NUMBER) or _is_initial(tok), _PlainToken._RE_ALPHA.match(tok) is not None)
+        self._words[tok] = info
+        return info
+
+    def train_text(self, text: str) -> None:
+        self._finalized = False
+        params = self._params
+        abbrev = params.abbrev_types
+        # Words line by line; the first word of a line, and whether a blank line came before.
+        toks: list[str] = []
+        line_start: dict[int, bool] = {}
+        para = False
+        for line in text.split("\n"):
+            if line.strip():
+                found = _WORD_TOKEN.findall(line)
+                if found:
+                    line_start[len(toks)] = para
+                    para = False
+                    toks.extend(found)
+            else:
+                para = True
+        known = self._words
+        info = [known.get(t) or self._word(t) for t in toks]
+        types = [w[0] for w in info]
+        self._type_fdist.update(types)
+        self._type_fdist.n += len(types)
+        ends = [i for i, t in enumerate(toks) if t[-1] in _SENT_END_CHARS]  # only these can be marked
+        self._num_period_toks += sum(toks[i][-1] == "." for i in ends)
+
+        # New abbreviations, and types that no longer are (NLTK's _reclassify_abbrev_types,
+        # asked only of the types it would not skip).
+        candidates = {t for t in types if t[-1] == "." or t in abbrev}
+        for typ, score, is_add in self._reclassify_abbrev_types(t for t in set(types) if t in candidates):
+            if score >= self.ABBREV:
+                if is_add:
+                    abbrev.add(typ)
+            elif not is_add:
+                abbrev.remove(typ)
+
+        # First pass: only a word that ends in a full stop, or is "?" or "!", is marked.
+        # mark: 1 sentence break, 2 abbreviation, 3 ellipsis.
+        marks: dict[int, int] = {}
+        for i in ends:
+            t = toks[i]
+            if t in _SENT_END_CHARS:
+                marks[i] = 1
+            elif len(t) >= 2 and not t.strip("."):
+                marks[i] = 3
+            elif t[-1] == "." and not t.endswith(".."):
+                low = t[:-1].lower()
+                marks[i] = 2 if low in abbrev or low.split("-")[-1] in abbrev else 1
+
+        # Orthographic contexts (NLTK's _get_orthography_data). A word's context follows
+        # from the word before it and from where its line starts; most words are in the
+        # middle of a sentence, after an unmarked word, and are done together.
+        ortho = params.ortho_context
+        special = {*line_start, *marks, *(i + 1 for i in marks)}
+        plain = toks.copy()
+        for i in special:
+            if i < len(plain):
+                plain[i] = None
+        for t in set(plain) - {None}:
+            w = known[t]
+            flag = _punkt._ORTHO_MAP.get(("internal", w[3]), 0)
+            if flag:
+                ortho[w[0]] |= flag
+        for i in special:
+            if i >= len(toks):
+                continue
+            before = marks.get(i - 1, 0)
+            if before == 1:
+                context = "unknown" if info[i - 1][4] else "initial"
+            else:
+                context = "unknown" if before else "internal"
+            para_start = line_start.get(i)
+            if para_start is not None:
+                if para_start and context != "unknown":
+                    context = "initial"
+                if context == "internal":
+                    context = "unknown"
+            w = info[i]
+            flag = _punkt._ORTHO_MAP.get((context, w[3]), 0)
+            if flag:
+                ortho[w[1] if marks.get(i) == 1 else w[0]] |= flag
+        breaks = [i for i, m in marks.items() if m == 1]
+        self._sentbreak_count += len(breaks)
+
+        # Pairs whose first word ends in a full stop: only a sentence break can make a rare
+        # abbreviation, precede a sentence starter or open a collocation.
+        fdist = self._type_fdist
+        for i in breaks:
+            if i + 1 == len(toks) or not info[i][2]:
+                continue
+            w1, w2, nxt = info[i], info[i + 1], toks[i + 1]
+            typ = w1[1]
+            # A rare abbreviation (NLTK's _is_rare_abbrev_type).
+            if typ not in abbrev and fdist[typ] + fdist[typ[:-1]] < self.ABBREV_BACKOFF:
+                if nxt[:1] in self._lang_vars.internal_punctuation:
+                    abbrev.add(typ)
+                elif w2[3] == "lower":
+                    typ2 = w2[1] if marks.get(i + 1) == 1 else w2[0]
+                    context = ortho[typ2]
+                    if (context & _punkt._ORTHO_BEG_UC) and not (context & _punkt._ORTHO_MID_UC):
+                        abbrev.add(typ)
+            if not w1[4]:
+                if w2[5]:
+                    self._sent_starter_fdist[w2[0]] += 1
+            elif _punkt._re_non_punct.search(w1[0]) and _punkt._re_non_punct.search(w2[0]):
+                self._collocation_fdist[(typ, w2[1] if marks.get(i + 1) == 1 else w2[0])] += 1
 
 
 def _type(tok: str) -> str:
