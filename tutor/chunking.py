@@ -605,15 +605,30 @@ def chunk(
     min_chars: int = MIN_CHARS,
 ) -> tuple[list[Passage], list[Sentence]]:
     """Passages and sentences of ``text``; see the module docstring for the invariants."""
+    passages, sentences = spans(text, splitter, lines, max_chars, min_chars)
+    return ([Passage(a, b, text[a:b], para, para_end, line, part, junk)
+             for a, b, para, para_end, line, part, junk in passages],
+            [Sentence(a, b, text[a:b], p, q) for a, b, p, q in sentences])
+
+
+def spans(
+    text: str,
+    splitter: SentenceSplitter | None = None,
+    lines: list[Line] | None = None,
+    max_chars: int = MAX_CHARS,
+    min_chars: int = MIN_CHARS,
+) -> tuple[list[tuple[int, int, int, int, int, int, bool]], list[tuple[int, int, int, bool]]]:
+    """``chunk`` as plain tuples, without the texts (what a build needs, made quicker):
+    passages ``(start, end, para, para_end, line, part, boilerplate)`` and sentences
+    ``(start, end, passage, quotable)``."""
     splitter = splitter or SentenceSplitter()
     lines = lines if lines is not None else classify(text)
-    passages: list[Passage] = []
-    sentences: list[Sentence] = []
+    passages: list[tuple[int, int, int, int, int, int, bool]] = []
+    sentences: list[tuple[int, int, int, bool]] = []
     for group in _group(text, _blocks(text, lines), max_chars, min_chars):
         first, last = group[0], group[-1]
         if first.kind == JUNK:
-            passages.append(Passage(first.start, last.end, text[first.start:last.end],
-                                    first.para, last.para, first.line, 0, True))
+            passages.append((first.start, last.end, first.para, last.para, first.line, 0, True))
             continue
         # Units: headings whole, body paragraphs cut into sentences.
         units: list[tuple[int, int, bool]] = []
@@ -625,7 +640,8 @@ def chunk(
             for a, b in zip(bounds, bounds[1:]):
                 a, b = _strip_span(text, a, b)
                 for pa, pb in _cut_long(text, a, b, MAX_SENTENCE):
-                    quotable = len(text[pa:pb].split()) >= MIN_QUOTE_WORDS
+                    # MIN_QUOTE_WORDS words or more (the split stops counting there)
+                    quotable = len(text[pa:pb].split(None, MIN_QUOTE_WORDS - 1)) >= MIN_QUOTE_WORDS
                     units.append((pa, pb, quotable))
         total = units[-1][1] - units[0][0]
         pieces = [units]
@@ -646,6 +662,6 @@ def chunk(
             a, b = piece[0][0], piece[-1][1]
             paras = [blk for blk in group if blk.end > a and blk.start < b]
             idx = len(passages)
-            passages.append(Passage(a, b, text[a:b], paras[0].para, paras[-1].para, paras[0].line, part))
-            sentences.extend(Sentence(sa, sb, text[sa:sb], idx, q) for sa, sb, q in piece)
+            passages.append((a, b, paras[0].para, paras[-1].para, paras[0].line, part, False))
+            sentences.extend((sa, sb, idx, q) for sa, sb, q in piece)
     return passages, sentences

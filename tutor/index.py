@@ -33,10 +33,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
-from itertools import islice
+from itertools import count, islice
 from pathlib import Path
 from typing import Callable
 
@@ -45,7 +45,7 @@ import scipy.sparse as sp
 
 from tutor import analysis
 from tutor import corpus as _corpus
-from tutor.chunking import MAX_CHARS, MIN_CHARS, SentenceSplitter, chunk, training_sample
+from tutor.chunking import MAX_CHARS, MIN_CHARS, SentenceSplitter, spans, training_sample
 from tutor.cleaning import SharedDigests, classify, line_digests
 from tutor.corpus import (CorpusInfo, FileStamp, Skipped, Unreadable, candidate_files, load_manifest, make_document,
                           read_file, sha256, stamps, unique_ids)
@@ -385,29 +385,33 @@ class _Analyser:
         self.shared = shared
         self.key = (os.getpid(), id(self))
         self.surfaces: list[str] = []
-        self.surface_ids: dict[str, int] = {}
+        # A word met for the first time takes the next number, all in C (map over a
+        # defaultdict whose factory is a counter); BREAK, the end of a sentence's words, is -1.
+        self.surface_ids: defaultdict[str, int] = defaultdict(count().__next__)
+        self.surface_ids[analysis.BREAK] = -1
         self.surface_stem = np.zeros(1024, dtype=np.int32)  # a surface's stem number, -1 for none
         self.stems: list[str] = []
         self.stem_ids: dict[str, int] = {}
 
-    def _surface(self, token: str) -> int:
-        """The number of a word as written, numbering it (and its stem) when new."""
-        i = self.surface_ids.get(token)
-        if i is not None:
-            return i
-        i = self.surface_ids[token] = len(self.surfaces)
-        self.surfaces.append(token)
-        self.surface_stem = _grow(self.surface_stem, i + 1)
-        term = analysis.term_of(token)
-        if term is None:
-            self.surface_stem[i] = -1
-        else:
-            stem = self.stem_ids.get(term)
-            if stem is None:
-                stem = self.stem_ids[term] = len(self.stems)
-                self.stems.append(term)
-            self.surface_stem[i] = stem
-        return i
+    def _number(self, words: list[str]) -> np.ndarray:
+        """The numbers of ``words`` as written, numbering new ones (and their stems)."""
+        ids = np.fromiter(map(self.surface_ids.__getitem__, words), dtype=np.int32, count=len(words))
+        known = len(self.surfaces)
+        # The new words, in the order they were numbered (BREAK is the first key).
+        for token in islice(self.surface_ids, known + 1, None):
+            self.surfaces.append(token)
+        self.surface_stem = _grow(self.surface_stem, len(self.surfaces))
+        for i in range(known, len(self.surfaces)):
+            term = analysis.term_of(self.surfaces[i])
+            if term is None:
+                self.surface_stem[i] = -1
+            else:
+                stem = self.stem_ids.get(term)
+                if stem is None:
+                    stem = self.stem_ids[term] = len(self.stems)
+                    self.stems.append(term)
+                self.surface_stem[i] = stem
+        return ids
 
     def batch(self, docs: list[tuple[str, str, str, dict, str]]) -> dict:
         surfaces_before, stems_before = len(self.surfaces), len(self.stems)
@@ -416,9 +420,8 @@ class _Analyser:
         doc_passages: list[int] = []
         pcols: list[tuple] = []  # (start, end, para, para_end, line, part) per kept passage
         scols: list[tuple] = []  # (passage in batch, start, end, quotable) per sentence
-        tokens: list[int] = []  # surface numbers of every sentence's words, in order
-        per_sentence: list[int] = []
-        get = self.surface_ids.get
+        texts: list[str] = []  # every sentence's text, in order
+        whole = True  # no document holds analysis.BREAK: the sentences are tokenised at once
         for path, rel, doc_id, meta, digest in docs:
             try:
                 text, encoding = _corpus.read_file(Path(path))
@@ -431,28 +434,31 @@ class _Analyser:
             doc = make_document(self.corpus_dir, Path(path), text, encoding, meta, doc_id)
             infos.append(DocInfo(doc.doc_id, rel, doc.path, doc.title, doc.encoding, digest,
                                  doc.author, doc.publisher, doc.year, doc.url, doc.licence, doc.note))
-            passages, sentences = chunk(text, self.splitter, classify(text, self.shared))
+            passages, sentences = spans(text, self.splitter, classify(text, self.shared))
             keep: dict[int, int] = {}
             for i, p in enumerate(passages):
-                if not p.boilerplate:
+                if not p[6]:
                     keep[i] = len(pcols)
-                    pcols.append((p.start, p.end, p.para, p.para_end, p.line, p.part))
+                    pcols.append(p[:6])
             doc_passages.append(len(keep))
-            for s in sentences:
-                if s.passage not in keep:
-                    continue
-                scols.append((keep[s.passage], s.start, s.end, s.quotable))
-                words = analysis.words(s.text)
-                ids = list(map(get, words))
-                if None in ids:
-                    ids = [i if i is not None else self._surface(w) for i, w in zip(ids, words)]
-                tokens.extend(ids)
-                per_sentence.append(len(ids))
+            for start, end, passage, quotable in sentences:
+                if passage in keep:
+                    scols.append((keep[passage], start, end, quotable))
+                    texts.append(text[start:end])
+            whole = whole and analysis.BREAK not in text
+
+        # Every sentence's words as written, numbered, a BREAK (numbered -1) after each.
+        if whole:
+            words = analysis.words_with_breaks(analysis.BREAK.join(texts) + analysis.BREAK) if texts else []
+        else:
+            words = [w for t in texts for w in (*analysis.words(t), analysis.BREAK)]
+        numbered = self._number(words)
+        breaks = np.flatnonzero(numbered < 0)
+        surf = numbered[numbered >= 0]
+        lens = np.diff(breaks, prepend=-1) - 1  # words per sentence
 
         n_sent = len(scols)
         sents = np.array(scols, dtype=np.int64).reshape(n_sent, 4)
-        surf = np.array(tokens, dtype=np.int32)
-        lens = np.array(per_sentence, dtype=np.int64)
         row = np.repeat(np.arange(n_sent, dtype=np.int64), lens)
         # Words as written, with how often they occur, and those seen inside a quotable
         # sentence other than as its first word (a capital there marks a name).
