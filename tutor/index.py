@@ -315,11 +315,22 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     rels = [p.relative_to(corpus_dir).as_posix() for p in files]
     ids = unique_ids(rels)
 
+    # Punkt learns from a sample of the readable documents chosen by their lengths, which
+    # pass 1 finds out. Most often those are the files' sizes (ASCII text, every file
+    # readable): learn from the sample the sizes choose while pass 1 runs, and keep what
+    # was learnt if pass 1 chooses the same documents.
+    sizes = {s.rel: s.size for s in before}
+    guess: list[tuple[list[str], SentenceSplitter]] = []
+
+    def learn_from_guess() -> None:
+        guess.append(_learn([str(files[i]) for i in training_sample([sizes.get(rel, 0) for rel in rels])]))
+
     # Pass 1: which files are documents, their lengths, the lines they share.
     readable: list[tuple[str, str, str, dict, str]] = []  # path, rel, doc_id, manifest entry, SHA-256
     lengths: list[int] = []
     line_docs: Counter[int] = Counter()
-    for path, rel, scan in zip(files, rels, _in_order(_scan, [str(p) for p in files], len(files))):
+    scans = _in_order(_scan, [str(p) for p in files], len(files), meanwhile=learn_from_guess)
+    for path, rel, scan in zip(files, rels, scans):
         if isinstance(scan, str):
             skipped.append(Skipped(str(path), scan))
             continue
@@ -331,15 +342,12 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
     if progress:
         progress(0, len(readable))
-    sample = []
-    for i in training_sample(lengths):
-        try:
-            sample.append(_corpus.read_file(Path(readable[i][0]))[0])
-        except Unreadable:
-            pass  # removed since pass 1: the changed stamps below ask for a rebuild
-    splitter = SentenceSplitter.train(sample, sampled=True)
+    sample = [readable[i][0] for i in training_sample(lengths)]
+    learnt, splitter = guess[0]
+    if learnt != sample:
+        _, splitter = _learn(sample)
     shared = SharedDigests(h for h, n in line_docs.items() if n >= SHARED_LINE_DOCUMENTS)
-    del line_docs, sample
+    del line_docs
 
     # Pass 2: passages, sentences and term counts, a batch of documents at a time.
     # In this process, one document at a time (progress counts documents); in workers, enough
@@ -361,6 +369,18 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     # A file that changed while we read it: record no fingerprint, so the next run rebuilds.
     index.fingerprint = before if before == after and not assembler.vanished else []
     return index
+
+
+def _learn(paths: list[str]) -> tuple[list[str], SentenceSplitter]:
+    """Punkt trained on the files ``paths`` (those still readable, which it returns)."""
+    read, texts = [], []
+    for path in paths:
+        try:
+            texts.append(_corpus.read_file(Path(path))[0])
+            read.append(path)
+        except Unreadable:
+            pass  # removed since pass 1: the changed stamps ask for a rebuild
+    return read, SentenceSplitter.train(texts, sampled=True)
 
 
 def _scan(path: str) -> tuple[int, str, set[int]] | str:
@@ -507,11 +527,14 @@ def _n_workers() -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=()):
+def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=(), meanwhile=None):
     """``fn`` over ``items``, results in order; in worker processes for a large corpus
-    (reading, Punkt and the line classifier are pure Python, one document at a time)."""
+    (reading, Punkt and the line classifier are pure Python, one document at a time).
+    ``meanwhile()`` runs in this process while the workers start (before the first result)."""
     workers = _n_workers()
     if n_docs < PARALLEL_DOCUMENTS or workers < 2:
+        if meanwhile:
+            meanwhile()
         if initializer is None:
             yield from map(fn, items)
             return
@@ -529,7 +552,10 @@ def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=()):
                                       "forkserver" if sys.platform.startswith("linux") else "spawn")
     chunksize = 1 if initializer else max(1, min(64, len(items) // (workers * 8)))
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
-        yield from pool.map(fn, items, chunksize=chunksize)
+        results = pool.map(fn, items, chunksize=chunksize)  # every task submitted
+        if meanwhile:
+            meanwhile()
+        yield from results
 
 
 def _grow(a: np.ndarray, n: int) -> np.ndarray:
