@@ -486,20 +486,30 @@ class _Analyser:
         first = np.zeros(len(surf), dtype=bool)
         first[(np.cumsum(lens) - lens)[lens > 0]] = True
         prose = np.unique(surf[sents[row, 3].astype(bool) & ~first]) if n_sent else surf[:0]
-        # Terms: content stems, and pairs of adjacent content stems in a sentence.
+        # Terms: content stems, and pairs of adjacent content stems in a sentence, each
+        # sentence's in order: a stem u as itself, a pair (a, b) as (a + 1) << bits | b.
         stem = self.surface_stem[surf]
         content = stem >= 0
         u, urow = stem[content].astype(np.int64), row[content]
         same = urow[1:] == urow[:-1]
-        pairs = ((u[:-1][same] + 1) << 32) | u[1:][same]
+        bits = max(1, len(self.stems).bit_length())
         rows = np.concatenate([urow, urow[1:][same]])
-        keys = np.concatenate([u, pairs])
-        order = np.lexsort((keys, rows))
-        rows, keys = rows[order], keys[order]
-        boundary = np.ones(len(keys), dtype=bool)
-        boundary[1:] = (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])
+        codes = np.concatenate([u, ((u[:-1][same] + 1) << bits) | u[1:][same]])
+        shift = 2 * bits + 1
+        if n_sent.bit_length() + shift <= 63:  # (sentence, term) in one integer: one sort, not a lexsort
+            entries = (rows << shift) | codes
+            entries.sort()
+            rows, codes = entries >> shift, entries & ((1 << shift) - 1)
+        else:
+            order = np.lexsort((codes, rows))
+            rows, codes = rows[order], codes[order]
+        boundary = np.ones(len(codes), dtype=bool)
+        boundary[1:] = (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])
         starts = np.flatnonzero(boundary)
-        n_terms = np.diff(np.append(starts, len(keys)))
+        n_terms = np.diff(np.append(starts, len(codes)))
+        codes = codes[starts]
+        pair = codes >> bits
+        keys = np.where(pair > 0, (pair << 32) | (codes & ((1 << bits) - 1)), codes)  # as _PAIR says
         return {
             "worker": self.key, "n_docs": len(docs), "docs": infos, "doc_passages": doc_passages, "vanished": vanished,
             "passages": np.array(pcols, dtype=np.int64).reshape(len(pcols), 6), "sentences": sents,
@@ -507,7 +517,7 @@ class _Analyser:
             "surfaces": seen.astype(np.int32), "surface_counts": counts.astype(np.int64),
             "prose": prose.astype(np.int32),
             "row_terms": np.bincount(rows[starts], minlength=n_sent).astype(np.int32),
-            "keys": keys[starts], "counts": n_terms.astype(np.uint16),
+            "keys": keys, "counts": n_terms.astype(np.uint16),
         }
 
 
