@@ -200,8 +200,8 @@ class SentenceSplitter:
         starts: list[int] = []
         ends: list[int] = []
         last_break = 0
-        for match, context in self._candidates(text):
-            if self._breaks(context):
+        for match, start in self._candidates(text):
+            if self._breaks(text, start, match.end("after_tok")):
                 starts.append(last_break)
                 ends.append(match.end())
                 last_break = match.start("next_tok") if match.group("next_tok") else match.end()
@@ -227,8 +227,10 @@ class SentenceSplitter:
 
     @staticmethod
     def _candidates(text: str):
-        """NLTK's ``_match_potential_end_contexts``: each possible sentence end and the
-        text around it (the word before it, itself, and what follows)."""
+        """NLTK's ``_match_potential_end_contexts``: each possible sentence end, and where
+        the text around it starts (the word before it; it, and what follows, end at
+        ``match.end("after_tok")``)."""
+        other_space = _OTHER_SPACE.search(text) is not None
         prev_start = prev_stop = 0
         prev_match = None
         for match in _PERIOD_CONTEXT.finditer(text):
@@ -236,20 +238,20 @@ class SentenceSplitter:
             # The last ASCII white space between the previous candidate and this one
             # (mostly a space, with no other white space after it).
             last = text.rfind(" ", prev_stop, start)
-            if _OTHER_SPACE.search(text, max(last + 1, prev_stop), start):
+            if other_space and _OTHER_SPACE.search(text, max(last + 1, prev_stop), start):
                 last = max(text.rfind(ch, prev_stop, start) for ch in _ASCII_SPACE)
             # NLTK counts a white space at the very first position as none found.
             word_start = last + 1 if last > prev_stop else prev_start
             if prev_match is not None and prev_stop <= word_start:
-                yield prev_match, text[prev_start:prev_stop] + prev_match.group() + prev_match.group("after_tok")
+                yield prev_match, prev_start
             prev_match, prev_start, prev_stop = match, word_start, start
         if prev_match is not None:
-            yield prev_match, text[prev_start:prev_stop] + prev_match.group() + prev_match.group("after_tok")
+            yield prev_match, prev_start
 
-    def _breaks(self, context: str) -> bool:
-        """NLTK's ``text_contains_sentbreak``: does a word of ``context`` other than the
-        last end a sentence, after Punkt's two annotation passes?"""
-        plain = _PLAIN_CONTEXT.fullmatch(context)
+    def _breaks(self, text: str, start: int, end: int) -> bool:
+        """NLTK's ``text_contains_sentbreak`` on the context ``text[start:end]``: does a
+        word of it other than the last end a sentence, after Punkt's two annotation passes?"""
+        plain = _PLAIN_CONTEXT.fullmatch(text, start, end)
         if plain:
             # "Word. Next": the word ends a sentence unless it is an abbreviation or the
             # pair a collocation (what the passes below decide for such a context).
@@ -257,7 +259,7 @@ class SentenceSplitter:
             if word not in self._abbrev:
                 return (word, plain.group(2).lower()) not in self._collocations
         toks: list[str] = []
-        for line in context.split("\n"):
+        for line in text[start:end].split("\n"):
             if line.strip():
                 toks.extend(_WORD_TOKEN.findall(line))
         n = len(toks)
