@@ -417,9 +417,10 @@ class _Analyser:
         """The numbers of ``words`` as written, numbering new ones (and their stems)."""
         ids = np.fromiter(map(self.surface_ids.__getitem__, words), dtype=np.int32, count=len(words))
         known = len(self.surfaces)
-        # The new words, in the order they were numbered (BREAK is the first key).
-        for token in islice(self.surface_ids, known + 1, None):
-            self.surfaces.append(token)
+        # The new words, in the order they were numbered: where each first occurs.
+        at = np.flatnonzero(ids >= known)
+        first = np.unique(ids[at], return_index=True)[1]
+        self.surfaces.extend([words[i] for i in at[first].tolist()])
         self.surface_stem = _grow(self.surface_stem, len(self.surfaces))
         for i in range(known, len(self.surfaces)):
             term = analysis.term_of(self.surfaces[i])
