@@ -137,3 +137,46 @@ def test_boundaries_are_those_of_nltk_punkt(text):
         nltk_punkt = PunktSentenceTokenizer(splitter.params_, lang_vars=_VARS, token_cls=_PlainToken)
         expected = sorted({0, *[a for a, _ in nltk_punkt.span_tokenize(text)]}) if text.strip() else [0]
         assert splitter.boundaries(text) == expected
+
+
+def _nltk_trained(texts: list[str]):
+    from tutor.chunking import _VARS, PunktTrainer, _PlainToken
+    trainer = PunktTrainer(lang_vars=_VARS, token_cls=_PlainToken)
+    trainer.MIN_COLLOC_FREQ = 5
+    for text in texts:
+        trainer.train(text, finalize=False)
+    trainer.finalize_training()
+    return trainer
+
+
+def _fast_trained(texts: list[str]):
+    from tutor.chunking import _Trainer
+    trainer = _Trainer()
+    trainer.MIN_COLLOC_FREQ = 5
+    for text in texts:
+        trainer.train_text(text)
+    trainer.finalize_training()
+    return trainer
+
+
+def _learnt(trainer) -> tuple:
+    p = trainer.get_params()
+    return (p.abbrev_types, p.collocations, p.sent_starters, dict(p.ortho_context), dict(trainer._type_fdist),
+            trainer._num_period_toks, trainer._sentbreak_count, dict(trainer._sent_starter_fdist),
+            dict(trainer._collocation_fdist))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_punkt_pieces, min_size=1, max_size=60).map("".join), min_size=1, max_size=6))
+def test_training_learns_what_nltk_punkt_learns(texts):
+    """The fast trainer ends with NLTK's parameters and counts, text after text."""
+    assert _learnt(_fast_trained(texts)) == _learnt(_nltk_trained(texts))
+
+
+def test_training_on_the_shipped_corpus_learns_what_nltk_punkt_learns():
+    from pathlib import Path
+
+    from tutor.corpus import load_corpus
+    docs, _, _ = load_corpus(Path(__file__).resolve().parent.parent / "corpus")
+    texts = [d.text for d in docs]
+    assert _learnt(_fast_trained(texts)) == _learnt(_nltk_trained(texts))

@@ -157,3 +157,17 @@ def test_the_build_s_in_place_matrix_steps_agree_with_scipy(monkeypatch):
     new_column[keep] = np.arange(30)
     renumbered = idx._renumber_columns(X.copy(), new_column, 30)
     np.testing.assert_array_equal(renumbered.toarray(), X[:, keep].toarray())
+
+
+def test_each_sentence_holds_the_terms_of_its_own_words_with_or_without_a_nul_in_its_document(tmp_path: Path):
+    """The build tokenises a batch's sentences in one call, joined by a NUL character;
+    a document that holds one is tokenised sentence by sentence instead."""
+    from tutor import analysis
+    padding = "Steam pumps drained the deep mines of Cornwall for a century. " * 140  # NUL past the first 8 KB
+    (tmp_path / "plain.txt").write_text(padding + "\n\nWatt's engine didn't waste steam. It was 1.5 times better.\n")
+    (tmp_path / "nul.txt").write_text(padding + "\n\nA stray\x00byte sat in the text. Newcomen's engine wasted coal.\n")
+    index = idx.build(tmp_path)
+    assert index.n_sentences > 2 and any("\x00" in index.sentence_text(j) for j in range(index.n_sentences))
+    for j in range(index.n_sentences):
+        expected = {index.term_ids.get(t) for t in analysis.terms(index.sentence_text(j))}
+        assert set(index.S[j].indices.tolist()) == expected

@@ -175,19 +175,20 @@ class SentenceSplitter:
         full stop (a "day." at the end of a sentence) is dropped: a small corpus
         mistakes such words for abbreviations.
         """
-        trainer = PunktTrainer(lang_vars=_VARS, token_cls=_PlainToken)
+        trainer = _Trainer()
         if not sampled:
             texts = [texts[i] for i in training_sample([len(t) for t in texts])]
         # Punkt's default takes a pair seen once ("1830. It") for a collocation that is
         # never split; a small corpus needs real evidence.
         trainer.MIN_COLLOC_FREQ = 5
-        words: Counter[str] = Counter()
+        raw: Counter[str] = Counter()
         for text in texts:
-            trainer.train(text, finalize=False)
-            words.update(w.lower() for w in text.split() if w.isalpha())
+            trainer.train_text(text)
+            raw.update(text.split())
         trainer.finalize_training()
         params = trainer.get_params()
-        params.abbrev_types = {a for a in params.abbrev_types if "." in a or len(a) == 1 or words[a] == 0}
+        plain = {w.lower() for w in raw if w.isalpha()}
+        params.abbrev_types = {a for a in params.abbrev_types if "." in a or len(a) == 1 or a not in plain}
         params.abbrev_types |= COMMON_ABBREVIATIONS
         return cls(params)
 
@@ -199,8 +200,8 @@ class SentenceSplitter:
         starts: list[int] = []
         ends: list[int] = []
         last_break = 0
-        for match, context in self._candidates(text):
-            if self._breaks(context):
+        for match, start in self._candidates(text):
+            if self._breaks(text, start, match.end("after_tok")):
                 starts.append(last_break)
                 ends.append(match.end())
                 last_break = match.start("next_tok") if match.group("next_tok") else match.end()
@@ -226,8 +227,10 @@ class SentenceSplitter:
 
     @staticmethod
     def _candidates(text: str):
-        """NLTK's ``_match_potential_end_contexts``: each possible sentence end and the
-        text around it (the word before it, itself, and what follows)."""
+        """NLTK's ``_match_potential_end_contexts``: each possible sentence end, and where
+        the text around it starts (the word before it; it, and what follows, end at
+        ``match.end("after_tok")``)."""
+        other_space = _OTHER_SPACE.search(text) is not None
         prev_start = prev_stop = 0
         prev_match = None
         for match in _PERIOD_CONTEXT.finditer(text):
@@ -235,20 +238,20 @@ class SentenceSplitter:
             # The last ASCII white space between the previous candidate and this one
             # (mostly a space, with no other white space after it).
             last = text.rfind(" ", prev_stop, start)
-            if _OTHER_SPACE.search(text, max(last + 1, prev_stop), start):
+            if other_space and _OTHER_SPACE.search(text, max(last + 1, prev_stop), start):
                 last = max(text.rfind(ch, prev_stop, start) for ch in _ASCII_SPACE)
             # NLTK counts a white space at the very first position as none found.
             word_start = last + 1 if last > prev_stop else prev_start
             if prev_match is not None and prev_stop <= word_start:
-                yield prev_match, text[prev_start:prev_stop] + prev_match.group() + prev_match.group("after_tok")
+                yield prev_match, prev_start
             prev_match, prev_start, prev_stop = match, word_start, start
         if prev_match is not None:
-            yield prev_match, text[prev_start:prev_stop] + prev_match.group() + prev_match.group("after_tok")
+            yield prev_match, prev_start
 
-    def _breaks(self, context: str) -> bool:
-        """NLTK's ``text_contains_sentbreak``: does a word of ``context`` other than the
-        last end a sentence, after Punkt's two annotation passes?"""
-        plain = _PLAIN_CONTEXT.fullmatch(context)
+    def _breaks(self, text: str, start: int, end: int) -> bool:
+        """NLTK's ``text_contains_sentbreak`` on the context ``text[start:end]``: does a
+        word of it other than the last end a sentence, after Punkt's two annotation passes?"""
+        plain = _PLAIN_CONTEXT.fullmatch(text, start, end)
         if plain:
             # "Word. Next": the word ends a sentence unless it is an abbreviation or the
             # pair a collocation (what the passes below decide for such a context).
@@ -256,7 +259,7 @@ class SentenceSplitter:
             if word not in self._abbrev:
                 return (word, plain.group(2).lower()) not in self._collocations
         toks: list[str] = []
-        for line in context.split("\n"):
+        for line in text[start:end].split("\n"):
             if line.strip():
                 toks.extend(_WORD_TOKEN.findall(line))
         n = len(toks)
@@ -340,6 +343,149 @@ class SentenceSplitter:
         for k, v in d["ortho_context"]:
             p.ortho_context[k] = v
         return cls(p)
+
+
+class _Counts(Counter):
+    """The trainer's table of word types: ``FreqDist``'s ``N`` kept as words are counted
+    (``FreqDist`` counts each word through a Python ``__setitem__``)."""
+
+    n = 0
+
+    def N(self) -> int:
+        return self.n
+
+
+class _Trainer(PunktTrainer):
+    """NLTK's ``PunktTrainer`` (with ``_PlainToken``), its per-text pass rewritten for speed.
+
+    ``train_text(text)`` learns what ``train(text, finalize=False)`` learns, in the same
+    order (Punkt's abbreviations change from one text to the next), but on plain strings
+    with each distinct word's properties worked out once, instead of a ``PunktToken``
+    per word and several passes over them. Training sits between the build's two passes,
+    with no other work beside it; a test checks the parameters equal NLTK's.
+    """
+
+    def __init__(self):
+        super().__init__(lang_vars=_VARS, token_cls=_PlainToken)
+        self._type_fdist = _Counts()
+        self._words: dict[str, tuple] = {}
+
+    def _word(self, tok: str) -> tuple:
+        """A word's type, that type without a final full stop, whether the word ends in
+        one, its case, whether it is a number or an initial, whether it is alphabetic."""
+        typ = _type(tok)
+        first = tok[0]
+        info = (typ, typ[:-1] if len(typ) > 1 and typ[-1] == "." else typ, tok.endswith("."),
+                "lower" if first.islower() else "upper" if first.isupper() else "none",
+                typ.startswith(_NUMBER) or _is_initial(tok), _PlainToken._RE_ALPHA.match(tok) is not None)
+        self._words[tok] = info
+        return info
+
+    def train_text(self, text: str) -> None:
+        self._finalized = False
+        params = self._params
+        abbrev = params.abbrev_types
+        # Words line by line; the first word of a line, and whether a blank line came before.
+        toks: list[str] = []
+        line_start: dict[int, bool] = {}
+        para = False
+        for line in text.split("\n"):
+            if line.strip():
+                found = _WORD_TOKEN.findall(line)
+                if found:
+                    line_start[len(toks)] = para
+                    para = False
+                    toks.extend(found)
+            else:
+                para = True
+        known = self._words
+        info = [known.get(t) or self._word(t) for t in toks]
+        types = [w[0] for w in info]
+        self._type_fdist.update(types)
+        self._type_fdist.n += len(types)
+        ends = [i for i, t in enumerate(toks) if t[-1] in _SENT_END_CHARS]  # only these can be marked
+        self._num_period_toks += sum(toks[i][-1] == "." for i in ends)
+
+        # New abbreviations, and types that no longer are (NLTK's _reclassify_abbrev_types,
+        # asked only of the types it would not skip).
+        candidates = {t for t in types if t[-1] == "." or t in abbrev}
+        for typ, score, is_add in self._reclassify_abbrev_types(t for t in set(types) if t in candidates):
+            if score >= self.ABBREV:
+                if is_add:
+                    abbrev.add(typ)
+            elif not is_add:
+                abbrev.remove(typ)
+
+        # First pass: only a word that ends in a full stop, or is "?" or "!", is marked.
+        # mark: 1 sentence break, 2 abbreviation, 3 ellipsis.
+        marks: dict[int, int] = {}
+        for i in ends:
+            t = toks[i]
+            if t in _SENT_END_CHARS:
+                marks[i] = 1
+            elif len(t) >= 2 and not t.strip("."):
+                marks[i] = 3
+            elif t[-1] == "." and not t.endswith(".."):
+                low = t[:-1].lower()
+                marks[i] = 2 if low in abbrev or low.split("-")[-1] in abbrev else 1
+
+        # Orthographic contexts (NLTK's _get_orthography_data). A word's context follows
+        # from the word before it and from where its line starts; most words are in the
+        # middle of a sentence, after an unmarked word, and are done together.
+        ortho = params.ortho_context
+        special = {*line_start, *marks, *(i + 1 for i in marks)}
+        plain = toks.copy()
+        for i in special:
+            if i < len(plain):
+                plain[i] = None
+        for t in set(plain) - {None}:
+            w = known[t]
+            flag = _punkt._ORTHO_MAP.get(("internal", w[3]), 0)
+            if flag:
+                ortho[w[0]] |= flag
+        for i in special:
+            if i >= len(toks):
+                continue
+            before = marks.get(i - 1, 0)
+            if before == 1:
+                context = "unknown" if info[i - 1][4] else "initial"
+            else:
+                context = "unknown" if before else "internal"
+            para_start = line_start.get(i)
+            if para_start is not None:
+                if para_start and context != "unknown":
+                    context = "initial"
+                if context == "internal":
+                    context = "unknown"
+            w = info[i]
+            flag = _punkt._ORTHO_MAP.get((context, w[3]), 0)
+            if flag:
+                ortho[w[1] if marks.get(i) == 1 else w[0]] |= flag
+        breaks = [i for i, m in marks.items() if m == 1]
+        self._sentbreak_count += len(breaks)
+
+        # Pairs whose first word ends in a full stop: only a sentence break can make a rare
+        # abbreviation, precede a sentence starter or open a collocation.
+        fdist = self._type_fdist
+        for i in breaks:
+            if i + 1 == len(toks) or not info[i][2]:
+                continue
+            w1, w2, nxt = info[i], info[i + 1], toks[i + 1]
+            typ = w1[1]
+            # A rare abbreviation (NLTK's _is_rare_abbrev_type).
+            if typ not in abbrev and fdist[typ] + fdist[typ[:-1]] < self.ABBREV_BACKOFF:
+                if nxt[:1] in self._lang_vars.internal_punctuation:
+                    abbrev.add(typ)
+                elif w2[3] == "lower":
+                    typ2 = w2[1] if marks.get(i + 1) == 1 else w2[0]
+                    context = ortho[typ2]
+                    if (context & _punkt._ORTHO_BEG_UC) and not (context & _punkt._ORTHO_MID_UC):
+                        abbrev.add(typ)
+            if not w1[4]:
+                if w2[5]:
+                    self._sent_starter_fdist[w2[0]] += 1
+            elif _punkt._re_non_punct.search(w1[0]) and _punkt._re_non_punct.search(w2[0]):
+                self._collocation_fdist[(typ, w2[1] if marks.get(i + 1) == 1 else w2[0])] += 1
 
 
 def _type(tok: str) -> str:
@@ -461,15 +607,30 @@ def chunk(
     min_chars: int = MIN_CHARS,
 ) -> tuple[list[Passage], list[Sentence]]:
     """Passages and sentences of ``text``; see the module docstring for the invariants."""
+    passages, sentences = spans(text, splitter, lines, max_chars, min_chars)
+    return ([Passage(a, b, text[a:b], para, para_end, line, part, junk)
+             for a, b, para, para_end, line, part, junk in passages],
+            [Sentence(a, b, text[a:b], p, q) for a, b, p, q in sentences])
+
+
+def spans(
+    text: str,
+    splitter: SentenceSplitter | None = None,
+    lines: list[Line] | None = None,
+    max_chars: int = MAX_CHARS,
+    min_chars: int = MIN_CHARS,
+) -> tuple[list[tuple[int, int, int, int, int, int, bool]], list[tuple[int, int, int, bool]]]:
+    """``chunk`` as plain tuples, without the texts (what a build needs, made quicker):
+    passages ``(start, end, para, para_end, line, part, boilerplate)`` and sentences
+    ``(start, end, passage, quotable)``."""
     splitter = splitter or SentenceSplitter()
     lines = lines if lines is not None else classify(text)
-    passages: list[Passage] = []
-    sentences: list[Sentence] = []
+    passages: list[tuple[int, int, int, int, int, int, bool]] = []
+    sentences: list[tuple[int, int, int, bool]] = []
     for group in _group(text, _blocks(text, lines), max_chars, min_chars):
         first, last = group[0], group[-1]
         if first.kind == JUNK:
-            passages.append(Passage(first.start, last.end, text[first.start:last.end],
-                                    first.para, last.para, first.line, 0, True))
+            passages.append((first.start, last.end, first.para, last.para, first.line, 0, True))
             continue
         # Units: headings whole, body paragraphs cut into sentences.
         units: list[tuple[int, int, bool]] = []
@@ -481,7 +642,8 @@ def chunk(
             for a, b in zip(bounds, bounds[1:]):
                 a, b = _strip_span(text, a, b)
                 for pa, pb in _cut_long(text, a, b, MAX_SENTENCE):
-                    quotable = len(text[pa:pb].split()) >= MIN_QUOTE_WORDS
+                    # MIN_QUOTE_WORDS words or more (the split stops counting there)
+                    quotable = len(text[pa:pb].split(None, MIN_QUOTE_WORDS - 1)) >= MIN_QUOTE_WORDS
                     units.append((pa, pb, quotable))
         total = units[-1][1] - units[0][0]
         pieces = [units]
@@ -502,6 +664,6 @@ def chunk(
             a, b = piece[0][0], piece[-1][1]
             paras = [blk for blk in group if blk.end > a and blk.start < b]
             idx = len(passages)
-            passages.append(Passage(a, b, text[a:b], paras[0].para, paras[-1].para, paras[0].line, part))
-            sentences.extend(Sentence(sa, sb, text[sa:sb], idx, q) for sa, sb, q in piece)
+            passages.append((a, b, paras[0].para, paras[-1].para, paras[0].line, part, False))
+            sentences.extend((sa, sb, idx, q) for sa, sb, q in piece)
     return passages, sentences

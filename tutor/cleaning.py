@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from itertools import islice
 from dataclasses import dataclass
 
 BODY, HEADING, JUNK = "body", "heading", "junk"
@@ -103,16 +102,27 @@ def is_heading_shape(s: str) -> bool:
     return bool(s) and len(s) <= 120 and not ends_sentence(s) and len(s.split()) <= 14
 
 
-def has_footer_cue(line: str) -> bool:
-    """``_FOOTER_CUE.search(line)``, quickly: most lines hold none of its literals."""
+def has_footer_cue(line: str, literal_only: bool = False) -> bool:
+    """``_FOOTER_CUE.search(line)``, quickly: most lines hold none of its literals.
+
+    With ``literal_only``, whether ``line`` holds one of the literals (none: no cue in any
+    of its lines, as no literal spans two lines).
+    """
     folded = line.translate(_FOLD)
-    return any(lit in folded for lit in _FOOTER_LITERALS) and _FOOTER_CUE_FOLDED.search(folded) is not None
+    if not any(lit in folded for lit in _FOOTER_LITERALS):
+        return False
+    return literal_only or _FOOTER_CUE_FOLDED.search(folded) is not None
 
 
 def _is_interface(s: str) -> bool:
-    words = [m.group() for m in islice(_INTERFACE_WORD.finditer(s.lower()), 7)]  # seven or more: not interface
-    return bool(words) and len(words) <= 6 and all(w in _INTERFACE_WORDS or w.rstrip("s") in _INTERFACE_WORDS
-                                                    for w in words)
+    """One to six words, every one of them interface text (read until one is not)."""
+    n = 0
+    for m in _INTERFACE_WORD.finditer(s.lower()):
+        n += 1
+        w = m.group()
+        if n > 6 or not (w in _INTERFACE_WORDS or w.rstrip("s") in _INTERFACE_WORDS):
+            return False
+    return n > 0
 
 
 def _is_lower_fragment(s: str) -> bool:
@@ -127,16 +137,19 @@ def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line
     """
     spans = line_spans(text)
     raw = [text[a:b] for a, b in spans]
-    norm = [normalised_line(s) for s in raw]
+    norm = [" ".join(s.lower().split()) for s in raw]  # normalised_line, inlined (every line)
     counts = Counter(n for n in norm if n)
     kinds = ["blank" if not n else None for n in norm]
 
     footer_from = len(spans)
     cut = len(text) * FOOTER_ZONE
-    for i, (a, _) in enumerate(spans):
-        if kinds[i] is None and a >= cut and has_footer_cue(raw[i]):
-            footer_from = i
-            break
+    first = next((i for i, (a, _) in enumerate(spans) if a >= cut), len(spans))
+    # Most documents hold none of the cues' literals in the lines that may start a footer.
+    if first < len(spans) and has_footer_cue(text[spans[first][0]:], literal_only=True):
+        for i in range(first, len(spans)):
+            if kinds[i] is None and has_footer_cue(raw[i]):
+                footer_from = i
+                break
 
     # Hard-wrapped prose: a line that stops mid-sentence and a next line that goes on in
     # lower case are one paragraph, whatever their length.

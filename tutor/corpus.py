@@ -158,6 +158,7 @@ def decode(data: bytes) -> tuple[str, str]:
     kind = file_kind(data)
     if kind:
         raise Unreadable(f"binary file ({kind}, not text)")
+    raw = None
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
         encoding = "utf-16"
     elif data.startswith(b"\xef\xbb\xbf"):
@@ -168,18 +169,19 @@ def decode(data: bytes) -> tuple[str, str]:
             raise Unreadable("binary file (contains NUL bytes)")
     else:
         try:
-            data.decode("utf-8")
+            raw = data.decode("utf-8")  # without a BOM, what utf-8-sig decodes
             encoding = "utf-8-sig"
         except UnicodeDecodeError:
             encoding = "cp1252"
     try:
-        raw = data.decode(encoding)
+        if raw is None:
+            raw = data.decode(encoding)
     except UnicodeDecodeError as exc:
         if encoding == "cp1252":
             raise Unreadable("not readable text (neither UTF-8 nor Windows-1252)") from exc
         raise Unreadable(f"not valid text in {encoding}") from exc
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    text = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
+    if not text or text.isspace():
         raise Unreadable("empty file" if not data else "no text (only white space)")
     if _looks_binary(text):
         raise Unreadable("binary file (mostly control characters)")

@@ -33,10 +33,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
-from itertools import islice
+from itertools import count, islice
 from pathlib import Path
 from typing import Callable
 
@@ -45,7 +45,7 @@ import scipy.sparse as sp
 
 from tutor import analysis
 from tutor import corpus as _corpus
-from tutor.chunking import MAX_CHARS, MIN_CHARS, SentenceSplitter, chunk, training_sample
+from tutor.chunking import MAX_CHARS, MIN_CHARS, SentenceSplitter, spans, training_sample
 from tutor.cleaning import SharedDigests, classify, line_digests
 from tutor.corpus import (CorpusInfo, FileStamp, Skipped, Unreadable, candidate_files, load_manifest, make_document,
                           read_file, sha256, stamps, unique_ids)
@@ -315,11 +315,22 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     rels = [p.relative_to(corpus_dir).as_posix() for p in files]
     ids = unique_ids(rels)
 
+    # Punkt learns from a sample of the readable documents chosen by their lengths, which
+    # pass 1 finds out. Most often those are the files' sizes (ASCII text, every file
+    # readable): learn from the sample the sizes choose while pass 1 runs, and keep what
+    # was learnt if pass 1 chooses the same documents.
+    sizes = {s.rel: s.size for s in before}
+    guess: list[tuple[list[str], SentenceSplitter]] = []
+
+    def learn_from_guess() -> None:
+        guess.append(_learn([str(files[i]) for i in training_sample([sizes.get(rel, 0) for rel in rels])]))
+
     # Pass 1: which files are documents, their lengths, the lines they share.
     readable: list[tuple[str, str, str, dict, str]] = []  # path, rel, doc_id, manifest entry, SHA-256
     lengths: list[int] = []
     line_docs: Counter[int] = Counter()
-    for path, rel, scan in zip(files, rels, _in_order(_scan, [str(p) for p in files], len(files))):
+    scans = _in_order(_scan, [str(p) for p in files], len(files), meanwhile=learn_from_guess)
+    for path, rel, scan in zip(files, rels, scans):
         if isinstance(scan, str):
             skipped.append(Skipped(str(path), scan))
             continue
@@ -331,15 +342,12 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
     if progress:
         progress(0, len(readable))
-    sample = []
-    for i in training_sample(lengths):
-        try:
-            sample.append(_corpus.read_file(Path(readable[i][0]))[0])
-        except Unreadable:
-            pass  # removed since pass 1: the changed stamps below ask for a rebuild
-    splitter = SentenceSplitter.train(sample, sampled=True)
+    sample = [readable[i][0] for i in training_sample(lengths)]
+    learnt, splitter = guess[0]
+    if learnt != sample:
+        _, splitter = _learn(sample)
     shared = SharedDigests(h for h, n in line_docs.items() if n >= SHARED_LINE_DOCUMENTS)
-    del line_docs, sample
+    del line_docs
 
     # Pass 2: passages, sentences and term counts, a batch of documents at a time.
     # In this process, one document at a time (progress counts documents); in workers, enough
@@ -361,6 +369,18 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     # A file that changed while we read it: record no fingerprint, so the next run rebuilds.
     index.fingerprint = before if before == after and not assembler.vanished else []
     return index
+
+
+def _learn(paths: list[str]) -> tuple[list[str], SentenceSplitter]:
+    """Punkt trained on the files ``paths`` (those still readable, which it returns)."""
+    read, texts = [], []
+    for path in paths:
+        try:
+            texts.append(_corpus.read_file(Path(path))[0])
+            read.append(path)
+        except Unreadable:
+            pass  # removed since pass 1: the changed stamps ask for a rebuild
+    return read, SentenceSplitter.train(texts, sampled=True)
 
 
 def _scan(path: str) -> tuple[int, str, set[int]] | str:
@@ -385,29 +405,34 @@ class _Analyser:
         self.shared = shared
         self.key = (os.getpid(), id(self))
         self.surfaces: list[str] = []
-        self.surface_ids: dict[str, int] = {}
+        # A word met for the first time takes the next number, all in C (map over a
+        # defaultdict whose factory is a counter); BREAK, the end of a sentence's words, is -1.
+        self.surface_ids: defaultdict[str, int] = defaultdict(count().__next__)
+        self.surface_ids[analysis.BREAK] = -1
         self.surface_stem = np.zeros(1024, dtype=np.int32)  # a surface's stem number, -1 for none
         self.stems: list[str] = []
         self.stem_ids: dict[str, int] = {}
 
-    def _surface(self, token: str) -> int:
-        """The number of a word as written, numbering it (and its stem) when new."""
-        i = self.surface_ids.get(token)
-        if i is not None:
-            return i
-        i = self.surface_ids[token] = len(self.surfaces)
-        self.surfaces.append(token)
-        self.surface_stem = _grow(self.surface_stem, i + 1)
-        term = analysis.term_of(token)
-        if term is None:
-            self.surface_stem[i] = -1
-        else:
-            stem = self.stem_ids.get(term)
-            if stem is None:
-                stem = self.stem_ids[term] = len(self.stems)
-                self.stems.append(term)
-            self.surface_stem[i] = stem
-        return i
+    def _number(self, words: list[str]) -> np.ndarray:
+        """The numbers of ``words`` as written, numbering new ones (and their stems)."""
+        ids = np.fromiter(map(self.surface_ids.__getitem__, words), dtype=np.int32, count=len(words))
+        known = len(self.surfaces)
+        # The new words, in the order they were numbered: where each first occurs.
+        at = np.flatnonzero(ids >= known)
+        first = np.unique(ids[at], return_index=True)[1]
+        self.surfaces.extend([words[i] for i in at[first].tolist()])
+        self.surface_stem = _grow(self.surface_stem, len(self.surfaces))
+        for i in range(known, len(self.surfaces)):
+            term = analysis.term_of(self.surfaces[i])
+            if term is None:
+                self.surface_stem[i] = -1
+            else:
+                stem = self.stem_ids.get(term)
+                if stem is None:
+                    stem = self.stem_ids[term] = len(self.stems)
+                    self.stems.append(term)
+                self.surface_stem[i] = stem
+        return ids
 
     def batch(self, docs: list[tuple[str, str, str, dict, str]]) -> dict:
         surfaces_before, stems_before = len(self.surfaces), len(self.stems)
@@ -416,9 +441,8 @@ class _Analyser:
         doc_passages: list[int] = []
         pcols: list[tuple] = []  # (start, end, para, para_end, line, part) per kept passage
         scols: list[tuple] = []  # (passage in batch, start, end, quotable) per sentence
-        tokens: list[int] = []  # surface numbers of every sentence's words, in order
-        per_sentence: list[int] = []
-        get = self.surface_ids.get
+        texts: list[str] = []  # every sentence's text, in order
+        whole = True  # no document holds analysis.BREAK: the sentences are tokenised at once
         for path, rel, doc_id, meta, digest in docs:
             try:
                 text, encoding = _corpus.read_file(Path(path))
@@ -431,28 +455,31 @@ class _Analyser:
             doc = make_document(self.corpus_dir, Path(path), text, encoding, meta, doc_id)
             infos.append(DocInfo(doc.doc_id, rel, doc.path, doc.title, doc.encoding, digest,
                                  doc.author, doc.publisher, doc.year, doc.url, doc.licence, doc.note))
-            passages, sentences = chunk(text, self.splitter, classify(text, self.shared))
+            passages, sentences = spans(text, self.splitter, classify(text, self.shared))
             keep: dict[int, int] = {}
             for i, p in enumerate(passages):
-                if not p.boilerplate:
+                if not p[6]:
                     keep[i] = len(pcols)
-                    pcols.append((p.start, p.end, p.para, p.para_end, p.line, p.part))
+                    pcols.append(p[:6])
             doc_passages.append(len(keep))
-            for s in sentences:
-                if s.passage not in keep:
-                    continue
-                scols.append((keep[s.passage], s.start, s.end, s.quotable))
-                words = analysis.words(s.text)
-                ids = list(map(get, words))
-                if None in ids:
-                    ids = [i if i is not None else self._surface(w) for i, w in zip(ids, words)]
-                tokens.extend(ids)
-                per_sentence.append(len(ids))
+            for start, end, passage, quotable in sentences:
+                if passage in keep:
+                    scols.append((keep[passage], start, end, quotable))
+                    texts.append(text[start:end])
+            whole = whole and analysis.BREAK not in text
+
+        # Every sentence's words as written, numbered, a BREAK (numbered -1) after each.
+        if whole:
+            words = analysis.words_with_breaks(analysis.BREAK.join(texts) + analysis.BREAK) if texts else []
+        else:
+            words = [w for t in texts for w in (*analysis.words(t), analysis.BREAK)]
+        numbered = self._number(words)
+        breaks = np.flatnonzero(numbered < 0)
+        surf = numbered[numbered >= 0]
+        lens = np.diff(breaks, prepend=-1) - 1  # words per sentence
 
         n_sent = len(scols)
         sents = np.array(scols, dtype=np.int64).reshape(n_sent, 4)
-        surf = np.array(tokens, dtype=np.int32)
-        lens = np.array(per_sentence, dtype=np.int64)
         row = np.repeat(np.arange(n_sent, dtype=np.int64), lens)
         # Words as written, with how often they occur, and those seen inside a quotable
         # sentence other than as its first word (a capital there marks a name).
@@ -460,20 +487,30 @@ class _Analyser:
         first = np.zeros(len(surf), dtype=bool)
         first[(np.cumsum(lens) - lens)[lens > 0]] = True
         prose = np.unique(surf[sents[row, 3].astype(bool) & ~first]) if n_sent else surf[:0]
-        # Terms: content stems, and pairs of adjacent content stems in a sentence.
+        # Terms: content stems, and pairs of adjacent content stems in a sentence, each
+        # sentence's in order: a stem u as itself, a pair (a, b) as (a + 1) << bits | b.
         stem = self.surface_stem[surf]
         content = stem >= 0
         u, urow = stem[content].astype(np.int64), row[content]
         same = urow[1:] == urow[:-1]
-        pairs = ((u[:-1][same] + 1) << 32) | u[1:][same]
+        bits = max(1, len(self.stems).bit_length())
         rows = np.concatenate([urow, urow[1:][same]])
-        keys = np.concatenate([u, pairs])
-        order = np.lexsort((keys, rows))
-        rows, keys = rows[order], keys[order]
-        boundary = np.ones(len(keys), dtype=bool)
-        boundary[1:] = (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])
+        codes = np.concatenate([u, ((u[:-1][same] + 1) << bits) | u[1:][same]])
+        shift = 2 * bits + 1
+        if n_sent.bit_length() + shift <= 63:  # (sentence, term) in one integer: one sort, not a lexsort
+            entries = (rows << shift) | codes
+            entries.sort()
+            rows, codes = entries >> shift, entries & ((1 << shift) - 1)
+        else:
+            order = np.lexsort((codes, rows))
+            rows, codes = rows[order], codes[order]
+        boundary = np.ones(len(codes), dtype=bool)
+        boundary[1:] = (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])
         starts = np.flatnonzero(boundary)
-        n_terms = np.diff(np.append(starts, len(keys)))
+        n_terms = np.diff(np.append(starts, len(codes)))
+        codes = codes[starts]
+        pair = codes >> bits
+        keys = np.where(pair > 0, (pair << 32) | (codes & ((1 << bits) - 1)), codes)  # as _PAIR says
         return {
             "worker": self.key, "n_docs": len(docs), "docs": infos, "doc_passages": doc_passages, "vanished": vanished,
             "passages": np.array(pcols, dtype=np.int64).reshape(len(pcols), 6), "sentences": sents,
@@ -481,7 +518,7 @@ class _Analyser:
             "surfaces": seen.astype(np.int32), "surface_counts": counts.astype(np.int64),
             "prose": prose.astype(np.int32),
             "row_terms": np.bincount(rows[starts], minlength=n_sent).astype(np.int32),
-            "keys": keys[starts], "counts": n_terms.astype(np.uint16),
+            "keys": keys, "counts": n_terms.astype(np.uint16),
         }
 
 
@@ -501,11 +538,14 @@ def _n_workers() -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=()):
+def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=(), meanwhile=None):
     """``fn`` over ``items``, results in order; in worker processes for a large corpus
-    (reading, Punkt and the line classifier are pure Python, one document at a time)."""
+    (reading, Punkt and the line classifier are pure Python, one document at a time).
+    ``meanwhile()`` runs in this process while the workers start (before the first result)."""
     workers = _n_workers()
     if n_docs < PARALLEL_DOCUMENTS or workers < 2:
+        if meanwhile:
+            meanwhile()
         if initializer is None:
             yield from map(fn, items)
             return
@@ -523,7 +563,10 @@ def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=()):
                                       "forkserver" if sys.platform.startswith("linux") else "spawn")
     chunksize = 1 if initializer else max(1, min(64, len(items) // (workers * 8)))
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
-        yield from pool.map(fn, items, chunksize=chunksize)
+        results = pool.map(fn, items, chunksize=chunksize)  # every task submitted
+        if meanwhile:
+            meanwhile()
+        yield from results
 
 
 def _grow(a: np.ndarray, n: int) -> np.ndarray:
