@@ -170,25 +170,39 @@ def concept_coverage(index: Index, query: Query, cs: list[Concept], present: set
     A related corpus word ("deforestation" for an unknown "forests") counts for most of
     the unknown concept it contains; an acronym ("GLF") counts for its name.
     """
+    return _coverage(_concept_terms(index, query, cs), present)
+
+
+def _concept_terms(index: Index, query: Query, cs: list[Concept]) -> list[tuple[Concept, tuple, int, tuple, tuple]]:
+    """Per concept, the term ids ``concept_coverage`` looks for: its stems', its acronym's
+    (-1 when none), and those of the related and synonym words that stand for it. Looked
+    up once when many sets of present terms are tried (the leaders in ``rank``)."""
     ids = index.term_ids
     related = [(r, i) for r in query.related if (i := ids.get(r)) is not None]
     synonyms = [(s, ids[syn]) for s, syn in query.synonyms if syn in ids]
+    return [(c, tuple(ids.get(s, -1) for s in c.stems), ids.get(c.acronym, -1) if c.acronym is not None else -1,
+             tuple(i for r, i in related if any(s in r for s in c.stems)),
+             tuple(i for s, i in synonyms if s in c.stems))
+            for c in cs]
+
+
+def _coverage(terms: list[tuple[Concept, tuple, int, tuple, tuple]], present: set[int]) -> tuple[float, int]:
+    """``concept_coverage`` given its ``_concept_terms``."""
     total = got = 0.0
     matched = 0
-    for c in cs:
+    for c, stems, acronym, related, synonyms in terms:
         total += c.weight
-        if c.name or len(c.stems) == 1:
-            share = float(any(ids.get(s, -1) in present for s in c.stems)
-                          or (c.acronym is not None and ids.get(c.acronym, -1) in present))
+        if c.name or len(stems) == 1:
+            share = float(any(i in present for i in stems) or (acronym != -1 and acronym in present))
         else:  # a phrase: the share of its words present ("the first plan" for "first five year plan")
-            share = sum(1 for s in c.stems if ids.get(s, -1) in present) / len(c.stems)
+            share = sum(1 for i in stems if i in present) / len(stems)
         if share:
             got += c.weight * share
             matched += not c.frame and share >= 0.5
-        elif not c.known and any(i in present and any(s in r for s in c.stems) for r, i in related):
+        elif not c.known and any(i in present for i in related):
             got += 0.8 * c.weight
             matched += 1
-        elif any(i in present and s in c.stems for s, i in synonyms):
+        elif any(i in present for i in synonyms):
             got += SYNONYM_SHARE * c.weight
             matched += not c.frame
     return (got / total if total else 0.0), matched
@@ -317,6 +331,7 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
         return []
     cs = concepts(index, query)
     terms = sorted(concept_ids(index, query, cs))
+    looked_up = _concept_terms(index, query, cs)
     held = _held(index, lead, terms).tobytes()  # row x: which of ``terms`` leader x holds
     t = len(terms)
     coverage: dict[bytes, float] = {}  # leaders often hold the same terms: worked out once
@@ -329,7 +344,7 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
         cov = coverage.get(row)
         if cov is None:
             present = {term for term, h in zip(terms, row) if h}
-            cov = coverage[row] = concept_coverage(index, query, cs, present)[0]
+            cov = coverage[row] = _coverage(looked_up, present)[0]
         rescored.append((sc * (1 - COORDINATION + COORDINATION * cov), i))
         (heapq.heappush if len(best) < k else heapq.heappushpop)(best, rescored[-1][0])
     rescored.sort(key=lambda x: (-x[0], x[1]))
