@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-try:  # the compiled loop of scipy's sparse matrix-vector product (see _add)
+try:  # the compiled loop of scipy's sparse matrix-vector product (see _Columns.add)
     from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
 except ImportError:  # pragma: no cover - another scipy layout
     _csc_matvec = None
@@ -388,20 +388,6 @@ def _buffers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return bufs
 
 
-def _add(acc: np.ndarray, rows: np.ndarray, vals: np.ndarray, w: np.float32) -> None:
-    """``acc[rows] += vals * w`` in float32, as scipy's sparse product adds a column.
-
-    scipy's own compiled loop (the one ``P[:, ids] @ w`` runs) when it can be reached,
-    so that the sums are scipy's bit for bit and cost what a compiled loop costs;
-    ``np.add.at`` (the same float32 additions) otherwise.
-    """
-    if _csc_matvec is not None:
-        _csc_matvec(len(acc), 1, np.array([0, len(rows)], dtype=rows.dtype), rows, vals,
-                    np.array([w], dtype=np.float32), acc)
-    else:
-        np.add.at(acc, rows, vals * w)
-
-
 def _zero(acc: np.ndarray, seen: list[np.ndarray], count: int) -> None:
     """Zero the accumulator where ``seen`` (``count`` positions in all) touched it."""
     if count > len(acc) // 32:
@@ -444,16 +430,28 @@ class _Columns:
         self.ends = indptr[ids + 1].tolist()
         self.df = [b - a for a, b in zip(self.starts, self.ends)]
         self._index, self._ids = index, ids.tolist()
+        # Column j's postings bounds are bounds[2j:2j + 2], in the postings' integer type,
+        # which scipy chose to hold every posting's position: a one-column indptr.
+        self.bounds = np.array([x for ab in zip(self.starts, self.ends) for x in ab], dtype=self.indices.dtype)
 
     def bound(self, j: int) -> float:
         """The most column ``j`` adds to a score."""
         return _column_max(self._index, self._ids[j], self.starts[j], self.ends[j]) * float(self.w[j])
 
     def add(self, acc: np.ndarray, j: int) -> np.ndarray:
-        """Add column ``j`` whole to ``acc``; its passages."""
+        """Add column ``j`` whole to ``acc`` (``acc[rows] += vals * w`` in float32); its passages.
+
+        scipy's own compiled loop (the one ``P[:, ids] @ w`` runs) when it can be reached,
+        so that the sums are scipy's bit for bit and cost what a compiled loop costs: given
+        the whole postings and the column's bounds in them, nothing is copied or built per
+        column. ``np.add.at`` (the same float32 additions) otherwise.
+        """
         a, b = self.starts[j], self.ends[j]
         rows = self.indices[a:b]
-        _add(acc, rows, self.data[a:b], self.w[j])
+        if _csc_matvec is not None:
+            _csc_matvec(len(acc), 1, self.bounds[2 * j:2 * j + 2], self.indices, self.data, self.w[j:j + 1], acc)
+        else:
+            np.add.at(acc, rows, self.data[a:b] * self.w[j])
         return rows
 
     def sums(self, cand: np.ndarray) -> np.ndarray:
