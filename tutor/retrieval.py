@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-try:  # the compiled loop of scipy's sparse matrix-vector product (see _add)
+try:  # the compiled loop of scipy's sparse matrix-vector product (see _Columns.add)
     from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
 except ImportError:  # pragma: no cover - another scipy layout
     _csc_matvec = None
@@ -170,25 +170,39 @@ def concept_coverage(index: Index, query: Query, cs: list[Concept], present: set
     A related corpus word ("deforestation" for an unknown "forests") counts for most of
     the unknown concept it contains; an acronym ("GLF") counts for its name.
     """
+    return _coverage(_concept_terms(index, query, cs), present)
+
+
+def _concept_terms(index: Index, query: Query, cs: list[Concept]) -> list[tuple[Concept, tuple, int, tuple, tuple]]:
+    """Per concept, the term ids ``concept_coverage`` looks for: its stems', its acronym's
+    (-1 when none), and those of the related and synonym words that stand for it. Looked
+    up once when many sets of present terms are tried (the leaders in ``rank``)."""
     ids = index.term_ids
     related = [(r, i) for r in query.related if (i := ids.get(r)) is not None]
     synonyms = [(s, ids[syn]) for s, syn in query.synonyms if syn in ids]
+    return [(c, tuple(ids.get(s, -1) for s in c.stems), ids.get(c.acronym, -1) if c.acronym is not None else -1,
+             tuple(i for r, i in related if any(s in r for s in c.stems)),
+             tuple(i for s, i in synonyms if s in c.stems))
+            for c in cs]
+
+
+def _coverage(terms: list[tuple[Concept, tuple, int, tuple, tuple]], present: set[int]) -> tuple[float, int]:
+    """``concept_coverage`` given its ``_concept_terms``."""
     total = got = 0.0
     matched = 0
-    for c in cs:
+    for c, stems, acronym, related, synonyms in terms:
         total += c.weight
-        if c.name or len(c.stems) == 1:
-            share = float(any(ids.get(s, -1) in present for s in c.stems)
-                          or (c.acronym is not None and ids.get(c.acronym, -1) in present))
+        if c.name or len(stems) == 1:
+            share = float(any(i in present for i in stems) or (acronym != -1 and acronym in present))
         else:  # a phrase: the share of its words present ("the first plan" for "first five year plan")
-            share = sum(1 for s in c.stems if ids.get(s, -1) in present) / len(c.stems)
+            share = sum(1 for i in stems if i in present) / len(stems)
         if share:
             got += c.weight * share
             matched += not c.frame and share >= 0.5
-        elif not c.known and any(i in present and any(s in r for s in c.stems) for r, i in related):
+        elif not c.known and any(i in present for i in related):
             got += 0.8 * c.weight
             matched += 1
-        elif any(i in present and s in c.stems for s, i in synonyms):
+        elif any(i in present for i in synonyms):
             got += SYNONYM_SHARE * c.weight
             matched += not c.frame
     return (got / total if total else 0.0), matched
@@ -317,6 +331,7 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
         return []
     cs = concepts(index, query)
     terms = sorted(concept_ids(index, query, cs))
+    looked_up = _concept_terms(index, query, cs)
     held = _held(index, lead, terms).tobytes()  # row x: which of ``terms`` leader x holds
     t = len(terms)
     coverage: dict[bytes, float] = {}  # leaders often hold the same terms: worked out once
@@ -329,7 +344,7 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
         cov = coverage.get(row)
         if cov is None:
             present = {term for term, h in zip(terms, row) if h}
-            cov = coverage[row] = concept_coverage(index, query, cs, present)[0]
+            cov = coverage[row] = _coverage(looked_up, present)[0]
         rescored.append((sc * (1 - COORDINATION + COORDINATION * cov), i))
         (heapq.heappush if len(best) < k else heapq.heappushpop)(best, rescored[-1][0])
     rescored.sort(key=lambda x: (-x[0], x[1]))
@@ -371,20 +386,6 @@ def _buffers(n: int) -> tuple[np.ndarray, np.ndarray]:
     if bufs is None or len(bufs[0]) != n:
         bufs = _scratch.bufs = (np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.int32))
     return bufs
-
-
-def _add(acc: np.ndarray, rows: np.ndarray, vals: np.ndarray, w: np.float32) -> None:
-    """``acc[rows] += vals * w`` in float32, as scipy's sparse product adds a column.
-
-    scipy's own compiled loop (the one ``P[:, ids] @ w`` runs) when it can be reached,
-    so that the sums are scipy's bit for bit and cost what a compiled loop costs;
-    ``np.add.at`` (the same float32 additions) otherwise.
-    """
-    if _csc_matvec is not None:
-        _csc_matvec(len(acc), 1, np.array([0, len(rows)], dtype=rows.dtype), rows, vals,
-                    np.array([w], dtype=np.float32), acc)
-    else:
-        np.add.at(acc, rows, vals * w)
 
 
 def _zero(acc: np.ndarray, seen: list[np.ndarray], count: int) -> None:
@@ -429,16 +430,28 @@ class _Columns:
         self.ends = indptr[ids + 1].tolist()
         self.df = [b - a for a, b in zip(self.starts, self.ends)]
         self._index, self._ids = index, ids.tolist()
+        # Column j's postings bounds are bounds[2j:2j + 2], in the postings' integer type,
+        # which scipy chose to hold every posting's position: a one-column indptr.
+        self.bounds = np.array([x for ab in zip(self.starts, self.ends) for x in ab], dtype=self.indices.dtype)
 
     def bound(self, j: int) -> float:
         """The most column ``j`` adds to a score."""
         return _column_max(self._index, self._ids[j], self.starts[j], self.ends[j]) * float(self.w[j])
 
     def add(self, acc: np.ndarray, j: int) -> np.ndarray:
-        """Add column ``j`` whole to ``acc``; its passages."""
+        """Add column ``j`` whole to ``acc`` (``acc[rows] += vals * w`` in float32); its passages.
+
+        scipy's own compiled loop (the one ``P[:, ids] @ w`` runs) when it can be reached,
+        so that the sums are scipy's bit for bit and cost what a compiled loop costs: given
+        the whole postings and the column's bounds in them, nothing is copied or built per
+        column. ``np.add.at`` (the same float32 additions) otherwise.
+        """
         a, b = self.starts[j], self.ends[j]
         rows = self.indices[a:b]
-        _add(acc, rows, self.data[a:b], self.w[j])
+        if _csc_matvec is not None:
+            _csc_matvec(len(acc), 1, self.bounds[2 * j:2 * j + 2], self.indices, self.data, self.w[j:j + 1], acc)
+        else:
+            np.add.at(acc, rows, self.data[a:b] * self.w[j])
         return rows
 
     def sums(self, cand: np.ndarray) -> np.ndarray:
