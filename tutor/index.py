@@ -662,30 +662,44 @@ class _Assembler:
         }
         del passages
         _give_back_memory()  # the parts, and what the workers' results were unpickled into
-        # Columns: the stems, then the word pairs in the order of their keys.
+        # Columns: the stems, then the word pairs in the order of their keys. Each batch's
+        # keys are a sorted run, which a stable (merge) sort takes in stride; its order also
+        # gives each batch's pair its column (much quicker than searching for it).
         n_stems = len(self.stems)
-        pair_keys = np.empty(self.n_pair_keys, dtype=np.int64)
+        keys = np.empty(self.n_pair_keys, dtype=np.int64)
         at = 0
         for b in range(len(counts)):
             terms, = counts.read(b, 0, 1)
-            pairs = terms[np.searchsorted(terms, _PAIR):]  # keys are sorted: stems first
-            pair_keys[at:at + len(pairs)] = pairs
+            pairs = terms[np.searchsorted(terms, _PAIR):]  # stems first
+            keys[at:at + len(pairs)] = pairs
             at += len(pairs)
-        pair_keys.sort()
-        pair_keys = pair_keys[np.concatenate(([True], pair_keys[1:] != pair_keys[:-1]))[:len(pair_keys)]]
+        by_key = np.argsort(keys, kind="stable")
+        keys = keys[by_key]
+        first = np.ones(len(keys), dtype=bool)  # the first of its key
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        pair_keys = keys[first]
+        del keys
+        pair_column = np.empty(len(by_key), dtype=np.int32)
+        sorted_column = np.cumsum(first, dtype=np.int32)
+        sorted_column += n_stems - 1
+        pair_column[by_key] = sorted_column
+        del by_key, first, sorted_column
         n_terms = n_stems + len(pair_keys)
         # Each batch's term numbers -> columns (set aside too), and in how many passages
         # each column occurs.
         columns = _Spool()
         df = np.zeros(n_terms, dtype=np.int32)
+        at = 0
         for b in range(len(counts)):
             terms, batch_df = counts.read(b, 0, 2)
             split = int(np.searchsorted(terms, _PAIR))
             c = np.empty(len(terms), dtype=np.int32)
             c[:split] = terms[:split]
-            c[split:] = n_stems + np.searchsorted(pair_keys, terms[split:])
+            c[split:] = pair_column[at:at + len(terms) - split]
+            at += len(terms) - split
             df[c] += batch_df  # a batch's terms are distinct
             columns.append(c)
+        del pair_column
         _give_back_memory()
         # Smooth idf, as scikit-learn's TfidfTransformer computes it (float32).
         idf = np.full(n_terms, n_passages + 1, dtype=np.float32)
