@@ -799,7 +799,10 @@ class _Terms:
 
     def in_order(self, order: np.ndarray):
         """A function giving the terms ``order`` picks, in that order, one at a time."""
-        return lambda: (self[i] for i in order.tolist())
+        def terms():
+            for at in range(0, len(order), 1 << 16):  # not a million Python ints at once
+                yield from (self[i] for i in order[at:at + (1 << 16)].tolist())
+        return terms
 
 
 def _first_of_clashes(order: np.ndarray, hashes: np.ndarray, terms) -> np.ndarray:
@@ -1016,6 +1019,7 @@ def save(index: Index, index_dir: Path | str) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _prune(index_dir, keep={final.name})
+    _give_back_memory()  # the JSON text of the vocabulary and documents
     return final
 
 
