@@ -142,21 +142,30 @@ def test_a_build_in_a_background_thread_uses_safe_worker_processes(corpus_dir: P
         np.testing.assert_array_equal(serial.a[name], result["index"].a[name])
 
 
-def test_the_build_s_in_place_matrix_steps_agree_with_scipy(monkeypatch):
-    """Renumbering and dropping columns, and turning rows into columns, a few rows at a time."""
+def test_the_build_weighs_and_renumbers_a_matrix_read_back_in_batches():
+    """Rows set aside batch by batch, read back, weighted, with columns renumbered and dropped."""
     import scipy.sparse as sp
-    monkeypatch.setattr(idx, "_BLOCK", 7)  # many blocks, some rows longer than a block
     X = sp.random(300, 50, density=0.1, format="csr", dtype=np.float32, random_state=1)
-    X.sort_indices()
-    expected = X.tocsc()
-    got = idx._by_column(idx._OnDisk(X.indices, X.data), X.indptr, X.shape)
-    for name in ("indptr", "indices", "data"):
-        np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
+    X.data = np.ceil(X.data * 5)  # counts
+    idf = np.random.default_rng(3).uniform(1, 5, 50).astype(np.float32)
     keep = np.random.default_rng(2).permutation(50)[:30]  # new column j is old column keep[j]
     new_column = np.full(50, -1, dtype=np.int32)
     new_column[keep] = np.arange(30)
-    renumbered = idx._renumber_columns(X.copy(), new_column, 30)
-    np.testing.assert_array_equal(renumbered.toarray(), X[:, keep].toarray())
+    spool = idx._Spool()
+    cuts = [0, 1, 1, 120, 299, 300]  # batches of rows, one of them empty
+    for r0, r1 in zip(cuts, cuts[1:]):
+        lo, hi = X.indptr[r0], X.indptr[r1]
+        spool.append(X.indices[lo:hi].astype(np.int32), X.data[lo:hi].astype(np.uint16))
+    row_terms = [np.diff(X.indptr[r0:r1 + 1]) for r0, r1 in zip(cuts, cuts[1:])]
+    norms, got = idx._weighted(lambda: (spool.read(b) for b in range(len(spool))), row_terms, idf, new_column, 30, 0.7)
+    W = X.toarray().astype(np.float64)
+    W[W > 0] = 1 + np.log(W[W > 0])
+    W *= idf
+    expected_norms = np.sqrt((W ** 2).sum(axis=1))
+    np.testing.assert_allclose(norms, expected_norms, rtol=1e-6)
+    pivot = 0.3 * expected_norms.mean() + 0.7 * expected_norms
+    np.testing.assert_allclose(got.toarray(), (W / pivot[:, None])[:, keep], rtol=1e-5)
+    spool.close()
 
 
 def test_each_sentence_holds_the_terms_of_its_own_words_with_or_without_a_nul_in_its_document(tmp_path: Path):

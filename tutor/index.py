@@ -589,7 +589,13 @@ class _WorkerTables:
 
 
 class _Assembler:
-    """Gathers the batches of every worker, in document order, into an ``Index``."""
+    """Gathers the batches of every worker, in document order, into an ``Index``.
+
+    While the workers run, each batch's term counts are turned into its passages' (the
+    sums of their sentences') and set aside on disk, so that the parent holds no more
+    than the passages' and sentences' positions. Columns are numbered once every
+    batch is in, since a word pair's column depends on all of them.
+    """
 
     def __init__(self):
         self.tables: dict[tuple[int, int], _WorkerTables] = {}
@@ -602,9 +608,15 @@ class _Assembler:
         self.docs: list[DocInfo] = []
         self.vanished: list[Skipped] = []
         self.n_done = 0
-        self.parts: dict[str, list[np.ndarray]] = {
-            k: [] for k in ("passage_doc", "passages", "sentences", "row_terms", "keys", "counts")}
+        self.parts: dict[str, list[np.ndarray]] = {k: [] for k in (
+            "passage_doc", "passages", "sentence_passage", "sentence_start", "sentence_end", "sentence_quotable",
+            "sentence_terms", "passage_terms")}
         self.n_passages = 0
+        # Per batch: its distinct term keys (sorted) and in how many of its passages each
+        # occurs; its sentences' and its passages' terms (as numbers into those keys)
+        # and counts.
+        self.counts = _Spool()
+        self.n_pair_keys = 0  # word-pair keys in all batches (a pair in two batches counts twice)
 
     @staticmethod
     def _number(items: list[str], ids: dict[str, int], item: str) -> int:
@@ -637,92 +649,106 @@ class _Assembler:
             doc_of.extend([len(self.docs)] * n)
             self.docs.append(info)
         self.vanished.extend(Skipped(path, reason) for path, reason in r["vanished"])
+        n_passages, sentences = len(r["passages"]), r["sentences"]
         self.parts["passage_doc"].append(np.array(doc_of, dtype=np.int32))
         self.parts["passages"].append(r["passages"])
-        sentences = r["sentences"]
-        sentences[:, 0] += self.n_passages  # passage numbers: the batch's, then the corpus's
-        self.parts["sentences"].append(sentences)
-        self.n_passages += len(r["passages"])
+        self.parts["sentence_passage"].append((sentences[:, 0] + self.n_passages).astype(np.int32))
+        self.parts["sentence_start"].append(sentences[:, 1].copy())
+        self.parts["sentence_end"].append(sentences[:, 2].copy())
+        self.parts["sentence_quotable"].append(sentences[:, 3].astype(np.int8))
+        self.n_passages += n_passages
         # Term keys in the corpus's numbers: a stem's, or a pair of them.
         keys = r["keys"]
         pair = keys >= _PAIR
         out = np.empty(len(keys), dtype=np.int64)
         out[~pair] = t.stem[keys[~pair]]
         out[pair] = ((t.stem[(keys[pair] >> 32) - 1] + 1) << 32) | t.stem[keys[pair] & (_PAIR - 1)]
-        self.parts["keys"].append(out)
-        self.parts["row_terms"].append(r["row_terms"])
-        self.parts["counts"].append(r["counts"])
+        # The batch's sentences by its own term numbers, and its passages: a passage's
+        # counts are the sum of its sentences' (its rows are consecutive).
+        terms, term = np.unique(out, return_inverse=True)
+        term = term.astype(np.int32)
+        n_sentences = len(sentences)
+        S_indptr = np.zeros(n_sentences + 1, dtype=np.int64)
+        np.cumsum(r["row_terms"], out=S_indptr[1:])
+        S = sp.csr_matrix((r["counts"].astype(np.float32), term, S_indptr), shape=(n_sentences, len(terms)))
+        membership = sp.csr_matrix((np.ones(n_sentences, dtype=np.float32), np.arange(n_sentences, dtype=np.int32),
+                                    np.searchsorted(sentences[:, 0], np.arange(n_passages + 1))),
+                                   shape=(n_passages, n_sentences))
+        P = membership @ S
+        self.counts.append(terms, np.bincount(P.indices, minlength=len(terms)).astype(np.int32),
+                           term, r["counts"], P.indices.astype(np.int32, copy=False), P.data)
+        self.n_pair_keys += len(terms) - int(np.searchsorted(terms, _PAIR))
+        self.parts["sentence_terms"].append(r["row_terms"])
+        self.parts["passage_terms"].append(np.diff(P.indptr).astype(np.int32))
 
     def finish(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped]) -> Index:
         """The index of everything added: TF-IDF matrices, columns in hash order.
 
-        The matrices are the largest arrays of a build; each step works in place or a
-        block at a time, and frees what it no longer needs, to keep the peak low.
+        The matrices are the largest arrays of a build: they are made from the batches
+        set aside, straight into their final size, and freed as soon as they are done.
         """
-        parts = self.parts
-        passages = np.concatenate([np.zeros((0, 6), np.int64), *parts.pop("passages")])
-        sentences = np.concatenate([np.zeros((0, 4), np.int64), *parts.pop("sentences")])
-        n_passages, n_sentences = len(passages), len(sentences)
+        parts, counts = self.parts, self.counts
+        n_passages = self.n_passages
+        n_sentences = sum(len(s) for s in parts["sentence_passage"])
         if not n_sentences:
             raise CorpusError(f"no indexable text in {corpus_dir}")
-        key_parts = parts.pop("keys")
-        n_entries = sum(len(k) for k in key_parts)
-        if not n_entries:  # only punctuation, emoji or stop words
+        if not sum(int(n.sum()) for n in parts["sentence_terms"]):  # only punctuation, emoji or stop words
             raise CorpusError(f"no searchable words in {corpus_dir}")
-        # Columns: the stems, then the word pairs in the order of their keys.
+        passages = np.concatenate([np.zeros((0, 6), np.int64), *parts.pop("passages")])
+        arrays = {
+            "passage_doc": np.concatenate(parts.pop("passage_doc")).astype(np.int32),
+            "passage_start": passages[:, 0].copy(), "passage_end": passages[:, 1].copy(),
+            "passage_para": passages[:, 2].astype(np.int32), "passage_para_end": passages[:, 3].astype(np.int32),
+            "passage_line": passages[:, 4].astype(np.int32), "passage_part": passages[:, 5].astype(np.int32),
+            **{k: np.concatenate(parts.pop(k)) for k in
+               ("sentence_passage", "sentence_start", "sentence_end", "sentence_quotable")},
+        }
+        del passages
+        _give_back_memory()  # the parts, and what the workers' results were unpickled into
+        # Columns: the stems, then the word pairs in the order of their keys. Each batch's
+        # keys are a sorted run, which a stable (merge) sort takes in stride; its order also
+        # gives each batch's pair its column (much quicker than searching for it).
         n_stems = len(self.stems)
-        pair_keys = np.empty(sum(int(np.count_nonzero(k >= _PAIR)) for k in key_parts), dtype=np.int64)
+        keys = np.empty(self.n_pair_keys, dtype=np.int64)
         at = 0
-        for k in key_parts:
-            pairs = k[k >= _PAIR]
-            pair_keys[at:at + len(pairs)] = pairs
+        for b in range(len(counts)):
+            terms, = counts.read(b, 0, 1)
+            pairs = terms[np.searchsorted(terms, _PAIR):]  # stems first
+            keys[at:at + len(pairs)] = pairs
             at += len(pairs)
-        pair_keys.sort()
-        pair_keys = pair_keys[np.concatenate(([True], pair_keys[1:] != pair_keys[:-1]))[:len(pair_keys)]]
+        by_key = np.argsort(keys, kind="stable")
+        keys = keys[by_key]
+        first = np.ones(len(keys), dtype=bool)  # the first of its key
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        pair_keys = keys[first]
+        del keys
+        pair_column = np.empty(len(by_key), dtype=np.int32)
+        sorted_column = np.cumsum(first, dtype=np.int32)
+        sorted_column += n_stems - 1
+        pair_column[by_key] = sorted_column
+        del by_key, first, sorted_column
         n_terms = n_stems + len(pair_keys)
-        columns = np.empty(n_entries, dtype=np.int32)
+        # Each batch's term numbers -> columns (set aside too), and in how many passages
+        # each column occurs.
+        columns = _Spool()
+        df = np.zeros(n_terms, dtype=np.int32)
         at = 0
-        for i, k in enumerate(key_parts):
-            if i % 64 == 63:
-                _give_back_memory()  # the parts already turned into columns
-            pair = k >= _PAIR
-            c = k.astype(np.int32)
-            # A search per distinct key, in sorted order (much quicker than in random order).
-            distinct, which = np.unique(k[pair], return_inverse=True)
-            c[pair] = (n_stems + np.searchsorted(pair_keys, distinct))[which]
-            columns[at:at + len(k)] = c
-            at += len(k)
-            key_parts[i] = None  # freed as we go
-        del key_parts
-        data = np.empty(n_entries, dtype=np.float32)
-        at = 0
-        for c in parts.pop("counts"):
-            data[at:at + len(c)] = c
-            at += len(c)
+        for b in range(len(counts)):
+            terms, batch_df = counts.read(b, 0, 2)
+            split = int(np.searchsorted(terms, _PAIR))
+            c = np.empty(len(terms), dtype=np.int32)
+            c[:split] = terms[:split]
+            c[split:] = pair_column[at:at + len(terms) - split]
+            at += len(terms) - split
+            df[c] += batch_df  # a batch's terms are distinct
+            columns.append(c)
+        del pair_column
         _give_back_memory()
-        S_indptr = np.zeros(n_sentences + 1, dtype=np.int64)
-        np.cumsum(np.concatenate(parts.pop("row_terms")), out=S_indptr[1:])
-        S = sp.csr_matrix((data, columns, S_indptr), shape=(n_sentences, n_terms))
-        del data, columns
-        sent_passage = sentences[:, 0].astype(np.int32)
-        # A passage's counts are the sum of its sentences' (its rows are consecutive).
-        membership = sp.csr_matrix((np.ones(n_sentences, dtype=np.float32), np.arange(n_sentences, dtype=np.int32),
-                                    np.searchsorted(sent_passage, np.arange(n_passages + 1))),
-                                   shape=(n_passages, n_sentences))
-        P = membership @ S
-        del membership
-        # S waits on disk while P becomes the inverted index, which keeps the build's peak
-        # memory lower.
-        aside = _OnDisk(S.data, S.indices)
-        S = None
-        _give_back_memory()
-        df = np.bincount(P.indices, minlength=n_terms)
         # Smooth idf, as scikit-learn's TfidfTransformer computes it (float32).
         idf = np.full(n_terms, n_passages + 1, dtype=np.float32)
         idf /= df.astype(np.float32) + np.float32(1)
         np.log(idf, out=idf)
         idf += np.float32(1)
-        P_norm = _weigh_rows(P, idf, PIVOT_SLOPE)
         # In a large corpus most word pairs occur once and say nothing; they would be most of
         # the vocabulary. Keep a pair only where two passages share it.
         wanted = np.ones(n_terms, dtype=bool)
@@ -743,38 +769,34 @@ class _Assembler:
         del candidates
         new_column = np.full(n_terms, -1, dtype=np.int32)
         new_column[keep] = np.arange(len(keep), dtype=np.int32)
-        P = _renumber_columns(P, new_column, len(keep))
-        aside_P, P_indptr, P_shape = _OnDisk(P.indices, P.data), P.indptr, P.shape
-        P = None
+        n_columns = len(keep)
+        arrays["vocab_hash"], arrays["idf"] = hashes[order], idf[keep]
+        del keep, hashes
+
+        def batches(first: int):
+            """Each batch's columns and counts, of its sentences (first=2) or passages (4)."""
+            return lambda: ((columns.read(b)[0][which], n)
+                            for b in range(len(counts)) for which, n in [counts.read(b, first, first + 2)])
+
+        P_norm, P = _weighted(batches(4), parts.pop("passage_terms"), idf, new_column, n_columns, PIVOT_SLOPE)
+        P = P.tocsc()  # one column per term (an inverted index), rows in order
         _give_back_memory()
-        P = _by_column(aside_P, P_indptr, P_shape)  # one column per term, rows in order
-        aside_P.close()
-        data, indices = aside.read()
-        aside.close()
-        S = sp.csr_matrix((data, indices, S_indptr), shape=(n_sentences, n_terms))
-        del data, indices
-        S_norm = _weigh_rows(S, idf, SENTENCE_PIVOT_SLOPE)
-        S = _renumber_columns(S, new_column, len(keep))
+        S_norm, S = _weighted(batches(2), parts.pop("sentence_terms"), idf, new_column, n_columns,
+                              SENTENCE_PIVOT_SLOPE)
         S.sort_indices()
-        del new_column
-        _give_back_memory()
+        counts.close()
+        columns.close()
+        del new_column, idf
         vocabulary = terms.in_order(order)  # the strings are made when first needed (saving)
 
-        arrays = {
-            "passage_doc": np.concatenate(parts.pop("passage_doc")).astype(np.int32),
-            "passage_start": passages[:, 0].copy(), "passage_end": passages[:, 1].copy(),
-            "passage_para": passages[:, 2].astype(np.int32), "passage_para_end": passages[:, 3].astype(np.int32),
-            "passage_line": passages[:, 4].astype(np.int32), "passage_part": passages[:, 5].astype(np.int32),
-            "sentence_passage": sent_passage,
-            "sentence_start": sentences[:, 1].copy(), "sentence_end": sentences[:, 2].copy(),
-            "sentence_quotable": sentences[:, 3].astype(np.int8),
-            "idf": idf[keep], "vocab_hash": hashes[order],
+        arrays.update({
             "P_data": P.data, "P_indices": P.indices.astype(np.int32, copy=False),
             "P_indptr": P.indptr.astype(np.int64),
             "S_data": S.data, "S_indices": S.indices.astype(np.int32, copy=False),
             "S_indptr": S.indptr.astype(np.int64),
             "P_norm": P_norm, "S_norm": S_norm,
-        }
+        })
+        del P, S
         words: Counter[str] = Counter()
         for t, n in zip(self.surfaces, self.surface_count.tolist()):
             if (w := analysis.normalise(t)).isalpha():
@@ -785,6 +807,7 @@ class _Assembler:
             if (w := analysis.normalise(t)).isalpha():
                 (capitalised if t[:1].isupper() else lower).add(w)
         names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
+        _give_back_memory()  # before the index is saved
         return Index(self.docs, arrays, dict(words), splitter, info, skipped, [], None, names, vocabulary)
 
 
@@ -819,7 +842,10 @@ class _Terms:
 
     def in_order(self, order: np.ndarray):
         """A function giving the terms ``order`` picks, in that order, one at a time."""
-        return lambda: (self[i] for i in order.tolist())
+        def terms():
+            for at in range(0, len(order), 1 << 16):  # not a million Python ints at once
+                yield from (self[i] for i in order[at:at + (1 << 16)].tolist())
+        return terms
 
 
 def _first_of_clashes(order: np.ndarray, hashes: np.ndarray, terms) -> np.ndarray:
@@ -834,92 +860,101 @@ def _first_of_clashes(order: np.ndarray, hashes: np.ndarray, terms) -> np.ndarra
     return np.array(kept, dtype=np.int64)
 
 
-_BLOCK = 1 << 20  # entries an in-place step handles at a time (bounds its temporary arrays)
+def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, new_column: np.ndarray,
+              n_columns: int, slope: float) -> tuple[np.ndarray, sp.csr_matrix]:
+    """A matrix of counts as pivoted TF-IDF weights (float32), and its rows' lengths.
+
+    ``batches()`` yields the columns and counts of a batch of rows at a time, row by
+    row; ``row_terms`` has the batch's rows' numbers of entries. Column ``c`` becomes
+    ``new_column[c]``, and columns numbered -1 are dropped once the lengths are taken.
+
+    A count ``tf`` becomes ``(1 + ln tf) * idf``. A row of length ``n`` is then divided
+    by ``(1 - slope) * mean + slope * n``: with slope 1 that is the unit length of plain
+    cosine; below 1 a longer text keeps part of its length. The factor is baked in, so
+    a query's score is a plain dot product. The batches are read twice, lengths first,
+    so that the matrix is made straight into its final size.
+    """
+    n_rows = sum(len(n) for n in row_terms)
+    squares = np.zeros(n_rows, dtype=np.float64)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)  # kept entries per row, then where rows start
+    r0 = 0
+    for (columns, counts), lengths in zip(batches(), row_terms):
+        w = _tf_idf(counts, idf[columns])
+        starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        rows = np.flatnonzero(lengths)  # reduceat cannot sum an empty row
+        if len(rows):
+            sq = w.astype(np.float64)
+            sq *= sq
+            squares[r0 + rows] = np.add.reduceat(sq, starts[rows])
+        before = np.zeros(len(w) + 1, dtype=np.int64)  # kept entries before each entry
+        np.cumsum(new_column[columns] >= 0, out=before[1:])
+        indptr[r0 + 1:r0 + len(lengths) + 1] = np.diff(before[starts])
+        r0 += len(lengths)
+    np.cumsum(indptr, out=indptr)
+    norms = np.sqrt(squares).astype(np.float32)
+    del squares
+    mean = float(norms.mean()) if norms.size else 1.0
+    pivot = (1 - slope) * mean + slope * norms
+    scale = np.divide(1.0, pivot, out=np.zeros_like(norms), where=pivot > 0)
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    r0 = 0
+    for (columns, counts), lengths in zip(batches(), row_terms):
+        w = _tf_idf(counts, idf[columns])
+        w *= np.repeat(scale[r0:r0 + len(lengths)], lengths)
+        c = new_column[columns]
+        kept = c >= 0
+        lo, hi = int(indptr[r0]), int(indptr[r0 + len(lengths)])
+        data[lo:hi] = w[kept]
+        indices[lo:hi] = c[kept]
+        r0 += len(lengths)
+    return norms, sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_columns))
 
 
-def _row_blocks(indptr: np.ndarray):
-    """``(first row, end row, first entry, end entry)`` of runs of whole rows of a CSR
-    matrix, each about ``_BLOCK`` entries."""
-    block = _BLOCK
-    n = len(indptr) - 1
-    r = 0
-    while r < n:
-        end = int(np.searchsorted(indptr, indptr[r] + block, side="right")) - 1
-        end = min(max(end, r + 1), n)
-        yield r, end, int(indptr[r]), int(indptr[end])
-        r = end
+def _tf_idf(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """``(1 + ln tf) * idf`` of counts ``tf`` (float32), ``idf`` the idf of each count's term."""
+    w = counts.astype(np.float32)
+    if SUBLINEAR_TF:
+        np.log(w, out=w)
+        w += np.float32(1)
+    w *= idf
+    return w
 
 
-def _renumber_columns(X: sp.csr_matrix, new_column: np.ndarray, n_columns: int) -> sp.csr_matrix:
-    """``X`` with column ``c`` renumbered ``new_column[c]`` and columns numbered -1
-    dropped, in place (the arrays shrink to fit)."""
-    indptr, indices, data = X.indptr, X.indices, X.data
-    out_indptr = np.zeros_like(indptr)
-    w = 0
-    for r0, r1, lo, hi in _row_blocks(indptr):
-        cols = new_column[indices[lo:hi]]
-        kept = cols >= 0
-        before = np.zeros(hi - lo + 1, dtype=np.int64)  # kept entries before each entry of the block
-        np.cumsum(kept, out=before[1:])
-        out_indptr[r0 + 1:r1 + 1] = w + before[indptr[r0 + 1:r1 + 1] - lo]
-        n = int(before[-1])
-        indices[w:w + n] = cols[kept]  # writes never overtake reads: w <= lo
-        data[w:w + n] = data[lo:hi][kept]
-        w += n
-    return sp.csr_matrix((_shrunk(data, w), _shrunk(indices, w), out_indptr), shape=(X.shape[0], n_columns))
+class _Spool:
+    """Arrays set aside in a temporary file a batch at a time, and read back a batch at a
+    time (plain reads, not memory-mapped): a build keeps on disk what it needs only
+    later, to keep its peak memory lower. The file has no name; it vanishes when
+    closed or dropped."""
 
-
-def _by_column(rows: "_OnDisk", indptr: np.ndarray, shape: tuple[int, int]) -> sp.csc_matrix:
-    """The CSC form of a CSR matrix set aside on disk (its ``indices`` and ``data``) with
-    row pointers ``indptr``, read back a block of rows at a time: the two forms are
-    never whole in memory together. Rows stay in order within a column: blocks come in
-    row order, and a stable sort keeps it within a block."""
-    n_rows, n_columns = shape
-    indptr = indptr.astype(np.int64)
-    counts = np.zeros(n_columns, dtype=np.int64)
-    for _, _, lo, hi in _row_blocks(indptr):
-        counts += np.bincount(rows.read(lo, hi)[0], minlength=n_columns)
-    starts = np.zeros(n_columns + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
-    del counts
-    nnz = int(indptr[-1])
-    rows_out = np.empty(nnz, dtype=np.int32)
-    data_out = np.empty(nnz, dtype=rows.shapes[1][0])
-    free = starts[:-1].copy()  # where each column's next entry goes
-    for r0, r1, lo, hi in _row_blocks(indptr):
-        columns, values = rows.read(lo, hi)
-        order = np.argsort(columns, kind="stable")
-        columns = columns[order]
-        new = np.ones(len(columns), dtype=bool)
-        new[1:] = columns[1:] != columns[:-1]
-        first = np.flatnonzero(new)
-        run = np.diff(np.append(first, len(columns)))
-        at = free[columns] + (np.arange(len(columns)) - np.repeat(first, run))
-        rows_out[at] = np.repeat(np.arange(r0, r1, dtype=np.int32), np.diff(indptr[r0:r1 + 1]))[order]
-        data_out[at] = values[order]
-        free[columns[first]] += run
-    return sp.csc_matrix((data_out, rows_out, starts), shape=shape)
-
-
-class _OnDisk:
-    """Arrays written to a temporary file, read back later, whole or a slice at a time
-    (plain reads, not memory-mapped): a build sets aside what it will not need for a
-    while, to keep its peak memory lower. The file has no name; it vanishes when closed
-    or dropped."""
-
-    def __init__(self, *arrays: np.ndarray):
-        self.shapes = [(a.dtype, a.size) for a in arrays]
-        self.offsets = np.cumsum([0] + [a.nbytes for a in arrays]).tolist()
+    def __init__(self):
         self.file = tempfile.TemporaryFile()
-        for a in arrays:
-            a.tofile(self.file)
+        self.batches: list[list[tuple[int, np.dtype, int]]] = []  # each array's offset, type and size
+        self.end = 0
 
-    def read(self, lo: int = 0, hi: int | None = None) -> list[np.ndarray]:
-        """Items ``lo:hi`` of every array (all of them by default)."""
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def append(self, *arrays: np.ndarray) -> None:
+        """Set aside one batch's arrays (one-dimensional)."""
+        self.file.seek(self.end)
+        where = []
+        for a in arrays:
+            a = np.ascontiguousarray(a)
+            where.append((self.end, a.dtype, a.size))
+            self.file.write(a.view(np.uint8))
+            self.end += a.nbytes
+        self.batches.append(where)
+
+    def read(self, b: int, first: int = 0, end: int | None = None) -> list[np.ndarray]:
+        """Arrays ``first:end`` of batch ``b`` (all of them by default)."""
         out = []
-        for (dtype, n), offset in zip(self.shapes, self.offsets):
-            self.file.seek(offset + lo * dtype.itemsize)
-            out.append(np.fromfile(self.file, dtype=dtype, count=(n if hi is None else hi) - lo))
+        for offset, dtype, n in self.batches[b][first:end]:
+            a = np.empty(n, dtype=dtype)
+            self.file.seek(offset)
+            self.file.readinto(a.view(np.uint8))
+            out.append(a)
         return out
 
     def close(self) -> None:
@@ -942,42 +977,6 @@ def _give_back_memory() -> None:
         _libc.malloc_trim(0)
     except (OSError, AttributeError):
         pass
-
-
-def _shrunk(a: np.ndarray, n: int) -> np.ndarray:
-    """The first ``n`` items of ``a``, in place: a view (copying, or numpy's resize, which
-    copies too, would hold both at once; the unused tail is a small part of the whole)."""
-    return a[:n]
-
-
-def _weigh_rows(X: sp.csr_matrix, idf: np.ndarray, slope: float) -> np.ndarray:
-    """Turn counts into pivoted TF-IDF weights in place (float32); return the row lengths.
-
-    A count ``tf`` becomes ``(1 + ln tf) * idf``. A row of length ``n`` is then divided
-    by ``(1 - slope) * mean + slope * n``: with slope 1 that is the unit length of plain
-    cosine; below 1 a longer text keeps part of its length. The factor is baked in, so
-    a query's score is a plain dot product.
-    """
-    indptr, indices, data = X.indptr, X.indices, X.data
-    squares = np.zeros(X.shape[0], dtype=np.float64)
-    for r0, r1, lo, hi in _row_blocks(indptr):
-        w = data[lo:hi]
-        if SUBLINEAR_TF:
-            np.log(w, out=w)
-            w += np.float32(1)
-        w *= idf[indices[lo:hi]]
-        rows = r0 + np.flatnonzero(np.diff(indptr[r0:r1 + 1]))  # reduceat cannot sum an empty row
-        if len(rows):
-            sq = w.astype(np.float64)
-            sq *= sq
-            squares[rows] = np.add.reduceat(sq, indptr[rows] - lo)
-    norms = np.sqrt(squares).astype(np.float32)
-    mean = float(norms.mean()) if norms.size else 1.0
-    pivot = (1 - slope) * mean + slope * norms
-    scale = np.divide(1.0, pivot, out=np.zeros_like(norms), where=pivot > 0)
-    for r0, r1, lo, hi in _row_blocks(indptr):
-        data[lo:hi] *= np.repeat(scale[r0:r1], np.diff(indptr[r0:r1 + 1]))
-    return norms
 
 
 # -- saving and loading -------------------------------------------------------------------
@@ -1063,6 +1062,7 @@ def save(index: Index, index_dir: Path | str) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _prune(index_dir, keep={final.name})
+    _give_back_memory()  # the JSON text of the vocabulary and documents
     return final
 
 
