@@ -330,7 +330,9 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     lengths: list[int] = []
     line_docs: Counter[int] = Counter()
     scans = _in_order(_scan, [str(p) for p in files], len(files), meanwhile=learn_from_guess)
-    for path, rel, scan in zip(files, rels, scans):
+    # ``scans`` first, so that zip runs it to its end, which shuts its workers down now
+    # rather than when build returns (idle, they would add to the peak memory of pass 2).
+    for scan, path, rel in zip(scans, files, rels):
         if isinstance(scan, str):
             skipped.append(Skipped(str(path), scan))
             continue
