@@ -1053,7 +1053,11 @@ def save(index: Index, index_dir: Path | str) -> Path:
         for p in tmp.iterdir():  # data reaches the disk before the switch that points at it
             with open(p, "rb") as f:
                 os.fsync(f.fileno())
-        final = index_dir / f"data-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        # Named so that names sort in the order the folders were made, even within one
+        # second: _prune keeps the one made just before the new one for readers opening it.
+        now = time.time_ns()
+        final = index_dir / (f"data-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now // 10**9))}"
+                             f".{now % 10**9:09d}-{uuid.uuid4().hex[:8]}")
         os.replace(tmp, final)
         pointer = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
         pointer.write_text(final.name + "\n", encoding="utf-8")
