@@ -20,6 +20,7 @@ import heapq
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,7 +39,9 @@ FRAME_WEIGHT = 0.25  # weight of a frame word in concept coverage
 COORDINATION = 0.5  # how much concept coverage re-ranks the leading passages
 SYNONYM_SHARE = 0.7  # a concept found only through a synonym ("urban" for "cities") counts this much
 RERANK = 20
+SORT_ALL = 8  # top_k sorts up to this many times k candidates whole
 FOLD = 128  # top_k folds a long array into this many rows (a power of two) to find a floor
+CONCEPT_MEMO = 100_000  # concepts of word groups (and whether word pairs are phrases) remembered, per index
 PHRASE_MIN_DF = 3  # a bigram in this many passages makes its two words one concept
 COMMON_ENGLISH = 50_000  # pyspellchecker's count above which a word is everyday English
 MAX_PRUNED_TERMS = 1000  # a longer query vector is scored whole (float32 error stays within _SLACK)
@@ -46,6 +49,7 @@ LONG_POSTINGS = 4096  # a column at least this long has its largest weight remem
 COMMON = 8  # a column in more than one passage in this many is common: pruning tries not to read it
 PRUNE_POSTINGS = 200_000  # ... when the common columns hold this many postings (fewer cost less to add than pruning)
 SEARCH_RATIO = 64  # pruning gives up when its candidates times the query's terms exceed its postings over this
+NTH_SAMPLE = 512  # when every column is added, the floor for top_k reads about this many of the rarest's scores
 _SLACK = 1e-4  # relative margin for float32 rounding in max-score bounds
 
 
@@ -120,21 +124,36 @@ def concepts(index: Index, query: Query) -> list[Concept]:
         else:
             merged.append((list(group), is_name))
     out, seen = [], set()
+    memo = index.__dict__.setdefault("_concepts", {})  # a group's concept is the same in every question
     for group, is_name in merged:
-        stems = frozenset(analysis.stem(w) for w in group)
-        stems = frozenset(s for s in stems if len(s) > 2 or s.isdigit())
-        if not stems or stems & seen:
+        key = (tuple(group), is_name)
+        c = memo.get(key, False)
+        if c is False:
+            c = _concept(index, group, is_name, top_idf)
+            if len(memo) < CONCEPT_MEMO:
+                memo[key] = c
+        if c is None or c.stems & seen:
             continue
-        known = [s for s in stems if s in ids]
-        if not known and all(len(w) <= 3 for w in group):
-            continue  # an unknown two- or three-letter word is chat ("wat", "abt"), not a topic
-        seen |= stems
-        idfs = [float(index.idf[ids[s]]) for s in known]
-        weight = ((min(idfs) if is_name else max(idfs)) if idfs else 0.0) or _unknown_weight(group, top_idf)
-        frame = len(group) == 1 and analysis.is_frame(group[0])
-        out.append(Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, is_name,
-                           tuple(group)))
+        seen |= c.stems
+        out.append(c)
     return out
+
+
+def _concept(index: Index, group: list[str], is_name: bool, top_idf: float) -> Concept | None:
+    """The concept of a group of words (one, or a name's or a phrase's); None when the
+    group is not one: no stem of three letters or a digit, or chat ("wat", "abt")."""
+    ids = index.term_ids
+    stems = frozenset(analysis.stem(w) for w in group)
+    stems = frozenset(s for s in stems if len(s) > 2 or s.isdigit())
+    if not stems:
+        return None
+    known = [s for s in stems if s in ids]
+    if not known and all(len(w) <= 3 for w in group):
+        return None  # an unknown two- or three-letter word is chat ("wat", "abt"), not a topic
+    idfs = [float(index.idf[ids[s]]) for s in known]
+    weight = ((min(idfs) if is_name else max(idfs)) if idfs else 0.0) or _unknown_weight(group, top_idf)
+    frame = len(group) == 1 and analysis.is_frame(group[0])
+    return Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, is_name, tuple(group))
 
 
 def _top_idf(index: Index) -> float:
@@ -146,10 +165,16 @@ def _top_idf(index: Index) -> float:
 
 
 def _is_phrase(index: Index, a: str, b: str) -> bool:
-    t = f"{analysis.stem(a)} {analysis.stem(b)}"
-    i = index.term_ids.get(t)
-    return (not analysis.is_frame(a) and not analysis.is_frame(b)
-            and i is not None and int(index.df[i]) >= PHRASE_MIN_DF)
+    memo = index.__dict__.setdefault("_phrases", {})  # (a pair of words is asked about again and again)
+    found = memo.get((a, b))
+    if found is None:
+        t = f"{analysis.stem(a)} {analysis.stem(b)}"
+        i = index.term_ids.get(t)
+        found = (not analysis.is_frame(a) and not analysis.is_frame(b)
+                 and i is not None and int(index.df[i]) >= PHRASE_MIN_DF)
+        if len(memo) < CONCEPT_MEMO:
+            memo[(a, b)] = found
+    return found
 
 
 def _unknown_weight(words: list[str], top_idf: float) -> float:
@@ -188,21 +213,22 @@ def _concept_terms(index: Index, query: Query, cs: list[Concept]) -> list[tuple[
 
 def _coverage(terms: list[tuple[Concept, tuple, int, tuple, tuple]], present: set[int]) -> tuple[float, int]:
     """``concept_coverage`` given its ``_concept_terms``."""
+    # (-1, an absent term, is never among ``present``: set operations need not skip it)
     total = got = 0.0
     matched = 0
     for c, stems, acronym, related, synonyms in terms:
         total += c.weight
         if c.name or len(stems) == 1:
-            share = float(any(i in present for i in stems) or (acronym != -1 and acronym in present))
+            share = float(not present.isdisjoint(stems) or acronym in present)
         else:  # a phrase: the share of its words present ("the first plan" for "first five year plan")
-            share = sum(1 for i in stems if i in present) / len(stems)
+            share = len(present.intersection(stems)) / len(stems)
         if share:
             got += c.weight * share
             matched += not c.frame and share >= 0.5
-        elif not c.known and any(i in present for i in related):
+        elif not c.known and not present.isdisjoint(related):
             got += 0.8 * c.weight
             matched += 1
-        elif any(i in present for i in synonyms):
+        elif not present.isdisjoint(synonyms):
             got += SYNONYM_SHARE * c.weight
             matched += not c.frame
     return (got / total if total else 0.0), matched
@@ -305,7 +331,7 @@ def top_k(values: np.ndarray, k: int, floor: float = 0.0) -> np.ndarray:
         at = np.flatnonzero(rows[:, reach] >= floor)  # (row, column) as one number: faster than np.nonzero
         tail = np.flatnonzero(values[FOLD * width:] >= floor)
         cand = np.concatenate(((at // len(reach)) * width + reach[at % len(reach)], tail + FOLD * width))
-    if len(cand) > k:
+    if len(cand) > SORT_ALL * k:  # (a few candidates sort faster than they partition)
         vals = values[cand]
         floor_k = float(vals[np.argpartition(-vals, k - 1)[:k]].min())
         # keep every value tied with the k-th, so ties go to the lower index
@@ -343,7 +369,7 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
         row = held[x * t:(x + 1) * t]
         cov = coverage.get(row)
         if cov is None:
-            present = {term for term, h in zip(terms, row) if h}
+            present = set(compress(terms, row))
             cov = coverage[row] = _coverage(looked_up, present)[0]
         rescored.append((sc * (1 - COORDINATION + COORDINATION * cov), i))
         (heapq.heappush if len(best) < k else heapq.heappushpop)(best, rescored[-1][0])
@@ -505,7 +531,7 @@ def leaders(index: Index, qv: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np
             _zero(acc, seen, sum(len(rows) for rows in seen))
         seen = [cols.add(acc, j) for j in range(m)]
         if sum(df) > n_p // 8:
-            lead = top_k(acc, n, _nth(acc, cols, list(range(m)), seen, n))
+            lead = top_k(acc, n, _nth(acc, cols, list(range(m)), seen, n, NTH_SAMPLE))
             return lead, acc[lead]
         cand = _distinct(seen, slot)
         return _best(cand, acc[cand], n)
@@ -513,14 +539,20 @@ def leaders(index: Index, qv: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np
         _zero(acc, seen, sum(len(rows) for rows in seen))
 
 
-def _nth(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarray], n: int) -> float:
+def _nth(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarray], n: int,
+         sample: int = 0) -> float:
     """A value that at least n passages' scores in ``acc`` reach: the n-th best score of
     the passages of the rarest of the columns ``read`` (their passages ``seen``) that
-    has n, whose word weighs most; 0.0 when none has."""
+    has n, whose word weighs most; 0.0 when none has. With a ``sample`` size, a longer
+    column's passages are read at an even stride, keeping at least that many: the n-th
+    best of fewer scores is a lower floor, but still one that n passages reach."""
     rarest = min((j for j in read if cols.df[j] >= n), key=lambda j: cols.df[j], default=None)
     if rarest is None:
         return 0.0
-    part = acc[seen[read.index(rarest)]]
+    rows = seen[read.index(rarest)]
+    if sample >= n and len(rows) >= 2 * sample:
+        rows = rows[::len(rows) // sample]
+    part = acc[rows]
     return float(np.partition(part, len(part) - n)[len(part) - n])
 
 
