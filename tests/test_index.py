@@ -157,7 +157,7 @@ def test_the_build_weighs_and_renumbers_a_matrix_read_back_in_batches():
         lo, hi = X.indptr[r0], X.indptr[r1]
         spool.append(X.indices[lo:hi].astype(np.int32), X.data[lo:hi].astype(np.uint16))
     row_terms = [np.diff(X.indptr[r0:r1 + 1]) for r0, r1 in zip(cuts, cuts[1:])]
-    norms, got = idx._weighted(lambda: (spool.read(b) for b in range(len(spool))), row_terms, idf, new_column, 30, 0.7)
+    norms, got = idx._weighted(lambda: ((np.arange(50), *spool.read(b)) for b in range(len(spool))), row_terms, idf, new_column, 30, 0.7)
     W = X.toarray().astype(np.float64)
     W[W > 0] = 1 + np.log(W[W > 0])
     W *= idf

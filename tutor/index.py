@@ -34,9 +34,9 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cached_property, lru_cache
-from itertools import count, islice
+from itertools import chain, count, islice
 from pathlib import Path
 from typing import Callable
 
@@ -763,7 +763,7 @@ class _Assembler:
         del wanted
         terms = _Terms(self.stems, candidates, pair_keys)
         del pair_keys
-        hashes = np.fromiter(map(term_hash.__wrapped__, terms), dtype=np.uint64, count=len(candidates))
+        hashes = terms.hashes()
         order = np.argsort(hashes, kind="stable")
         if np.any(hashes[order][1:] == hashes[order][:-1]):
             order = _first_of_clashes(order, hashes, terms)
@@ -776,9 +776,9 @@ class _Assembler:
         del keep, hashes
 
         def batches(first: int):
-            """Each batch's columns and counts, of its sentences (first=2) or passages (4)."""
-            return lambda: ((columns.read(b)[0][which], n)
-                            for b in range(len(counts)) for which, n in [counts.read(b, first, first + 2)])
+            """Each batch's columns, and its sentences' (first=2) or passages' (4) terms (as
+            numbers into those columns) and counts."""
+            return lambda: ((columns.read(b)[0], *counts.read(b, first, first + 2)) for b in range(len(counts)))
 
         P_norm, P = _weighted(batches(4), parts.pop("passage_terms"), idf, new_column, n_columns, PIVOT_SLOPE)
         P = P.tocsc()  # one column per term (an inverted index), rows in order
@@ -836,6 +836,21 @@ class _Terms:
         yield from (f"{stems[a]} {stems[b]}" for a, b in zip(((self.pairs >> 32) - 1).tolist(),
                                                             (self.pairs & (_PAIR - 1)).tolist()))
 
+    def hashes(self) -> np.ndarray:
+        """``term_hash`` of every term, in order. A pair's UTF-8 is its stems' joined by a
+        space, so it is hashed from the stems' bytes without making its string, and the
+        digests are read as little-endian numbers a block at a time."""
+        stems = [s.encode("utf-8", "surrogatepass") for s in self.stems]
+        terms = chain((stems[c] for c in self.single.tolist()),
+                      (stems[a] + b" " + stems[b] for a, b in zip(((self.pairs >> 32) - 1).tolist(),
+                                                                (self.pairs & (_PAIR - 1)).tolist())))
+        blake2b = hashlib.blake2b
+        out = np.empty(len(self), dtype=np.uint64)
+        for at in range(0, len(out), 1 << 16):
+            block = b"".join([blake2b(t, digest_size=8).digest() for t in islice(terms, 1 << 16)])
+            out[at:at + len(block) // 8] = np.frombuffer(block, dtype="<u8")
+        return out
+
     def __getitem__(self, i: int) -> str:
         if i < self.n_single:
             return self.stems[int(self.single[i])]
@@ -845,8 +860,20 @@ class _Terms:
     def in_order(self, order: np.ndarray):
         """A function giving the terms ``order`` picks, in that order, one at a time."""
         def terms():
+            stems, n_single = self.stems, self.n_single
             for at in range(0, len(order), 1 << 16):  # not a million Python ints at once
-                yield from (self[i] for i in order[at:at + (1 << 16)].tolist())
+                # Each term's stem, or its pair's two, looked up a block at a time (numpy
+                # indexing one term at a time costs more than making its string).
+                block = order[at:at + (1 << 16)]
+                pair = block >= n_single
+                first = np.empty(len(block), dtype=np.int64)
+                second = np.full(len(block), -1, dtype=np.int64)
+                first[~pair] = self.single[block[~pair]]
+                keys = self.pairs[block[pair] - n_single]
+                first[pair] = (keys >> 32) - 1
+                second[pair] = keys & (_PAIR - 1)
+                yield from (stems[a] if b < 0 else f"{stems[a]} {stems[b]}"
+                            for a, b in zip(first.tolist(), second.tolist()))
         return terms
 
 
@@ -866,8 +893,9 @@ def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, n
               n_columns: int, slope: float) -> tuple[np.ndarray, sp.csr_matrix]:
     """A matrix of counts as pivoted TF-IDF weights (float32), and its rows' lengths.
 
-    ``batches()`` yields the columns and counts of a batch of rows at a time, row by
-    row; ``row_terms`` has the batch's rows' numbers of entries. Column ``c`` becomes
+    ``batches()`` yields a batch of rows at a time: its distinct columns, and its entries
+    row by row as numbers into those and counts; ``row_terms`` has the batch's rows'
+    numbers of entries. Column ``c`` becomes
     ``new_column[c]``, and columns numbered -1 are dropped once the lengths are taken.
 
     A count ``tf`` becomes ``(1 + ln tf) * idf``. A row of length ``n`` is then divided
@@ -879,9 +907,11 @@ def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, n
     n_rows = sum(len(n) for n in row_terms)
     squares = np.zeros(n_rows, dtype=np.float64)
     indptr = np.zeros(n_rows + 1, dtype=np.int64)  # kept entries per row, then where rows start
+    # A batch's columns are looked up in the corpus-wide idf and new_column (tens of MB)
+    # once each, then its entries in those small arrays: far fewer cache misses.
     r0 = 0
-    for (columns, counts), lengths in zip(batches(), row_terms):
-        w = _tf_idf(counts, idf[columns])
+    for (columns, which, counts), lengths in zip(batches(), row_terms):
+        w = _tf_idf(counts, idf[columns][which])
         starts = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=starts[1:])
         rows = np.flatnonzero(lengths)  # reduceat cannot sum an empty row
@@ -890,7 +920,7 @@ def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, n
             sq *= sq
             squares[r0 + rows] = np.add.reduceat(sq, starts[rows])
         before = np.zeros(len(w) + 1, dtype=np.int64)  # kept entries before each entry
-        np.cumsum(new_column[columns] >= 0, out=before[1:])
+        np.cumsum((new_column[columns] >= 0)[which], out=before[1:])
         indptr[r0 + 1:r0 + len(lengths) + 1] = np.diff(before[starts])
         r0 += len(lengths)
     np.cumsum(indptr, out=indptr)
@@ -902,14 +932,14 @@ def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, n
     data = np.empty(int(indptr[-1]), dtype=np.float32)
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
     r0 = 0
-    for (columns, counts), lengths in zip(batches(), row_terms):
-        w = _tf_idf(counts, idf[columns])
+    for (columns, which, counts), lengths in zip(batches(), row_terms):
+        w = _tf_idf(counts, idf[columns][which])
         w *= np.repeat(scale[r0:r0 + len(lengths)], lengths)
         c = new_column[columns]
-        kept = c >= 0
+        kept = (c >= 0)[which]
         lo, hi = int(indptr[r0]), int(indptr[r0 + len(lengths)])
         data[lo:hi] = w[kept]
-        indices[lo:hi] = c[kept]
+        indices[lo:hi] = c[which[kept]]
         r0 += len(lengths)
     return norms, sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_columns))
 
@@ -1035,7 +1065,10 @@ def save(index: Index, index_dir: Path | str) -> Path:
         _write_json(tmp / "words.json", index.words)
         _write_json(tmp / "names.json", sorted(index.names))
         (tmp / "punkt.json").write_text(index.splitter.to_json(), encoding="utf-8")
-        _write_json(tmp / "documents.json", [asdict(d) for d in index.docs])
+        # As asdict would give them (its deep copy of every field is most of the time, and
+        # every field is a string or None).
+        doc_fields = [f.name for f in fields(DocInfo)]
+        _write_json(tmp / "documents.json", [{f: getattr(d, f) for f in doc_fields} for d in index.docs])
         _write_json(tmp / "corpus.json", {
             "info": {**asdict(index.info), "starter_questions": list(index.info.starter_questions)},
             "skipped": [asdict(s) for s in index.skipped],
