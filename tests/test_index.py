@@ -180,3 +180,15 @@ def test_each_sentence_holds_the_terms_of_its_own_words_with_or_without_a_nul_in
     for j in range(index.n_sentences):
         expected = {index.term_ids.get(t) for t in analysis.terms(index.sentence_text(j))}
         assert set(index.S[j].indices.tolist()) == expected
+
+
+def test_each_columns_largest_weight_is_stored_with_the_index(corpus_dir: Path, tmp_path: Path):
+    """A query's max-score bounds come from P_max, saved with the index: it must be every
+    column's largest weight, exactly."""
+    idx.save(idx.build(corpus_dir), tmp_path / "index")
+    index = idx.load(tmp_path / "index", corpus_dir)
+    P = index.P
+    expected = np.array([P.data[a:b].max() if b > a else 0 for a, b in zip(P.indptr[:-1], P.indptr[1:])],
+                        dtype=np.float32)
+    assert len(expected) == index.n_terms
+    np.testing.assert_array_equal(index.a["P_max"], expected)

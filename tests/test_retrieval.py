@@ -42,7 +42,7 @@ def _dense(index, query, k):
 
 @pytest.mark.parametrize("settings", [
     {},
-    {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 0, "LONG_POSTINGS": 1},
+    {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 0},
     {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0},
     {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0, "_csc_matvec": None},
     {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0, "FOLD": 8},  # the fold, which needs FOLD * 8 passages, on this small index

@@ -81,7 +81,7 @@ LOCK = ".lock"
 _ARRAYS = (
     "passage_doc", "passage_start", "passage_end", "passage_para", "passage_para_end", "passage_line",
     "passage_part", "sentence_passage", "sentence_start", "sentence_end", "sentence_quotable", "idf",
-    "P_data", "P_indices", "P_indptr", "S_data", "S_indices", "S_indptr", "P_norm", "S_norm", "vocab_hash",
+    "P_data", "P_indices", "P_indptr", "P_max", "S_data", "S_indices", "S_indptr", "P_norm", "S_norm", "vocab_hash",
 )
 
 
@@ -783,6 +783,11 @@ class _Assembler:
         P_norm, P = _weighted(batches(4), parts.pop("passage_terms"), idf, new_column, n_columns, PIVOT_SLOPE)
         P = P.tocsc()  # one column per term (an inverted index), rows in order
         _give_back_memory()
+        # Each column's largest weight: a query's max-score bound, not worked out per query.
+        P_max = np.zeros(n_columns, dtype=np.float32)
+        filled = np.diff(P.indptr) > 0
+        if filled.any():
+            P_max[filled] = np.maximum.reduceat(P.data, P.indptr[:-1][filled])
         S_norm, S = _weighted(batches(2), parts.pop("sentence_terms"), idf, new_column, n_columns,
                               SENTENCE_PIVOT_SLOPE)
         S.sort_indices()
@@ -793,7 +798,7 @@ class _Assembler:
 
         arrays.update({
             "P_data": P.data, "P_indices": P.indices.astype(np.int32, copy=False),
-            "P_indptr": P.indptr.astype(np.int64),
+            "P_indptr": P.indptr.astype(np.int64), "P_max": P_max,
             "S_data": S.data, "S_indices": S.indices.astype(np.int32, copy=False),
             "S_indptr": S.indptr.astype(np.int64),
             "P_norm": P_norm, "S_norm": S_norm,
@@ -1174,7 +1179,7 @@ def _check_consistent(index: Index) -> None:
     ok = (
         all(len(a[k]) == n_p for k in _ARRAYS if k.startswith("passage_"))
         and all(len(a[k]) == n_s for k in _ARRAYS if k.startswith("sentence_"))
-        and len(a["idf"]) == n_t
+        and len(a["idf"]) == n_t and len(a["P_max"]) == n_t
         and len(a["P_indptr"]) == n_t + 1 and len(a["S_indptr"]) == n_s + 1
         and int(a["P_indptr"][-1]) == len(a["P_indices"]) == len(a["P_data"])
         and int(a["S_indptr"][-1]) == len(a["S_indices"]) == len(a["S_data"])

@@ -45,7 +45,6 @@ CONCEPT_MEMO = 100_000  # concepts of word groups (and whether word pairs are ph
 PHRASE_MIN_DF = 3  # a bigram in this many passages makes its two words one concept
 COMMON_ENGLISH = 50_000  # pyspellchecker's count above which a word is everyday English
 MAX_PRUNED_TERMS = 1000  # a longer query vector is scored whole (float32 error stays within _SLACK)
-LONG_POSTINGS = 4096  # a column at least this long has its largest weight remembered
 COMMON = 8  # a column in more than one passage in this many is common: pruning tries not to read it
 PRUNE_POSTINGS = 200_000  # ... when the common columns hold this many postings (fewer cost less to add than pruning)
 SEARCH_RATIO = 64  # pruning gives up when its candidates times the query's terms exceed its postings over this
@@ -434,17 +433,6 @@ def _distinct(rows: list[np.ndarray], slot: np.ndarray) -> np.ndarray:
     return allr[slot[allr] == at]
 
 
-def _column_max(index: Index, t: int, a: int, b: int) -> float:
-    """The largest weight in column ``t`` (postings ``a:b``); a long column's is remembered."""
-    if b - a < LONG_POSTINGS:
-        return float(index.a["P_data"][a:b].max()) if b > a else 0.0
-    memo = index.__dict__.setdefault("_column_max", {})
-    m = memo.get(t)
-    if m is None:
-        m = memo[t] = float(index.a["P_data"][a:b].max())
-    return m
-
-
 class _Columns:
     """The query's columns of the inverted index: postings bounds, weights, lookups."""
 
@@ -462,7 +450,7 @@ class _Columns:
 
     def bound(self, j: int) -> float:
         """The most column ``j`` adds to a score."""
-        return _column_max(self._index, self._ids[j], self.starts[j], self.ends[j]) * float(self.w[j])
+        return float(self._index.a["P_max"][self._ids[j]]) * float(self.w[j])
 
     def add(self, acc: np.ndarray, j: int) -> np.ndarray:
         """Add column ``j`` whole to ``acc`` (``acc[rows] += vals * w`` in float32); its passages.
