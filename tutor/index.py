@@ -664,7 +664,8 @@ class _Assembler:
         pair = keys >= _PAIR
         out = np.empty(len(keys), dtype=np.int64)
         out[~pair] = t.stem[keys[~pair]]
-        out[pair] = ((t.stem[(keys[pair] >> 32) - 1] + 1) << 32) | t.stem[keys[pair] & (_PAIR - 1)]
+        first, second = _pair_stems(keys[pair])
+        out[pair] = ((t.stem[first] + 1) << 32) | t.stem[second]
         # The batch's sentences by its own term numbers, and its passages: a passage's
         # counts are the sum of its sentences' (its rows are consecutive).
         terms, term = np.unique(out, return_inverse=True)
@@ -821,8 +822,8 @@ class _Assembler:
 class _Terms:
     """The strings of the columns ``candidates``: stems, and pairs of stems by key.
 
-    A large corpus keeps a million word pairs; they are made into strings one at a time
-    (to hash them) and as a list only when the vocabulary is wanted.
+    A large corpus keeps a million word pairs: they are hashed from their stems' bytes
+    and made into strings only when the vocabulary is written, a block at a time.
     """
 
     def __init__(self, stems: list[str], candidates: np.ndarray, pair_keys: np.ndarray):
@@ -835,20 +836,14 @@ class _Terms:
     def __len__(self) -> int:
         return self.n_single + len(self.pairs)
 
-    def __iter__(self):
-        stems = self.stems
-        yield from (stems[c] for c in self.single.tolist())
-        yield from (f"{stems[a]} {stems[b]}" for a, b in zip(((self.pairs >> 32) - 1).tolist(),
-                                                            (self.pairs & (_PAIR - 1)).tolist()))
-
     def hashes(self) -> np.ndarray:
         """``term_hash`` of every term, in order. A pair's UTF-8 is its stems' joined by a
         space, so it is hashed from the stems' bytes without making its string, and the
         digests are read as little-endian numbers a block at a time."""
         stems = [s.encode("utf-8", "surrogatepass") for s in self.stems]
+        first, second = _pair_stems(self.pairs)
         terms = chain((stems[c] for c in self.single.tolist()),
-                      (stems[a] + b" " + stems[b] for a, b in zip(((self.pairs >> 32) - 1).tolist(),
-                                                                (self.pairs & (_PAIR - 1)).tolist())))
+                      (stems[a] + b" " + stems[b] for a, b in zip(first.tolist(), second.tolist())))
         blake2b = hashlib.blake2b
         out = np.empty(len(self), dtype=np.uint64)
         for at in range(0, len(out), 1 << 16):
@@ -859,8 +854,8 @@ class _Terms:
     def __getitem__(self, i: int) -> str:
         if i < self.n_single:
             return self.stems[int(self.single[i])]
-        key = int(self.pairs[i - self.n_single])
-        return f"{self.stems[(key >> 32) - 1]} {self.stems[key & (_PAIR - 1)]}"
+        first, second = _pair_stems(self.pairs[i - self.n_single])
+        return f"{self.stems[int(first)]} {self.stems[int(second)]}"
 
     def in_order(self, order: np.ndarray):
         """A function giving the terms ``order`` picks, in that order, one at a time."""
@@ -874,12 +869,15 @@ class _Terms:
                 first = np.empty(len(block), dtype=np.int64)
                 second = np.full(len(block), -1, dtype=np.int64)
                 first[~pair] = self.single[block[~pair]]
-                keys = self.pairs[block[pair] - n_single]
-                first[pair] = (keys >> 32) - 1
-                second[pair] = keys & (_PAIR - 1)
+                first[pair], second[pair] = _pair_stems(self.pairs[block[pair] - n_single])
                 yield from (stems[a] if b < 0 else f"{stems[a]} {stems[b]}"
                             for a, b in zip(first.tolist(), second.tolist()))
         return terms
+
+
+def _pair_stems(keys):
+    """The two stem numbers of pair keys (see ``_PAIR``)."""
+    return (keys >> 32) - 1, keys & (_PAIR - 1)
 
 
 def _first_of_clashes(order: np.ndarray, hashes: np.ndarray, terms) -> np.ndarray:
