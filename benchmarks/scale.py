@@ -184,7 +184,7 @@ def phase_tutor_build(a) -> dict:
         t2 = time.perf_counter()
     return {"build_s": t1 - t0, "save_s": t2 - t1, "total_s": t2 - t0, "disk_bytes": _dir_bytes(folder),
             "docs": len(index.docs), "passages": index.n_passages, "sentences": index.n_sentences,
-            "terms": len(index.vocabulary), "base_mb": base, "peak_mb": max(_peak_mb(), tree.peak_mb),
+            "terms": index.n_terms, "base_mb": base, "peak_mb": max(_peak_mb(), tree.peak_mb),
             "main_peak_mb": _peak_mb(), "tree_peak_mb": tree.peak_mb, "processes": tree.max_processes,
             "children_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 

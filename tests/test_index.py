@@ -72,7 +72,7 @@ def test_a_damaged_index_is_detected_and_rebuilt(corpus_dir: Path, tmp_path: Pat
         data[-1] ^= 0xFF
         target.write_bytes(bytes(data))
     elif damage == "delete":
-        (folder / "vocabulary.json").unlink()
+        (folder / "vocabulary.txt").unlink()
     elif damage == "pointer":
         (index_dir / "CURRENT").write_text("../../etc\n")
     elif damage == "version":

@@ -14,7 +14,8 @@ with ``N`` passages. Sentences are weighted with the passages' idf, so that a se
 and the passage holding it score on one scale.
 
 On disk the index is data, never code: arrays as ``.npy`` (loaded memory-mapped,
-``allow_pickle=False``), vocabulary and settings as JSON. ``manifest.json`` holds the
+``allow_pickle=False``), the vocabulary as UTF-8 text, one term per line (a term is
+words, which hold no line break, joined by spaces), settings as JSON. ``manifest.json`` holds the
 format version, the build settings, a fingerprint of the corpus (every file's size and
 modification time) and the size and SHA-256 of every other file. A build is written to
 a new folder and switched into place by replacing the one-line file ``CURRENT``, so a
@@ -51,7 +52,7 @@ from tutor.corpus import (CorpusInfo, FileStamp, Skipped, Unreadable, candidate_
                           read_file, sha256, stamps, unique_ids)
 from tutor.errors import CorpusError, IndexDamaged
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 def _code_version() -> str:
     """A digest of the code that decides what an index holds: changing it means rebuilding."""
     h = hashlib.sha256()
@@ -199,7 +200,8 @@ class Index:
         """Every term, in column order (read from disk, or made, on first use; only tools
         and ``save`` need it)."""
         if isinstance(self._vocabulary, Path):
-            self._vocabulary = json.loads(self._vocabulary.read_text(encoding="utf-8"))
+            text = self._vocabulary.read_text(encoding="utf-8", errors="surrogatepass")
+            self._vocabulary = text.split("\n")[:-1]  # each term ends its line
         elif callable(self._vocabulary):
             self._vocabulary = list(self._vocabulary())
         return self._vocabulary or []
@@ -419,10 +421,9 @@ class _Analyser:
         """The numbers of ``words`` as written, numbering new ones (and their stems)."""
         ids = np.fromiter(map(self.surface_ids.__getitem__, words), dtype=np.int32, count=len(words))
         known = len(self.surfaces)
-        # The new words, in the order they were numbered: where each first occurs.
-        at = np.flatnonzero(ids >= known)
-        first = np.unique(ids[at], return_index=True)[1]
-        self.surfaces.extend([words[i] for i in at[first].tolist()])
+        # The new words are the dictionary's last keys, in the order they were numbered
+        # (BREAK, its first key, took no number).
+        self.surfaces.extend(reversed(list(islice(reversed(self.surface_ids), len(self.surface_ids) - 1 - known))))
         self.surface_stem = _grow(self.surface_stem, len(self.surfaces))
         for i in range(known, len(self.surfaces)):
             term = analysis.term_of(self.surfaces[i])
@@ -485,10 +486,13 @@ class _Analyser:
         row = np.repeat(np.arange(n_sent, dtype=np.int64), lens)
         # Words as written, with how often they occur, and those seen inside a quotable
         # sentence other than as its first word (a capital there marks a name).
-        seen, counts = np.unique(surf, return_counts=True)
+        counts = np.bincount(surf, minlength=len(self.surfaces))
+        seen = np.flatnonzero(counts)
         first = np.zeros(len(surf), dtype=bool)
         first[(np.cumsum(lens) - lens)[lens > 0]] = True
-        prose = np.unique(surf[sents[row, 3].astype(bool) & ~first]) if n_sent else surf[:0]
+        in_prose = np.zeros(len(self.surfaces), dtype=bool)
+        if n_sent:
+            in_prose[surf[sents[row, 3].astype(bool) & ~first]] = True
         # Terms: content stems, and pairs of adjacent content stems in a sentence, each
         # sentence's in order: a stem u as itself, a pair (a, b) as (a + 1) << bits | b.
         stem = self.surface_stem[surf]
@@ -517,8 +521,8 @@ class _Analyser:
             "worker": self.key, "n_docs": len(docs), "docs": infos, "doc_passages": doc_passages, "vanished": vanished,
             "passages": np.array(pcols, dtype=np.int64).reshape(len(pcols), 6), "sentences": sents,
             "new_surfaces": self.surfaces[surfaces_before:], "new_stems": self.stems[stems_before:],
-            "surfaces": seen.astype(np.int32), "surface_counts": counts.astype(np.int64),
-            "prose": prose.astype(np.int32),
+            "surfaces": seen.astype(np.int32), "surface_counts": counts[seen],
+            "prose": np.flatnonzero(in_prose).astype(np.int32),
             "row_terms": np.bincount(rows[starts], minlength=n_sent).astype(np.int32),
             "keys": keys, "counts": n_terms.astype(np.uint16),
         }
@@ -668,8 +672,7 @@ class _Assembler:
         out[pair] = ((t.stem[first] + 1) << 32) | t.stem[second]
         # The batch's sentences by its own term numbers, and its passages: a passage's
         # counts are the sum of its sentences' (its rows are consecutive).
-        terms, term = np.unique(out, return_inverse=True)
-        term = term.astype(np.int32)
+        terms, term = _distinct(out, pair, len(self.stems))
         n_sentences = len(sentences)
         S_indptr = np.zeros(n_sentences + 1, dtype=np.int64)
         np.cumsum(r["row_terms"], out=S_indptr[1:])
@@ -875,6 +878,24 @@ class _Terms:
         return terms
 
 
+def _distinct(keys: np.ndarray, pair: np.ndarray, n_stems: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` of term keys (``pair`` marks the pairs'),
+    the inverse as int32: stems are told apart by a table of every stem, so that only
+    the pairs are sorted."""
+    stems = keys[~pair]
+    seen = np.zeros(n_stems, dtype=bool)
+    seen[stems] = True
+    distinct_stems = np.flatnonzero(seen)
+    rank = np.cumsum(seen, dtype=np.int32)
+    rank -= 1
+    pairs, pair_term = np.unique(keys[pair], return_inverse=True)
+    term = np.empty(len(keys), dtype=np.int32)
+    term[~pair] = rank[stems]
+    term[pair] = pair_term
+    term[pair] += len(distinct_stems)
+    return np.concatenate([distinct_stems, pairs]), term
+
+
 def _pair_stems(keys):
     """The two stem numbers of pair keys (see ``_PAIR``)."""
     return (keys >> 32) - 1, keys & (_PAIR - 1)
@@ -1043,16 +1064,13 @@ def _write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def _write_json_list(path: Path, items, chunk: int = 10_000) -> None:
-    """``_write_json(path, list(items))``, without making the list (a vocabulary can hold
-    millions of terms)."""
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("[")
-        first = True
+def _write_lines(path: Path, items, chunk: int = 1 << 16) -> None:
+    """``items``, strings without line breaks, one per line, written a block at a time (a
+    vocabulary can hold millions of terms)."""
+    with open(path, "w", encoding="utf-8", errors="surrogatepass", newline="\n") as f:
         while block := list(islice(items, chunk)):
-            f.write(("" if first else ", ") + json.dumps(block, ensure_ascii=False)[1:-1])
-            first = False
-        f.write("]")
+            f.write("\n".join(block))
+            f.write("\n")
 
 
 def save(index: Index, index_dir: Path | str) -> Path:
@@ -1064,7 +1082,7 @@ def save(index: Index, index_dir: Path | str) -> Path:
     try:
         for name in _ARRAYS:
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(index.a[name]), allow_pickle=False)
-        _write_json_list(tmp / "vocabulary.json", index.vocabulary_items())
+        _write_lines(tmp / "vocabulary.txt", index.vocabulary_items())
         _write_json(tmp / "words.json", index.words)
         _write_json(tmp / "names.json", sorted(index.names))
         (tmp / "punkt.json").write_text(index.splitter.to_json(), encoding="utf-8")
@@ -1161,7 +1179,7 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
         skipped = [Skipped(**s) for s in corpus["skipped"]]
         fingerprint = [FileStamp(**s) for s in manifest["fingerprint"]]
         index = Index(docs, arrays, words, splitter, info, skipped, fingerprint, names=names,
-                      vocabulary=folder / "vocabulary.json")
+                      vocabulary=folder / "vocabulary.txt")
     except IndexDamaged:
         raise
     except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
