@@ -36,9 +36,14 @@ def test_the_index_is_plain_data(corpus_dir: Path, tmp_path: Path):
     folder = idx.current_folder(tmp_path / "index")
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["format_version"] == idx.FORMAT_VERSION
-    assert {p.suffix for p in folder.iterdir()} == {".npy", ".json"}
+    assert {p.suffix for p in folder.iterdir()} == {".npy", ".json", ".txt"}
     for p in folder.glob("*.npy"):
         np.load(p, allow_pickle=False)  # raises if anything were pickled
+    for p in folder.glob("*.json"):
+        json.loads(p.read_text(encoding="utf-8"))
+    lines = (folder / "vocabulary.txt").read_text(encoding="utf-8").split("\n")
+    assert lines[-1] == "" and lines[:-1] == idx.load(tmp_path / "index", corpus_dir).vocabulary
+    assert "rainhil trial" in lines and "rocket" in lines  # stems and word pairs
 
 
 def test_a_changed_added_or_removed_file_triggers_a_rebuild(corpus_dir: Path, tmp_path: Path):
