@@ -35,6 +35,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property, lru_cache
 from itertools import chain, count, islice
@@ -1060,6 +1061,11 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def _file_entry(path: Path) -> dict:
+    """A file's size and digest, as the manifest lists them."""
+    return {"size": path.stat().st_size, "digest": _digest(path)}
+
+
 def _write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
@@ -1073,6 +1079,31 @@ def _write_lines(path: Path, items, chunk: int = 1 << 16) -> None:
             f.write("\n")
 
 
+def _save_arrays(index: Index, folder: Path) -> dict[str, dict]:
+    """Write the index's arrays into ``folder``; their sizes and digests for the manifest."""
+    files = {}
+    for name in _ARRAYS:
+        path = folder / f"{name}.npy"
+        np.save(path, np.ascontiguousarray(index.a[name]), allow_pickle=False)
+        files[path.name] = _file_entry(path)
+    return files
+
+
+def _save_json(index: Index, folder: Path) -> None:
+    """Write the index's words, names, Punkt parameters, documents and corpus as JSON."""
+    _write_json(folder / "words.json", index.words)
+    _write_json(folder / "names.json", sorted(index.names))
+    (folder / "punkt.json").write_text(index.splitter.to_json(), encoding="utf-8")
+    # As asdict would give them (its deep copy of every field is most of the time, and
+    # every field is a string or None).
+    doc_fields = [f.name for f in fields(DocInfo)]
+    _write_json(folder / "documents.json", [{f: getattr(d, f) for f in doc_fields} for d in index.docs])
+    _write_json(folder / "corpus.json", {
+        "info": {**asdict(index.info), "starter_questions": list(index.info.starter_questions)},
+        "skipped": [asdict(s) for s in index.skipped],
+    })
+
+
 def save(index: Index, index_dir: Path | str) -> Path:
     """Write ``index`` to a new folder under ``index_dir`` and make it the current one."""
     index_dir = Path(index_dir)
@@ -1080,21 +1111,14 @@ def save(index: Index, index_dir: Path | str) -> Path:
     tmp = index_dir / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        for name in _ARRAYS:
-            np.save(tmp / f"{name}.npy", np.ascontiguousarray(index.a[name]), allow_pickle=False)
-        _write_lines(tmp / "vocabulary.txt", index.vocabulary_items())
-        _write_json(tmp / "words.json", index.words)
-        _write_json(tmp / "names.json", sorted(index.names))
-        (tmp / "punkt.json").write_text(index.splitter.to_json(), encoding="utf-8")
-        # As asdict would give them (its deep copy of every field is most of the time, and
-        # every field is a string or None).
-        doc_fields = [f.name for f in fields(DocInfo)]
-        _write_json(tmp / "documents.json", [{f: getattr(d, f) for f in doc_fields} for d in index.docs])
-        _write_json(tmp / "corpus.json", {
-            "info": {**asdict(index.info), "starter_questions": list(index.info.starter_questions)},
-            "skipped": [asdict(s) for s in index.skipped],
-        })
-        files = {p.name: {"size": p.stat().st_size, "digest": _digest(p)} for p in sorted(tmp.iterdir())}
+        # The arrays are written (and hashed) by a second thread, which numpy lets run
+        # while this one makes the vocabulary's and the other files' text.
+        with ThreadPoolExecutor(1) as pool:
+            array_files = pool.submit(_save_arrays, index, tmp)
+            _write_lines(tmp / "vocabulary.txt", index.vocabulary_items())
+            _save_json(index, tmp)
+            files = {p.name: _file_entry(p) for p in tmp.iterdir() if p.suffix != ".npy"}
+            files.update(array_files.result())
         _write_json(tmp / "manifest.json", {
             "format_version": FORMAT_VERSION,
             "settings": SETTINGS,
@@ -1102,7 +1126,7 @@ def save(index: Index, index_dir: Path | str) -> Path:
             "fingerprint": [asdict(s) for s in index.fingerprint],
             "counts": {"documents": len(index.docs), "passages": index.n_passages,
                        "sentences": index.n_sentences, "terms": index.n_terms},
-            "files": files,
+            "files": dict(sorted(files.items())),
         })
         for p in tmp.iterdir():  # data reaches the disk before the switch that points at it
             with open(p, "rb") as f:
