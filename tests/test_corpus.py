@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.corpus import decode, load_corpus, Unreadable
+from tutor.corpus import candidate_files, candidate_rels, decode, load_corpus, stamps, Unreadable
 from tutor.errors import CorpusError
 
 
@@ -82,3 +82,19 @@ def test_control_characters_are_those_of_unicode_category_cc():
     from tutor.corpus import _CONTROL
     for c in map(chr, range(sys.maxunicode + 1)):
         assert bool(_CONTROL.fullmatch(c)) == (unicodedata.category(c) == "Cc" and c not in "\n\t\f\v"), hex(ord(c))
+
+
+def test_documents_are_found_in_subfolders_in_a_stable_order(tmp_path: Path):
+    for rel in ["b.txt", "A.MD", "unit 2/notes.txt", "unit 2/deep/z.md", "unit 10/a.txt", "pic.png",
+                ".hidden.txt", ".git/x.txt", "unit 2/.draft/y.txt", "sources.toml"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x" * len(rel), encoding="utf-8")
+    rels = ["A.MD", "b.txt", "unit 10/a.txt", "unit 2/deep/z.md", "unit 2/notes.txt"]
+    assert candidate_rels(tmp_path) == rels
+    assert candidate_files(tmp_path) == [tmp_path / r for r in rels]
+    found = stamps(tmp_path)
+    assert [s.rel for s in found] == rels + ["sources.toml"]  # the manifest is watched too
+    assert [s.size for s in found] == [len(r) for r in rels + ["sources.toml"]]
+    assert stamps(tmp_path, rels) == found
+    (tmp_path / "b.txt").unlink()  # gone since the walk: no stamp, no error
+    assert [s.rel for s in stamps(tmp_path, rels)] == [r for r in rels if r != "b.txt"] + ["sources.toml"]

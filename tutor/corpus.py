@@ -72,35 +72,44 @@ class Unreadable(Exception):
     """A file that cannot be read as text; the message is the reason shown to a user."""
 
 
-def candidate_files(corpus_dir: Path) -> list[Path]:
-    """Every ``.txt``/``.md`` file under ``corpus_dir``, in a sorted, stable order."""
+def candidate_rels(corpus_dir: Path) -> list[str]:
+    """Every ``.txt``/``.md`` file under ``corpus_dir``, as a path relative to it with
+    ``/`` between folders, sorted (strings, not ``Path`` objects: a corpus can hold
+    tens of thousands of files, and the freshness check walks it on every load)."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
-    files = []
-    for root, dirs, names in os.walk(corpus_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
-                continue
-            files.append(Path(root) / name)
-    return sorted(files, key=lambda p: p.relative_to(corpus_dir).as_posix())
+    top = str(corpus_dir)
+    rels = []
+    for root, dirs, names in os.walk(top):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        folder = os.path.relpath(root, top)
+        prefix = "" if folder == "." else folder.replace(os.sep, "/") + "/"
+        rels.extend(prefix + name for name in names
+                    if not name.startswith(".") and name.lower().endswith(SUFFIXES))
+    rels.sort()
+    return rels
 
 
-def stamps(corpus_dir: Path) -> list[FileStamp]:
-    """Size and modification time of every candidate file (and of the manifest)."""
-    corpus_dir = Path(corpus_dir)
+def candidate_files(corpus_dir: Path) -> list[Path]:
+    """Every ``.txt``/``.md`` file under ``corpus_dir``, in a sorted, stable order."""
+    return [Path(corpus_dir) / rel for rel in candidate_rels(corpus_dir)]
+
+
+def stamps(corpus_dir: Path, rels: list[str] | None = None) -> list[FileStamp]:
+    """Size and modification time of every candidate file (and of the manifest); of
+    the files ``rels`` (from ``candidate_rels``) when given."""
+    top = str(corpus_dir)
+    rels = candidate_rels(corpus_dir) if rels is None else list(rels)
+    if os.path.isfile(os.path.join(top, MANIFEST_NAME)):
+        rels.append(MANIFEST_NAME)
     out = []
-    paths = candidate_files(corpus_dir)
-    manifest = corpus_dir / MANIFEST_NAME
-    if manifest.is_file():
-        paths.append(manifest)
-    for p in paths:
+    for rel in rels:
         try:
-            st = p.stat()
+            st = os.stat(os.path.join(top, rel))
         except OSError:
             continue
-        out.append(FileStamp(p.relative_to(corpus_dir).as_posix(), st.st_size, st.st_mtime_ns))
+        out.append(FileStamp(rel, st.st_size, st.st_mtime_ns))
     return out
 
 

@@ -49,7 +49,7 @@ from tutor import analysis
 from tutor import corpus as _corpus
 from tutor.chunking import MAX_CHARS, MIN_CHARS, SentenceSplitter, spans, training_sample
 from tutor.cleaning import SharedDigests, classify, line_digests
-from tutor.corpus import (CorpusInfo, FileStamp, Skipped, Unreadable, candidate_files, load_manifest, make_document,
+from tutor.corpus import (CorpusInfo, FileStamp, Skipped, Unreadable, candidate_rels, load_manifest, make_document,
                           read_file, sha256, stamps, unique_ids)
 from tutor.errors import CorpusError, IndexDamaged
 
@@ -312,10 +312,10 @@ _PAIR = 1 << 32  # a term's key: a stem's number, or (first + 1) * 2**32 + secon
 def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None) -> Index:
     """Read, clean, chunk and vectorise every document under ``corpus_dir``."""
     corpus_dir = Path(corpus_dir)
-    before = stamps(corpus_dir)
-    files = candidate_files(corpus_dir)
+    rels = candidate_rels(corpus_dir)
+    before = stamps(corpus_dir, rels)
+    files = [corpus_dir / rel for rel in rels]
     info, meta, skipped = load_manifest(corpus_dir)
-    rels = [p.relative_to(corpus_dir).as_posix() for p in files]
     ids = unique_ids(rels)
 
     # Punkt learns from a sample of the readable documents chosen by their lengths, which
