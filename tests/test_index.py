@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import os
 from pathlib import Path
 
@@ -44,6 +45,21 @@ def test_the_index_is_plain_data(corpus_dir: Path, tmp_path: Path):
     lines = (folder / "vocabulary.txt").read_text(encoding="utf-8").split("\n")
     assert lines[-1] == "" and lines[:-1] == idx.load(tmp_path / "index", corpus_dir).vocabulary
     assert "rainhil trial" in lines and "rocket" in lines  # stems and word pairs
+
+
+def _memory_mapped(a: np.ndarray) -> bool:
+    while a is not None and not isinstance(a, mmap.mmap):
+        a = getattr(a, "base", None)
+    return a is not None
+
+
+def test_an_index_built_on_first_use_is_served_from_its_files(corpus_dir: Path, tmp_path: Path):
+    index, rebuilt = idx.ensure_index(corpus_dir, tmp_path / "index")
+    assert rebuilt and all(_memory_mapped(index.a[name]) for name in idx._ARRAYS)
+    assert not _memory_mapped(idx.build(corpus_dir).a["P_data"])  # (what the check tells apart)
+    assert idx.is_fresh(index, corpus_dir)
+    assert np.array_equal(_scores(index, "railway locomotive Rocket")[0],
+                          _scores(idx.build(corpus_dir), "railway locomotive Rocket")[0])
 
 
 def test_a_changed_added_or_removed_file_triggers_a_rebuild(corpus_dir: Path, tmp_path: Path):

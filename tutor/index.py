@@ -1258,9 +1258,12 @@ def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may have built it while we waited
         if (index := _fresh(index_dir, corpus_dir)) is not None:
             return index, False
-        index = build(corpus_dir, progress)
-        save(index, index_dir)
-        return index, True
+        save(build(corpus_dir, progress), index_dir)
+        # Read back as a load reads it: memory-mapped arrays the OS can share and page
+        # out, instead of the build's (~500 MB at 20k documents) held for as long as a
+        # server runs.
+        _give_back_memory()
+        return load(index_dir, corpus_dir, verify=False), True
 
 
 def rebuild(corpus_dir: Path | str, index_dir: Path | str,
