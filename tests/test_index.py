@@ -186,6 +186,30 @@ def test_the_build_weighs_and_renumbers_a_matrix_read_back_in_batches():
     np.testing.assert_allclose(norms, expected_norms, rtol=1e-6)
     pivot = 0.3 * expected_norms.mean() + 0.7 * expected_norms
     np.testing.assert_allclose(got.toarray(), (W / pivot[:, None])[:, keep], rtol=1e-5)
+    # Made by columns (as the passages' matrix is), it is the same matrix, the same arrays
+    # that converting the rows' would give.
+    by_column = idx._weighted(lambda: ((np.arange(50), *spool.read(b)) for b in range(len(spool))), row_terms,
+                              idf, new_column, 30, 0.7, by_column=True)[1]
+    expected = got.tocsc()
+    assert by_column.format == "csc"
+    for part in ("data", "indices", "indptr"):
+        np.testing.assert_array_equal(getattr(by_column, part), getattr(expected, part))
+    spool.close()
+
+
+def test_the_builds_spool_reads_the_same_from_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(5)
+    spool = idx._Spool()
+    batches = [[rng.integers(0, 1 << 40, n), rng.random(n).astype(np.float32)] for n in rng.integers(0, 50_000, 40)]
+    for arrays in batches:
+        spool.append(*arrays)
+    with ThreadPoolExecutor(4) as pool:
+        read = list(pool.map(spool.read, [b for _ in range(5) for b in range(len(batches))]))
+    for i, got in enumerate(read):
+        for a, b in zip(got, batches[i % len(batches)]):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
     spool.close()
 
 

@@ -785,17 +785,25 @@ class _Assembler:
             numbers into those columns) and counts."""
             return lambda: ((columns.read(b)[0], *counts.read(b, first, first + 2)) for b in range(len(counts)))
 
-        P_norm, P = _weighted(batches(4), parts.pop("passage_terms"), idf, new_column, n_columns, PIVOT_SLOPE)
-        P = P.tocsc()  # one column per term (an inverted index), rows in order
-        _give_back_memory()
-        # Each column's largest weight: a query's max-score bound, not worked out per query.
-        P_max = np.zeros(n_columns, dtype=np.float32)
-        filled = np.diff(P.indptr) > 0
-        if filled.any():
-            P_max[filled] = np.maximum.reduceat(P.data, P.indptr[:-1][filled])
-        S_norm, S = _weighted(batches(2), parts.pop("sentence_terms"), idf, new_column, n_columns,
-                              SENTENCE_PIVOT_SLOPE)
-        S.sort_indices()
+        def sentences() -> tuple[np.ndarray, sp.csr_matrix]:
+            S_norm, S = _weighted(batches(2), sentence_terms, idf, new_column, n_columns, SENTENCE_PIVOT_SLOPE)
+            S.sort_indices()
+            return S_norm, S
+
+        # The two matrices are made side by side, the sentences' in a second thread: numpy
+        # and scipy let it run while they work, and the build's other core is idle by now.
+        sentence_terms = parts.pop("sentence_terms")
+        with ThreadPoolExecutor(1) as pool:
+            sentence_job = pool.submit(sentences)
+            # One column per term (an inverted index), rows in order.
+            P_norm, P = _weighted(batches(4), parts.pop("passage_terms"), idf, new_column, n_columns, PIVOT_SLOPE,
+                                  by_column=True)
+            # Each column's largest weight: a query's max-score bound, not worked out per query.
+            P_max = np.zeros(n_columns, dtype=np.float32)
+            filled = np.diff(P.indptr) > 0
+            if filled.any():
+                P_max[filled] = np.maximum.reduceat(P.data, P.indptr[:-1][filled])
+            S_norm, S = sentence_job.result()
         counts.close()
         columns.close()
         del new_column, idf
@@ -915,7 +923,7 @@ def _first_of_clashes(order: np.ndarray, hashes: np.ndarray, terms) -> np.ndarra
 
 
 def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, new_column: np.ndarray,
-              n_columns: int, slope: float) -> tuple[np.ndarray, sp.csr_matrix]:
+              n_columns: int, slope: float, by_column: bool = False) -> tuple[np.ndarray, sp.spmatrix]:
     """A matrix of counts as pivoted TF-IDF weights (float32), and its rows' lengths.
 
     ``batches()`` yields a batch of rows at a time: its distinct columns, and its entries
@@ -927,11 +935,14 @@ def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, n
     by ``(1 - slope) * mean + slope * n``: with slope 1 that is the unit length of plain
     cosine; below 1 a longer text keeps part of its length. The factor is baked in, so
     a query's score is a plain dot product. The batches are read twice, lengths first,
-    so that the matrix is made straight into its final size.
+    so that the matrix is made straight into its final size: by rows (CSR, its rows'
+    columns in batch order), or with ``by_column`` by columns (CSC, the same as
+    ``tocsc()`` of the CSR, without holding both).
     """
     n_rows = sum(len(n) for n in row_terms)
     squares = np.zeros(n_rows, dtype=np.float64)
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)  # kept entries per row, then where rows start
+    # Kept entries per row (or column), then where rows (columns) start.
+    indptr = np.zeros((n_columns if by_column else n_rows) + 1, dtype=np.int64)
     # A batch's columns are looked up in the corpus-wide idf and new_column (tens of MB)
     # once each, then its entries in those small arrays: far fewer cache misses.
     r0 = 0
@@ -944,9 +955,14 @@ def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, n
             sq = w.astype(np.float64)
             sq *= sq
             squares[r0 + rows] = np.add.reduceat(sq, starts[rows])
-        before = np.zeros(len(w) + 1, dtype=np.int64)  # kept entries before each entry
-        np.cumsum((new_column[columns] >= 0)[which], out=before[1:])
-        indptr[r0 + 1:r0 + len(lengths) + 1] = np.diff(before[starts])
+        c = new_column[columns]
+        if by_column:  # a batch's columns are distinct
+            kept = c >= 0
+            indptr[c[kept] + 1] += np.bincount(which, minlength=len(columns))[kept]
+        else:
+            before = np.zeros(len(w) + 1, dtype=np.int64)  # kept entries before each entry
+            np.cumsum((c >= 0)[which], out=before[1:])
+            indptr[r0 + 1:r0 + len(lengths) + 1] = np.diff(before[starts])
         r0 += len(lengths)
     np.cumsum(indptr, out=indptr)
     norms = np.sqrt(squares).astype(np.float32)
@@ -956,16 +972,33 @@ def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, n
     scale = np.divide(1.0, pivot, out=np.zeros_like(norms), where=pivot > 0)
     data = np.empty(int(indptr[-1]), dtype=np.float32)
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    filled = indptr[:-1].copy() if by_column else None  # where each column's next entry goes
     r0 = 0
     for (columns, which, counts), lengths in zip(batches(), row_terms):
         w = _tf_idf(counts, idf[columns][which])
         w *= np.repeat(scale[r0:r0 + len(lengths)], lengths)
         c = new_column[columns]
-        kept = (c >= 0)[which]
-        lo, hi = int(indptr[r0]), int(indptr[r0 + len(lengths)])
-        data[lo:hi] = w[kept]
-        indices[lo:hi] = c[which[kept]]
+        if by_column:
+            # The batch by its own columns (scipy's transpose, rows in order within each),
+            # each of its kept columns' run then copied to where that column is filled to.
+            batch = sp.csr_matrix((w, which, np.concatenate([[0], np.cumsum(lengths)])),
+                                  shape=(len(lengths), len(columns))).tocsc()
+            runs = np.diff(batch.indptr)
+            kept = (c >= 0) & (runs > 0)
+            entry_kept = np.repeat(kept, runs)
+            at = np.arange(int(entry_kept.sum()), dtype=np.int64)
+            at += np.repeat(filled[c[kept]] - (np.cumsum(runs[kept]) - runs[kept]), runs[kept])
+            data[at] = batch.data[entry_kept]
+            indices[at] = batch.indices[entry_kept] + r0
+            filled[c[kept]] += runs[kept]
+        else:
+            kept = (c >= 0)[which]
+            lo, hi = int(indptr[r0]), int(indptr[r0 + len(lengths)])
+            data[lo:hi] = w[kept]
+            indices[lo:hi] = c[which[kept]]
         r0 += len(lengths)
+    if by_column:
+        return norms, sp.csc_matrix((data, indices, indptr), shape=(n_rows, n_columns))
     return norms, sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_columns))
 
 
@@ -1005,13 +1038,20 @@ class _Spool:
         self.batches.append(where)
 
     def read(self, b: int, first: int = 0, end: int | None = None) -> list[np.ndarray]:
-        """Arrays ``first:end`` of batch ``b`` (all of them by default)."""
+        """Arrays ``first:end`` of batch ``b`` (all of them by default), read-only. Threads
+        may read at once: each read says where it reads from (none moves the file's position)."""
+        self.file.flush()
+        fd = self.file.fileno()
         out = []
         for offset, dtype, n in self.batches[b][first:end]:
-            a = np.empty(n, dtype=dtype)
-            self.file.seek(offset)
-            self.file.readinto(a.view(np.uint8))
-            out.append(a)
+            size = n * dtype.itemsize
+            data = os.pread(fd, size, offset)
+            while len(data) < size:  # a read may return less than was asked
+                more = os.pread(fd, size - len(data), offset + len(data))
+                if not more:
+                    raise EOFError("the build's spool file ended early")
+                data += more
+            out.append(np.frombuffer(data, dtype=dtype))
         return out
 
     def close(self) -> None:
