@@ -688,6 +688,22 @@ class _Assembler:
         self.parts["sentence_terms"].append(r["row_terms"])
         self.parts["passage_terms"].append(np.diff(P.indptr).astype(np.int32))
 
+    def _words(self) -> tuple[dict[str, int], frozenset[str]]:
+        """How often each word occurs, and the names (words capitalised wherever they occur
+        inside a quotable sentence); the tables of words as written are then let go."""
+        words: Counter[str] = Counter()
+        for t, n in zip(self.surfaces, self.surface_count.tolist()):
+            if (w := analysis.normalise(t)).isalpha():
+                words[w] += n
+        capitalised, lower = set(), set()
+        for g in np.flatnonzero(self.surface_prose[:len(self.surfaces)]).tolist():
+            t = self.surfaces[g]
+            if (w := analysis.normalise(t)).isalpha():
+                (capitalised if t[:1].isupper() else lower).add(w)
+        names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
+        self.surfaces, self.surface_ids, self.stem_ids, self.tables = [], {}, {}, {}
+        return dict(words), names
+
     def finish(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped]) -> Index:
         """The index of everything added: TF-IDF matrices, columns in hash order.
 
@@ -701,6 +717,8 @@ class _Assembler:
             raise CorpusError(f"no indexable text in {corpus_dir}")
         if not sum(int(n.sum()) for n in parts["sentence_terms"]):  # only punctuation, emoji or stop words
             raise CorpusError(f"no searchable words in {corpus_dir}")
+        # First, so that the tables of words as written are freed before the matrices are made.
+        words, names = self._words()
         passages = np.concatenate([np.zeros((0, 6), np.int64), *parts.pop("passages")])
         arrays = {
             "passage_doc": np.concatenate(parts.pop("passage_doc")).astype(np.int32),
@@ -817,18 +835,8 @@ class _Assembler:
             "P_norm": P_norm, "S_norm": S_norm,
         })
         del P, S
-        words: Counter[str] = Counter()
-        for t, n in zip(self.surfaces, self.surface_count.tolist()):
-            if (w := analysis.normalise(t)).isalpha():
-                words[w] += n
-        capitalised, lower = set(), set()
-        for g in np.flatnonzero(self.surface_prose[:len(self.surfaces)]).tolist():
-            t = self.surfaces[g]
-            if (w := analysis.normalise(t)).isalpha():
-                (capitalised if t[:1].isupper() else lower).add(w)
-        names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
         _give_back_memory()  # before the index is saved
-        return Index(self.docs, arrays, dict(words), splitter, info, skipped, [], None, names, vocabulary)
+        return Index(self.docs, arrays, words, splitter, info, skipped, [], None, names, vocabulary)
 
 
 class _Terms:
