@@ -563,7 +563,10 @@ def _prune(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarr
     if sum(len(rows) for rows in found) * len(cols.df) * SEARCH_RATIO > sum(cols.df):
         return None  # too many to search for: adding every posting costs less
     cand = np.sort(np.concatenate(found))
-    return cand[np.diff(cand, prepend=-1) != 0]  # distinct (np.unique hashes: many times slower)
+    # distinct (np.unique hashes, and np.diff's prepend copies: both cost more)
+    keep = np.ones(len(cand), dtype=bool)
+    np.not_equal(cand[1:], cand[:-1], out=keep[1:])
+    return cand[keep]
 
 
 def _best(cand: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
