@@ -361,7 +361,7 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
     held = _held(index, lead, terms).tobytes()  # row x: which of ``terms`` leader x holds
     t = len(terms)
     coverage: dict[bytes, float] = {}  # leaders often hold the same terms: worked out once
-    rescored: list[tuple[float, int]] = []
+    rescored: list[tuple[float, int]] = []  # (minus the re-scored value, passage): sorted, best first
     best: list[float] = []  # the k best re-scored values, a heap: best[0] is the k-th
     for x, (i, sc) in enumerate(zip(lead.tolist(), lead_scores.tolist())):
         if len(best) == k and sc < best[0]:
@@ -371,10 +371,11 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
         if cov is None:
             present = set(compress(terms, row))
             cov = coverage[row] = _coverage(looked_up, present)[0]
-        rescored.append((sc * (1 - COORDINATION + COORDINATION * cov), i))
-        (heapq.heappush if len(best) < k else heapq.heappushpop)(best, rescored[-1][0])
-    rescored.sort(key=lambda x: (-x[0], x[1]))
-    return [Hit(i, sc) for sc, i in rescored[:k] if sc > 0]
+        value = sc * (1 - COORDINATION + COORDINATION * cov)
+        rescored.append((-value, i))
+        (heapq.heappush if len(best) < k else heapq.heappushpop)(best, value)
+    rescored.sort()
+    return [Hit(i, -minus) for minus, i in rescored[:k] if minus < 0]
 
 
 def _held(index: Index, passages: np.ndarray, terms: list[int]) -> np.ndarray:
@@ -537,10 +538,10 @@ def _nth(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarray
     column's passages are read at an even stride, keeping at least that many: the n-th
     best of fewer scores is a lower floor, but still one that n passages reach."""
     df = cols.df
-    rarest = min((x for x, j in enumerate(read) if df[j] >= n), key=lambda x: df[read[x]], default=None)
-    if rarest is None:
+    having = [(df[j], x) for x, j in enumerate(read) if df[j] >= n]
+    if not having:
         return 0.0
-    rows = seen[rarest]
+    rows = seen[min(having)[1]]  # the rarest (of equally rare ones, the first)
     if sample >= n and len(rows) >= 2 * sample:
         rows = rows[::len(rows) // sample]
     part = acc.take(rows)
