@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from itertools import compress
 
@@ -88,14 +87,14 @@ def concepts(index: Index, query: Query) -> list[Concept]:
     groups: list[list[str]] = []
     capitalised: set[str] = set()
     prev_cap = False
-    toks = analysis.tokens(query.searched)
-    for i, (word, _, _) in enumerate(toks):
+    words = analysis.words(query.searched)
+    for i, word in enumerate(words):
         w = analysis.normalise(word)
         if not w or not analysis.is_content(w):
             prev_cap = False
             continue
         # Capitals mark a name, except the first word's, unless the next word has one too.
-        opens_name = i == 0 and len(toks) > 1 and toks[1][0][:1].isupper()
+        opens_name = i == 0 and len(words) > 1 and words[1][:1].isupper()
         cap = (word[:1].isupper() and (i > 0 or opens_name)) or w in index.names
         if cap:
             capitalised.add(w)
@@ -109,8 +108,8 @@ def concepts(index: Index, query: Query) -> list[Concept]:
     # corpus never says, is two words, and "Revolution" alone does not cover it.
     split: list[tuple[list[str], bool]] = []
     for group in groups:
-        stems = [analysis.stem(w) for w in group]
-        if len(group) > 1 and all(f"{a} {b}" in ids for a, b in zip(stems, stems[1:])):
+        stems = [analysis.stem(w) for w in group] if len(group) > 1 else []
+        if stems and all(f"{a} {b}" in ids for a, b in zip(stems, stems[1:])):
             split.append((group, True))
         else:
             split.extend(([w], w in capitalised) for w in group)
@@ -142,14 +141,13 @@ def _concept(index: Index, group: list[str], is_name: bool, top_idf: float) -> C
     """The concept of a group of words (one, or a name's or a phrase's); None when the
     group is not one: no stem of three letters or a digit, or chat ("wat", "abt")."""
     ids = index.term_ids
-    stems = frozenset(analysis.stem(w) for w in group)
-    stems = frozenset(s for s in stems if len(s) > 2 or s.isdigit())
+    stems = frozenset(s for s in map(analysis.stem, group) if len(s) > 2 or s.isdigit())
     if not stems:
         return None
-    known = [s for s in stems if s in ids]
+    known = [i for s in stems if (i := ids.get(s)) is not None]
     if not known and all(len(w) <= 3 for w in group):
         return None  # an unknown two- or three-letter word is chat ("wat", "abt"), not a topic
-    idfs = [float(index.idf[ids[s]]) for s in known]
+    idfs = index.idf[known].tolist()
     weight = ((min(idfs) if is_name else max(idfs)) if idfs else 0.0) or _unknown_weight(group, top_idf)
     frame = len(group) == 1 and analysis.is_frame(group[0])
     return Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, is_name, tuple(group))
@@ -244,15 +242,15 @@ def concept_ids(index: Index, query: Query, cs: list[Concept]) -> set[int]:
 def query_vector(index: Index, query: Query) -> tuple[np.ndarray, np.ndarray]:
     """The query's weighted TF-IDF vector (column ids, weights): its own words, then
     borrowed ones at lower weight."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, float] = {}  # (a plain dict: Counter's += costs more)
     for t in analysis.terms(query.searched):
-        counts[t] += FRAME_QUERY_WEIGHT if " " not in t and t in analysis.FRAME_STEMS else 1.0
+        counts[t] = counts.get(t, 0.0) + (FRAME_QUERY_WEIGHT if " " not in t and t in analysis.FRAME_STEMS else 1.0)
     for t in query.extra:
-        counts[t] += HISTORY_WEIGHT
+        counts[t] = counts.get(t, 0.0) + HISTORY_WEIGHT
     for t in query.related:
-        counts[t] += RELATED_WEIGHT
+        counts[t] = counts.get(t, 0.0) + RELATED_WEIGHT
     for _, t in query.synonyms:
-        counts[t] += SYNONYM_WEIGHT
+        counts[t] = counts.get(t, 0.0) + SYNONYM_WEIGHT
     return index.weigh(counts)
 
 
@@ -321,10 +319,11 @@ def top_k(values: np.ndarray, k: int, floor: float = 0.0) -> np.ndarray:
             maxima = np.maximum(maxima[:half], maxima[half:])
         maxima = maxima[0]
         floor = float(np.partition(maxima, width - k)[width - k])
+    # (``nonzero`` and ``argpartition`` as methods: NumPy's function wrappers cost more)
     if floor <= 0:
-        cand = np.flatnonzero(values > 0)
+        cand = (values > 0).nonzero()[0]
     elif maxima is None:
-        cand = np.flatnonzero(values >= floor)
+        cand = (values >= floor).nonzero()[0]
     else:  # every value at or above the floor: in the columns that reach it, or in the tail
         reach = np.flatnonzero(maxima >= floor)
         at = np.flatnonzero(rows[:, reach] >= floor)  # (row, column) as one number: faster than np.nonzero
@@ -332,7 +331,7 @@ def top_k(values: np.ndarray, k: int, floor: float = 0.0) -> np.ndarray:
         cand = np.concatenate(((at // len(reach)) * width + reach[at % len(reach)], tail + FOLD * width))
     if len(cand) > SORT_ALL * k:  # (a few candidates sort faster than they partition)
         vals = values[cand]
-        floor_k = float(vals[np.argpartition(-vals, k - 1)[:k]].min())
+        floor_k = float(vals[(-vals).argpartition(k - 1)[:k]].min())
         # keep every value tied with the k-th, so ties go to the lower index
         cand = cand[vals >= floor_k]
     order = cand[np.lexsort((cand, -values[cand]))]
@@ -354,13 +353,15 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
     """
     if not len(lead):
         return []
-    cs = concepts(index, query)
-    terms = sorted(concept_ids(index, query, cs))
-    looked_up = _concept_terms(index, query, cs)
+    looked_up = _concept_terms(index, query, concepts(index, query))
+    # Only the columns coverage looks for (``concept_ids`` may name more: related words
+    # that stand for no concept), so that no leader is searched for the others.
+    terms = sorted({i for _, stems, acronym, related, synonyms in looked_up
+                    for i in (*stems, acronym, *related, *synonyms) if i >= 0})
     held = _held(index, lead, terms).tobytes()  # row x: which of ``terms`` leader x holds
     t = len(terms)
     coverage: dict[bytes, float] = {}  # leaders often hold the same terms: worked out once
-    rescored: list[tuple[float, int]] = []
+    rescored: list[tuple[float, int]] = []  # (minus the re-scored value, passage): sorted, best first
     best: list[float] = []  # the k best re-scored values, a heap: best[0] is the k-th
     for x, (i, sc) in enumerate(zip(lead.tolist(), lead_scores.tolist())):
         if len(best) == k and sc < best[0]:
@@ -370,10 +371,11 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
         if cov is None:
             present = set(compress(terms, row))
             cov = coverage[row] = _coverage(looked_up, present)[0]
-        rescored.append((sc * (1 - COORDINATION + COORDINATION * cov), i))
-        (heapq.heappush if len(best) < k else heapq.heappushpop)(best, rescored[-1][0])
-    rescored.sort(key=lambda x: (-x[0], x[1]))
-    return [Hit(i, sc) for sc, i in rescored[:k] if sc > 0]
+        value = sc * (1 - COORDINATION + COORDINATION * cov)
+        rescored.append((-value, i))
+        (heapq.heappush if len(best) < k else heapq.heappushpop)(best, value)
+    rescored.sort()
+    return [Hit(i, -minus) for minus, i in rescored[:k] if minus < 0]
 
 
 def _held(index: Index, passages: np.ndarray, terms: list[int]) -> np.ndarray:
@@ -402,6 +404,7 @@ def rank(index: Index, query: Query, k: int = 5, docs: set[int] | None = None) -
 
 
 _scratch = threading.local()
+_START_END = np.array([0, 1])  # a column's start and end in indptr: ids[:, None] + _START_END
 
 
 def _buffers(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -440,13 +443,13 @@ class _Columns:
         indptr = index.a["P_indptr"]
         self.indices, self.data = index.a["P_indices"], index.a["P_data"]
         self.w = weights.astype(np.float32)
-        self.starts = indptr[ids].tolist()
-        self.ends = indptr[ids + 1].tolist()
-        self.df = [b - a for a, b in zip(self.starts, self.ends)]
-        self._index, self._ids = index, ids.tolist()
         # Column j's postings bounds are bounds[2j:2j + 2], in the postings' integer type,
         # which scipy chose to hold every posting's position: a one-column indptr.
-        self.bounds = np.array([x for ab in zip(self.starts, self.ends) for x in ab], dtype=self.indices.dtype)
+        bounds = indptr[ids[:, None] + _START_END]
+        self.bounds = bounds.astype(self.indices.dtype).ravel()
+        self.starts, self.ends = bounds.T.tolist()
+        self.df = [b - a for a, b in zip(self.starts, self.ends)]
+        self._index, self._ids = index, ids.tolist()
 
     def bound(self, j: int) -> float:
         """The most column ``j`` adds to a score."""
@@ -534,14 +537,16 @@ def _nth(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarray
     has n, whose word weighs most; 0.0 when none has. With a ``sample`` size, a longer
     column's passages are read at an even stride, keeping at least that many: the n-th
     best of fewer scores is a lower floor, but still one that n passages reach."""
-    rarest = min((j for j in read if cols.df[j] >= n), key=lambda j: cols.df[j], default=None)
-    if rarest is None:
+    df = cols.df
+    having = [(df[j], x) for x, j in enumerate(read) if df[j] >= n]
+    if not having:
         return 0.0
-    rows = seen[read.index(rarest)]
+    rows = seen[min(having)[1]]  # the rarest (of equally rare ones, the first)
     if sample >= n and len(rows) >= 2 * sample:
         rows = rows[::len(rows) // sample]
-    part = acc[rows]
-    return float(np.partition(part, len(part) - n)[len(part) - n])
+    part = acc.take(rows)
+    part.partition(len(part) - n)  # (in place, on the copy ``take`` made)
+    return float(part[len(part) - n])
 
 
 def _prune(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarray], common: list[int],
@@ -559,7 +564,10 @@ def _prune(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarr
     if sum(len(rows) for rows in found) * len(cols.df) * SEARCH_RATIO > sum(cols.df):
         return None  # too many to search for: adding every posting costs less
     cand = np.sort(np.concatenate(found))
-    return cand[np.diff(cand, prepend=-1) != 0]  # distinct (np.unique hashes: many times slower)
+    # distinct (np.unique hashes, and np.diff's prepend copies: both cost more)
+    keep = np.ones(len(cand), dtype=bool)
+    np.not_equal(cand[1:], cand[:-1], out=keep[1:])
+    return cand[keep]
 
 
 def _best(cand: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
