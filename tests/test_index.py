@@ -56,10 +56,10 @@ def _memory_mapped(a: np.ndarray) -> bool:
 def test_an_index_built_on_first_use_is_served_from_its_files(corpus_dir: Path, tmp_path: Path):
     index, rebuilt = idx.ensure_index(corpus_dir, tmp_path / "index")
     assert rebuilt and all(_memory_mapped(index.a[name]) for name in idx._ARRAYS)
-    assert not _memory_mapped(idx.build(corpus_dir).a["P_data"])  # (what the check tells apart)
+    built = idx.build(corpus_dir)
+    assert not _memory_mapped(built.a["P_data"])  # (what the check tells apart)
     assert idx.is_fresh(index, corpus_dir)
-    assert np.array_equal(_scores(index, "railway locomotive Rocket")[0],
-                          _scores(idx.build(corpus_dir), "railway locomotive Rocket")[0])
+    assert np.array_equal(_scores(index, "railway locomotive Rocket")[0], _scores(built, "railway locomotive Rocket")[0])
 
 
 def test_a_changed_added_or_removed_file_triggers_a_rebuild(corpus_dir: Path, tmp_path: Path):

@@ -91,11 +91,6 @@ def candidate_rels(corpus_dir: Path) -> list[str]:
     return rels
 
 
-def candidate_files(corpus_dir: Path) -> list[Path]:
-    """Every ``.txt``/``.md`` file under ``corpus_dir``, in a sorted, stable order."""
-    return [Path(corpus_dir) / rel for rel in candidate_rels(corpus_dir)]
-
-
 def stamps(corpus_dir: Path, rels: list[str] | None = None) -> list[FileStamp]:
     """Size and modification time of every candidate file (and of the manifest); of
     the files ``rels`` (from ``candidate_rels``) when given."""
@@ -301,12 +296,12 @@ def unique_ids(rels: list[str]) -> dict[str, str]:
 def load_corpus(corpus_dir: Path | str) -> tuple[list[Document], list[Skipped], CorpusInfo]:
     """Read every document under ``corpus_dir``; unreadable files become ``Skipped``."""
     corpus_dir = Path(corpus_dir)
-    files = candidate_files(corpus_dir)
+    rels = candidate_rels(corpus_dir)
     info, meta, skipped = load_manifest(corpus_dir)
-    ids = unique_ids([p.relative_to(corpus_dir).as_posix() for p in files])
+    ids = unique_ids(rels)
     docs = []
-    for path in files:
-        rel = path.relative_to(corpus_dir).as_posix()
+    for rel in rels:
+        path = corpus_dir / rel
         try:
             text, encoding = read_file(path)
         except Unreadable as exc:
