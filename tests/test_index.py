@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tutor import index as idx
 from tutor.errors import CorpusError, IndexDamaged
@@ -225,6 +227,27 @@ def test_each_sentence_holds_the_terms_of_its_own_words_with_or_without_a_nul_in
     for j in range(index.n_sentences):
         expected = {index.term_ids.get(t) for t in analysis.terms(index.sentence_text(j))}
         assert set(index.S[j].indices.tolist()) == expected
+
+
+# What the word pattern was before its quantifiers were made possessive (for speed).
+_BACKTRACKING_WORD = r"\w+(?:[’'](?:s|t|d|ll|re|ve|m)\b)?(?:[.,]\d+)*|%"
+
+
+_WORD_PIECES = st.sampled_from(["a", "é", "s", "t", "ll", "ve", "1", "25", "'", "’", ".", ",", "%", " ", "-", "\n",
+                                 "\x00", "_", "didn't", "Mao’s", "600,000", "5.35", "they'llx"])
+
+
+@given(st.lists(_WORD_PIECES, max_size=30).map("".join))
+def test_words_and_their_spans_are_what_the_plain_word_pattern_finds(text: str):
+    """"didn't", "Mao’s", "600,000" and "5.35" stay one word, with or without NULs between
+    sentences: the possessive pattern finds exactly what the backtracking one finds."""
+    import re
+
+    from tutor import analysis
+    plain = re.compile(_BACKTRACKING_WORD)
+    assert analysis.words(text) == plain.findall(text)
+    assert analysis.tokens(text) == [(m.group(), m.start(), m.end()) for m in plain.finditer(text)]
+    assert analysis.words_with_breaks(text) == re.findall("\x00|" + _BACKTRACKING_WORD, text)
 
 
 def test_each_columns_largest_weight_is_stored_with_the_index(corpus_dir: Path, tmp_path: Path):

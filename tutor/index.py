@@ -506,7 +506,7 @@ class _Analyser:
         shift = 2 * bits + 1
         if n_sent.bit_length() + shift <= 63:  # (sentence, term) in one integer: one sort, not a lexsort
             entries = (rows << shift) | codes
-            entries.sort()
+            entries.sort(kind="stable")  # (runs of a sentence each, ascending: a merge sort's best case)
             rows, codes = entries >> shift, entries & ((1 << shift) - 1)
         else:
             order = np.lexsort((codes, rows))
