@@ -35,6 +35,22 @@ def test_unreadable_files_give_a_reason(data: bytes, reason: str):
         decode(data)
 
 
+@pytest.mark.parametrize("text, binary", [
+    ("Canals carried coal.\n" * 20, False),
+    ("Canals\tcarried\fcoal.\n" * 20, False),  # tabs and form feeds are white space
+    ("Canals carried coal.\x07\x1b\n" * 20, True),  # ASCII controls: a terminal log or binary
+    ("Canals carried coal.\x85\x9b\n" * 20, True),  # C1 controls (not ASCII): cp1252 bytes misread
+    ("Canals carried coal, ça va.\x07\x1b\n" * 20, True),
+    ("Canals carried coal.\x07" * 3 + "é", False),  # a few are tolerated
+])
+def test_text_made_mostly_of_control_characters_is_refused_as_binary(text: str, binary: bool):
+    from tutor.corpus import _looks_binary
+    assert _looks_binary(text) == binary
+    if binary:
+        with pytest.raises(Unreadable, match="control characters"):
+            decode(text.encode("utf-8"))
+
+
 def test_bad_files_are_skipped_and_good_ones_kept(tmp_path: Path):
     (tmp_path / "good.md").write_text("# Canals\n\nCanals carried coal before railways.", encoding="utf-8")
     (tmp_path / "empty.txt").write_bytes(b"")
