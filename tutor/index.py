@@ -360,7 +360,7 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     # to share out evenly.
     size = 1
     if len(readable) >= PARALLEL_DOCUMENTS:
-        size = max(1, min(BATCH_DOCUMENTS, len(readable) // (_n_workers() * 4)))
+        size = max(1, min(BATCH_DOCUMENTS, len(readable) // (_n_workers() * 8)))
     batches = [readable[i:i + size] for i in range(0, len(readable), size)]
     assembler = _Assembler()
     setup = (str(corpus_dir), splitter.to_json(), shared.digests)
