@@ -506,7 +506,9 @@ class _Analyser:
         shift = 2 * bits + 1
         if n_sent.bit_length() + shift <= 63:  # (sentence, term) in one integer: one sort, not a lexsort
             entries = (rows << shift) | codes
-            entries.sort(kind="stable")  # (runs of a sentence each, ascending: a merge sort's best case)
+            # (already in sentence order, in two runs, stems then pairs: numpy's stable sort, a
+            # merge sort, takes that in stride, several times faster than its quicksort here)
+            entries.sort(kind="stable")
             rows, codes = entries >> shift, entries & ((1 << shift) - 1)
         else:
             order = np.lexsort((codes, rows))
