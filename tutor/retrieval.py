@@ -47,6 +47,7 @@ MAX_PRUNED_TERMS = 1000  # a longer query vector is scored whole (float32 error 
 COMMON = 8  # a column in more than one passage in this many is common: pruning tries not to read it
 PRUNE_POSTINGS = 200_000  # ... when the common columns hold this many postings (fewer cost less to add than pruning)
 SEARCH_RATIO = 64  # pruning gives up when its candidates times the query's terms exceed its postings over this
+PRUNE_SAMPLE = 256  # pruning first estimates its candidates from about this many of a long column's passages
 NTH_SAMPLE = 512  # when every column is added, the floor for top_k reads about this many of the rarest's scores
 _SLACK = 1e-4  # relative margin for float32 rounding in max-score bounds
 
@@ -560,9 +561,22 @@ def _prune(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarr
     if floor <= left:  # (or no column has n passages: floor is 0)
         return None
     least = (floor - left) / (1 + _SLACK)  # partial * (1 + slack) + left >= floor
-    found = [rows[acc[rows] >= least] for rows in seen]
-    if sum(len(rows) for rows in found) * len(cols.df) * SEARCH_RATIO > sum(cols.df):
-        return None  # too many to search for: adding every posting costs less
+    # Given up when the candidates are too many to search for (adding every posting then
+    # costs less): first if an even sample of a long column shows twice too many in it
+    # alone, then as soon as counting them, the longest columns first, finds too many.
+    # (Giving up only costs time: every column is then added, which ranks the same.)
+    total, many = sum(cols.df), len(cols.df) * SEARCH_RATIO
+    by_length = sorted(seen, key=len, reverse=True)
+    if len(by_length[0]) > 8 * PRUNE_SAMPLE:
+        step = len(by_length[0]) // PRUNE_SAMPLE
+        if int(np.count_nonzero(acc[by_length[0][::step]] >= least)) * step * many > 2 * total:
+            return None
+    found, count = [], 0
+    for rows in by_length:
+        found.append(rows[acc[rows] >= least])
+        count += len(found[-1])
+        if count * many > total:
+            return None
     cand = np.sort(np.concatenate(found))
     # distinct (np.unique hashes, and np.diff's prepend copies: both cost more)
     keep = np.ones(len(cand), dtype=bool)
