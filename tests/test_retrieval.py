@@ -47,7 +47,7 @@ def _dense(index, query, k):
     {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0, "_csc_matvec": None},
     {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0, "FOLD": 8},  # the fold, which needs FOLD * 8 passages, on this small index
     {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 1},  # too many candidates to search for: pruning gives up
-    {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 1, "PRUNE_SAMPLE": 2},  # ... on a sample's word, sometimes
+    {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 1, "PRUNE_SAMPLE": 2},  # ... or on what a sample of its longest column shows
 ])
 def test_rank_equals_ranking_every_passage(zipf_index, monkeypatch, settings):
     for name, value in settings.items():
