@@ -260,3 +260,42 @@ def test_each_columns_largest_weight_is_stored_with_the_index(corpus_dir: Path, 
                         dtype=np.float32)
     assert len(expected) == index.n_terms
     np.testing.assert_array_equal(index.a["P_max"], expected)
+
+
+def test_a_questions_terms_are_found_together_as_one_at_a_time(corpus_dir: Path, tmp_path: Path):
+    """``TermIds.columns`` (a question's new terms searched for at once) gives each term's
+    column, or -1 for a term the corpus lacks, as ``get`` does one term at a time."""
+    idx.save(idx.build(corpus_dir), tmp_path / "index")
+    index = idx.load(tmp_path / "index", corpus_dir)
+    vocabulary = index.vocabulary
+    terms = vocabulary[::7] + ["photosynthesi", "rocket rocket", ""] + vocabulary[3::11]
+    expected = [vocabulary.index(t) if t in vocabulary else -1 for t in terms]
+    fresh = idx.TermIds(index.a["vocab_hash"])
+    assert fresh.columns(terms) == expected
+    assert fresh.columns(terms[::-1]) == expected[::-1]  # remembered now
+    assert [idx.TermIds(index.a["vocab_hash"]).get(t, -1) for t in terms] == expected
+    assert idx.TermIds(np.zeros(0, dtype=np.uint64)).columns(["rocket", "steam"]) == [-1, -1]
+
+
+def test_a_query_vector_is_weighted_as_passages_are(fixture_index):
+    """Sublinear tf (a borrowed word's fraction scales it), idf, unit length; terms the
+    corpus lacks dropped."""
+    counts = {"rocket": 3.0, "steam": 1.5, "mill": 1.0, "locomot": 0.5, "photosynthesi": 2.0, "watt": 0.0}
+    ids, weights = fixture_index.weigh(counts)
+    kept = [t for t in counts if counts[t] > 0 and t in fixture_index.term_ids]
+    assert ids.tolist() == [fixture_index.term_ids[t] for t in kept] and len(kept) == 4
+    tf = np.array([counts[t] for t in kept])
+    expected = np.where(tf > 1, 1 + np.log(tf), tf) * fixture_index.idf[ids]
+    np.testing.assert_allclose(weights, expected / np.linalg.norm(expected), rtol=1e-12)
+    assert fixture_index.weigh({"photosynthesi": 1.0})[0].size == 0
+
+
+def test_an_index_loads_where_its_pages_cannot_be_mapped_up_front(corpus_dir: Path, tmp_path: Path, monkeypatch):
+    """The arrays every query reads are mapped when the index loads (Linux 5.14 and later);
+    on a kernel that refuses, they are mapped as queries read them, with the same scores."""
+    index, _ = idx.ensure_index(corpus_dir, tmp_path / "index")
+    monkeypatch.setattr(idx, "_MADV_POPULATE_READ", 1 << 20)  # advice no kernel knows: EINVAL
+    refused = idx.load(tmp_path / "index", corpus_dir)
+    assert all(_memory_mapped(refused.a[name]) for name in idx._QUERIED)
+    q = "railway locomotive Rocket"
+    assert np.array_equal(_scores(refused, q)[0], _scores(index, q)[0])

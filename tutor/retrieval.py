@@ -148,7 +148,7 @@ def _concept(index: Index, group: list[str], is_name: bool, top_idf: float) -> C
     known = [i for s in stems if (i := ids.get(s)) is not None]
     if not known and all(len(w) <= 3 for w in group):
         return None  # an unknown two- or three-letter word is chat ("wat", "abt"), not a topic
-    idfs = index.idf[known].tolist()
+    idfs = [float(index.idf[i]) for i in known]  # (a few: quicker one at a time than as an array)
     weight = ((min(idfs) if is_name else max(idfs)) if idfs else 0.0) or _unknown_weight(group, top_idf)
     frame = len(group) == 1 and analysis.is_frame(group[0])
     return Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, is_name, tuple(group))
