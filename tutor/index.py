@@ -133,17 +133,13 @@ class TermIds:
     def get(self, term: str, default: int | None = None) -> int | None:
         i = self._memo.get(term)
         if i is None:
-            h = np.uint64(term_hash(term))
-            pos = int(self.hashes.searchsorted(h))  # (the method: np.searchsorted's wrapper costs a microsecond)
-            i = pos if pos < len(self.hashes) and self.hashes[pos] == h else -1
-            if len(self._memo) < self.MEMO:
-                self._memo[term] = i
+            i = self.columns([term])[0]
         return default if i < 0 else i
 
     def columns(self, terms: list[str]) -> list[int]:
-        """The columns of ``terms`` (-1 for a term the corpus lacks): ``get`` of each, the
-        new ones searched for together (one binary search of every hash at once costs
-        what one term's search costs alone)."""
+        """The columns of ``terms`` (-1 for a term the corpus lacks), remembered; the new
+        ones searched for together (one binary search of every hash at once costs what
+        one term's search costs alone)."""
         memo = self._memo
         out = [memo.get(t, -2) for t in terms]
         new = [x for x, i in enumerate(out) if i == -2]
