@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from tutor import index as idx
 from tutor import retrieval
@@ -48,11 +49,26 @@ def _dense(index, query, k):
     {"PRUNE_POSTINGS": 0, "COMMON": 8, "SEARCH_RATIO": 0, "FOLD": 8},  # the fold, which needs FOLD * 8 passages, on this small index
     {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 1},  # too many candidates to search for: pruning gives up
     {"PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 1, "PRUNE_SAMPLE": 2},  # ... or on what a sample of its longest column shows
+    {"dense": 0.05},  # the commonest columns added as dense rows
+    {"dense": 0.05, "PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 0},  # ... and pruning weighing their cost
+    {"dense": 0.05, "PRUNE_POSTINGS": 0, "COMMON": 4, "SEARCH_RATIO": 1},  # ... or giving up
 ])
 def test_rank_equals_ranking_every_passage(zipf_index, monkeypatch, settings):
+    settings = dict(settings)
+    share = settings.pop("dense", None)
+    # (an index of a few hundred passages holds no dense column unless asked to)
+    monkeypatch.setattr(zipf_index, "dense", {} if share is None else idx.dense_columns(zipf_index.P, share))
     for name, value in settings.items():
         monkeypatch.setattr(retrieval, name, value)
-    tried = pruned = 0
+    tried = pruned = dense_adds = 0
+    real_add = retrieval._Columns.add
+
+    def counting_add(self, acc, j):
+        nonlocal dense_adds
+        dense_adds += self.dense[j] is not None
+        return real_add(self, acc, j)
+
+    monkeypatch.setattr(retrieval._Columns, "add", counting_add)
     real_prune = retrieval._prune
 
     def counting_prune(*args):
@@ -72,12 +88,29 @@ def test_rank_equals_ranking_every_passage(zipf_index, monkeypatch, settings):
             expected = top_k(p, max(k, RERANK))
             np.testing.assert_array_equal(lead, expected)
             assert values.tobytes() == p[expected].tobytes()  # bit for bit
-        acc, _ = retrieval._buffers(zipf_index.n_passages)
+        acc, *_ = retrieval._buffers(zipf_index.n_passages)
         assert not acc.any()  # the scratch accumulator is left clean
     if "COMMON" in settings:
         assert tried > 20
     if settings.get("SEARCH_RATIO") == 0:
         assert pruned > 20  # the pruned path was taken, not only the whole product
+    assert (dense_adds > 100) == (share is not None)
+
+
+def test_dense_columns_hold_the_common_columns_weights():
+    rng = np.random.default_rng(2)
+    weights = rng.random((300, 40), dtype=np.float32) + np.float32(0.5)
+    weights[rng.random((300, 40)) > np.linspace(0.05, 0.6, 40)] = 0.0  # columns from rare to common
+    weights[:, 3] += np.float32(1.0)  # in every row
+    P = sp.csc_matrix(weights)
+    dense = idx.dense_columns(P, 0.25)
+    assert sorted(dense) == np.flatnonzero((weights > 0).sum(axis=0) > 75).tolist()
+    assert 3 in dense and 0 not in dense and len(dense) > 5
+    for c, row in dense.items():
+        assert row.dtype == np.float32
+        assert row.tobytes() == weights[:, c].tobytes()  # 0.0 where the term is absent
+    assert idx.dense_columns(P, 0.25, min_rows=301) == {}  # a small index holds none
+    assert idx.dense_columns(P, 1.0) == {}
 
 
 def test_rank_with_a_document_filter_ranks_only_those_documents(zipf_index):
