@@ -57,7 +57,7 @@ def test_rank_equals_ranking_every_passage(zipf_index, monkeypatch, settings):
     settings = dict(settings)
     share = settings.pop("dense", None)
     # (an index of a few hundred passages holds no dense column unless asked to)
-    monkeypatch.setattr(zipf_index, "dense", {} if share is None else idx.dense_columns(zipf_index.P, share))
+    monkeypatch.setattr(zipf_index, "dense", {} if share is None else idx.dense_columns(zipf_index.P, zipf_index.df, share))
     for name, value in settings.items():
         monkeypatch.setattr(retrieval, name, value)
     tried = pruned = dense_adds = 0
@@ -103,14 +103,15 @@ def test_dense_columns_hold_the_common_columns_weights():
     weights[rng.random((300, 40)) > np.linspace(0.05, 0.6, 40)] = 0.0  # columns from rare to common
     weights[:, 3] += np.float32(1.0)  # in every row
     P = sp.csc_matrix(weights)
-    dense = idx.dense_columns(P, 0.25)
+    df = np.diff(P.indptr)
+    dense = idx.dense_columns(P, df, 0.25)
     assert sorted(dense) == np.flatnonzero((weights > 0).sum(axis=0) > 75).tolist()
     assert 3 in dense and 0 not in dense and len(dense) > 5
     for c, row in dense.items():
         assert row.dtype == np.float32
         assert row.tobytes() == weights[:, c].tobytes()  # 0.0 where the term is absent
-    assert idx.dense_columns(P, 0.25, min_rows=301) == {}  # a small index holds none
-    assert idx.dense_columns(P, 1.0) == {}
+    assert idx.dense_columns(P, df, 0.25, min_rows=301) == {}  # a small index holds none
+    assert idx.dense_columns(P, df, 1.0) == {}
 
 
 def test_rank_with_a_document_filter_ranks_only_those_documents(zipf_index):

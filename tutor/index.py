@@ -237,7 +237,7 @@ class Index:
         """The commonest columns (in more than ``DENSE_SHARE`` of the passages) also as dense
         rows, by column id: see ``dense_columns``. Made from the postings when first
         needed (at 20k documents 16 columns, 16 MB, in 14 ms); ``load`` makes them at once."""
-        return dense_columns(self.P, DENSE_SHARE, DENSE_MIN_PASSAGES)
+        return dense_columns(self.P, self.df, DENSE_SHARE, DENSE_MIN_PASSAGES)
 
     @cached_property
     def idf(self) -> np.ndarray:
@@ -315,10 +315,10 @@ class Index:
         return np.array(ids, dtype=np.int64), np.array([x / norm for x in w], dtype=np.float64)
 
 
-def dense_columns(P: sp.csc_matrix, share: float, min_rows: int = 0) -> dict[int, np.ndarray]:
-    """The columns of ``P`` in more than ``share`` of its rows (none when it has fewer than
-    ``min_rows``), each as a dense row of float32: every passage's weight, 0.0 where the
-    term is absent.
+def dense_columns(P: sp.csc_matrix, df: np.ndarray, share: float, min_rows: int = 0) -> dict[int, np.ndarray]:
+    """The columns of ``P`` (``df[c]`` entries in column ``c``) in more than ``share`` of its
+    rows (none when it has fewer than ``min_rows``), each as a dense row of float32: every
+    passage's weight, 0.0 where the term is absent.
 
     A query adds a column to its scores; a dense row is added in two passes at memory
     speed, where scattering postings costs a random write each: for a column in a third
@@ -329,7 +329,7 @@ def dense_columns(P: sp.csc_matrix, share: float, min_rows: int = 0) -> dict[int
     if n_rows < min_rows or n_rows == 0:
         return {}
     indptr = P.indptr
-    cols = np.flatnonzero(np.diff(indptr) > share * n_rows).tolist()
+    cols = np.flatnonzero(df > share * n_rows).tolist()
     rows = np.zeros((len(cols), n_rows), dtype=np.float32)
     for row, c in zip(rows, cols):
         a, b = int(indptr[c]), int(indptr[c + 1])

@@ -454,7 +454,7 @@ class _Columns:
         self.starts, self.ends = bounds.T.tolist()
         self.df = [b - a for a, b in zip(self.starts, self.ends)]
         self._index, self._ids = index, ids.tolist()
-        self.dense = [index.dense.get(c) for c in self._ids] if index.dense else [None] * len(self._ids)
+        self.dense = [index.dense.get(c) for c in self._ids]
         self.spare = spare
         dense_cost = index.n_passages // DENSE_SPEEDUP
         self.cost = [n if row is None else dense_cost for n, row in zip(self.df, self.dense)]
