@@ -188,14 +188,12 @@ def test_the_build_weighs_and_renumbers_a_matrix_read_back_in_batches():
     np.testing.assert_allclose(norms, expected_norms, rtol=1e-6)
     pivot = 0.3 * expected_norms.mean() + 0.7 * expected_norms
     np.testing.assert_allclose(got.toarray(), (W / pivot[:, None])[:, keep], rtol=1e-5)
-    # Made by columns (as the passages' matrix is), it is the same matrix, the same arrays
-    # that converting the rows' would give.
-    by_column = idx._weighted(lambda: ((np.arange(50), *spool.read(b)) for b in range(len(spool))), row_terms,
-                              idf, new_column, 30, 0.7, by_column=True)[1]
-    expected = got.tocsc()
-    assert by_column.format == "csc"
+    # By columns (an inverted index), each column's rows in order, every entry non-zero:
+    # the arrays scipy's own conversion gives.
+    expected = sp.csc_matrix(got.toarray())
+    assert got.format == "csc"
     for part in ("data", "indices", "indptr"):
-        np.testing.assert_array_equal(getattr(by_column, part), getattr(expected, part))
+        np.testing.assert_array_equal(getattr(got, part), getattr(expected, part))
     spool.close()
 
 
@@ -226,7 +224,46 @@ def test_each_sentence_holds_the_terms_of_its_own_words_with_or_without_a_nul_in
     assert index.n_sentences > 2 and any("\x00" in index.sentence_text(j) for j in range(index.n_sentences))
     for j in range(index.n_sentences):
         expected = {index.term_ids.get(t) for t in analysis.terms(index.sentence_text(j))}
-        assert set(index.S[j].indices.tolist()) == expected
+        assert index.sentence_terms(j) == expected
+
+
+@pytest.mark.parametrize("prune", [False, True])
+def test_a_sentences_weights_are_made_from_its_text_as_the_build_would_weigh_it(corpus_dir: Path, monkeypatch,
+                                                                                prune: bool):
+    """The index stores sentences' lengths, not their weights: a question's leading
+    sentences are weighed from their text. Each weight is (1 + ln tf) * idf over the
+    pivoted length, and the stored length counts every term of the sentence, those a
+    large index drops too (word pairs found in one passage, here when ``prune``)."""
+    from collections import Counter
+
+    from tutor import analysis
+    if prune:
+        monkeypatch.setattr(idx, "BIGRAM_PRUNE_PASSAGES", 0)
+    index = idx.build(corpus_dir)
+    n = index.n_passages
+    mean = float(np.mean(index.a["S_norm"]))
+    dropped = 0
+    for j in range(index.n_sentences):
+        counts = Counter(analysis.terms(index.sentence_text(j)))
+        # A term the index lacks is a word pair in one passage: idf of a document frequency of 1.
+        idf = {t: float(index.idf[c]) if (c := index.term_ids.get(t)) is not None else np.log((n + 1) / 2) + 1
+               for t in counts}
+        w = {t: (1 + np.log(tf)) * idf[t] for t, tf in counts.items()}
+        norm = float(np.sqrt(sum(x * x for x in w.values())))
+        assert index.a["S_norm"][j] == pytest.approx(norm, rel=1e-5)
+        pivot = 0.3 * mean + 0.7 * norm
+        kept = {index.term_ids[t]: w[t] / pivot for t in counts if t in index.term_ids}
+        dropped += len(counts) - len(kept)
+        row = index.sentence_rows([j])
+        assert row.shape == (1, index.n_terms) and row.indices.tolist() == sorted(kept)
+        np.testing.assert_allclose(row.data, [kept[c] for c in sorted(kept)], rtol=1e-5)
+        assert index.sentence_terms(j) == set(kept)
+    assert (dropped > 0) == prune
+    # Rows asked for together are the same rows, in the order asked for.
+    rows = [5, 2, 5]
+    together = index.sentence_rows(rows)
+    for i, j in enumerate(rows):
+        np.testing.assert_array_equal(together[i].toarray(), index.sentence_rows([j]).toarray())
 
 
 # What the word pattern was before its quantifiers were made possessive (for speed).

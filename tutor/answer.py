@@ -240,13 +240,14 @@ def _choose(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScore
     first = fresh[0] if fresh and fresh[0][0] >= 0.6 * cands[0][0] else cands[0]
     chosen = [first]
     top = first[0]
-    S = index.S
+    S = index.sentence_rows([j for _, j, _ in cands])
+    row = {j: i for i, (_, j, _) in enumerate(cands)}
     while len(chosen) < MAX_QUOTES:
         best, best_val = None, -1.0
         for c in cands:
             if c in chosen or c[0] < 0.6 * top:
                 continue
-            sim = max(float(S[c[1]].multiply(S[o[1]]).sum()) for o in chosen)
+            sim = max(float(S[row[c[1]]].multiply(S[row[o[1]]]).sum()) for o in chosen)
             same_doc = any(index.doc_of_passage(c[2]) == index.doc_of_passage(o[2]) for o in chosen)
             val = 0.7 * c[0] / top - 0.3 * sim - (0.15 if same_doc else 0.0)
             if sim < 0.6 and val > best_val:
@@ -266,9 +267,9 @@ def _agreeing(index: Index, citations: list[Citation]) -> int:
     """How many distinct sources state what the first quote states (1 when only it does)."""
     first = citations[0]
     docs = {first.doc}
-    S = index.S
-    for c in citations[1:]:
-        if c.doc not in docs and float(S[c.sentence].multiply(S[first.sentence]).sum()) >= 0.2:
+    S = index.sentence_rows([c.sentence for c in citations])
+    for i, c in enumerate(citations[1:], start=1):
+        if c.doc not in docs and float(S[i].multiply(S[0]).sum()) >= 0.2:
             docs.add(c.doc)
     return len(docs)
 

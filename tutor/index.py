@@ -55,7 +55,7 @@ from tutor.corpus import (CorpusInfo, FileStamp, Skipped, Unreadable, candidate_
                           read_file, sha256, stamps, unique_ids)
 from tutor.errors import CorpusError, IndexDamaged
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 def _code_version() -> str:
     """A digest of the code that decides what an index holds: changing it means rebuilding."""
     h = hashlib.sha256()
@@ -81,13 +81,14 @@ PIVOT_SLOPE = 0.7  # 1.0 is plain cosine; lower gives longer passages back some 
 SENTENCE_PIVOT_SLOPE = 0.7
 DENSE_SHARE = 1 / 3  # a column in more than this share of the passages is also held dense (Index.dense) ...
 DENSE_MIN_PASSAGES = 4096  # ... in an index of this many passages or more
+SENTENCE_ROWS_KEPT = 20_000  # sentences' weighted terms remembered per index (see Index.sentence_rows)
 CURRENT = "CURRENT"
 LOCK = ".lock"
 
 _ARRAYS = (
     "passage_doc", "passage_start", "passage_end", "passage_para", "passage_para_end", "passage_line",
     "passage_part", "sentence_passage", "sentence_start", "sentence_end", "sentence_quotable", "idf",
-    "P_data", "P_indices", "P_indptr", "P_max", "S_data", "S_indices", "S_indptr", "P_norm", "S_norm", "vocab_hash",
+    "P_data", "P_indices", "P_indptr", "P_max", "P_norm", "S_norm", "vocab_hash",
 )
 
 
@@ -173,8 +174,8 @@ class Index:
     Passage ``i`` is ``doc_text(passage_doc[i])[passage_start[i]:passage_end[i]]``;
     sentence ``j`` lies inside passage ``sentence_passage[j]``. ``P`` (passages x
     terms) is stored by column, an inverted index: a query reads only its terms'
-    postings. ``S`` (sentences x terms) is stored by row: only the sentences of the
-    leading passages are ever scored.
+    postings. The sentences' matrix is not stored: only the sentences of the leading
+    passages are ever scored, and ``sentence_rows`` weighs those from their text.
     """
 
     def __init__(self, docs: list[DocInfo], arrays: dict[str, np.ndarray], words: dict[str, int],
@@ -196,8 +197,7 @@ class Index:
         n_terms = len(arrays["vocab_hash"])
         self.P = sp.csc_matrix((arrays["P_data"], arrays["P_indices"], arrays["P_indptr"]),
                                shape=(len(arrays["passage_doc"]), n_terms))
-        self.S = sp.csr_matrix((arrays["S_data"], arrays["S_indices"], arrays["S_indptr"]),
-                               shape=(len(arrays["sentence_passage"]), n_terms))
+        self._sentence_rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # see sentence_rows
 
     # -- sizes and lookups ---------------------------------------------------------------
     @property
@@ -206,7 +206,7 @@ class Index:
 
     @property
     def n_sentences(self) -> int:
-        return self.S.shape[0]
+        return len(self.a["sentence_passage"])
 
     @property
     def n_terms(self) -> int:
@@ -272,8 +272,56 @@ class Index:
 
     def sentence_terms(self, j: int) -> set[int]:
         """The term ids of sentence ``j``."""
-        indptr = self.a["S_indptr"]
-        return set(self.a["S_indices"][int(indptr[j]):int(indptr[j + 1])].tolist())
+        return set(self._sentence_rows_of([int(j)])[0][0].tolist())
+
+    @cached_property
+    def sentence_mean(self) -> float:
+        """The mean of the sentences' lengths (``S_norm``): the pivot of their weighting."""
+        norms = self.a["S_norm"]
+        return float(norms.mean()) if norms.size else 1.0
+
+    def sentence_rows(self, rows) -> sp.csr_matrix:
+        """Rows ``rows`` of the sentences' TF-IDF matrix (sentences x terms, float32, each
+        row's columns in order), the same as the build would have stored.
+
+        A sentence's row is made from its text when first asked for: its terms
+        (``analysis.terms``, as the build counts them), weighted as ``_weighted`` weighs
+        them, with the length the build stored (``S_norm``, which counts the word pairs
+        a large index drops too). Only the sentences of a question's leading passages
+        are ever scored, a few hundred at most, so the build stores their lengths and
+        not the matrix (at 20k documents, 200 MB less to write). The last
+        ``SENTENCE_ROWS_KEPT`` rows made are remembered.
+        """
+        made = self._sentence_rows_of([int(j) for j in rows])
+        indptr = np.zeros(len(made) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c, _ in made], out=indptr[1:])
+        indices = np.concatenate([c for c, _ in made]) if made else np.zeros(0, dtype=np.int32)
+        data = np.concatenate([w for _, w in made]) if made else np.zeros(0, dtype=np.float32)
+        return sp.csr_matrix((data, indices, indptr), shape=(len(made), self.n_terms))
+
+    def _sentence_rows_of(self, rows: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each sentence's columns (in order) and weights; those not remembered are made
+        together (one lookup of all their terms, one pass of array arithmetic)."""
+        kept = self._sentence_rows
+        got = {j: kept.get(j) for j in rows}
+        new = [j for j, row in got.items() if row is None]
+        if new:
+            counts = [Counter(analysis.terms(self.sentence_text(j))) for j in new]
+            columns = np.array(self.term_ids.columns([t for c in counts for t in c]), dtype=np.int64)
+            tf = np.fromiter((n for c in counts for n in c.values()), dtype=np.uint16, count=len(columns))
+            row = np.repeat(np.arange(len(new)), [len(c) for c in counts])
+            known = columns >= 0  # not the word pairs a large index drops (see BIGRAM_PRUNE_PASSAGES)
+            columns, tf, row = columns[known], tf[known], row[known]
+            order = np.lexsort((columns, row))
+            columns, tf, row = columns[order].astype(np.int32), tf[order], row[order]
+            weights = _tf_idf(tf, self.idf[columns])
+            weights *= pivot_scale(self.a["S_norm"][new], self.sentence_mean, SENTENCE_PIVOT_SLOPE)[row]
+            bounds = np.searchsorted(row, np.arange(len(new) + 1)).tolist()
+            if len(kept) + len(new) > SENTENCE_ROWS_KEPT:
+                kept.clear()
+            for i, j in enumerate(new):
+                got[j] = kept[j] = columns[bounds[i]:bounds[i + 1]], weights[bounds[i]:bounds[i + 1]]
+        return [got[j] for j in rows]
 
     def doc_text(self, d: int) -> str:
         """The document's text, read from disk once and then kept."""
@@ -855,25 +903,20 @@ class _Assembler:
             numbers into those columns) and counts."""
             return lambda: ((columns.read(b)[0], *counts.read(b, first, first + 2)) for b in range(len(counts)))
 
-        def sentences() -> tuple[np.ndarray, sp.csr_matrix]:
-            S_norm, S = _weighted(batches(2), sentence_terms, idf, new_column, n_columns, SENTENCE_PIVOT_SLOPE)
-            S.sort_indices()
-            return S_norm, S
-
-        # The two matrices are made side by side, the sentences' in a second thread: numpy
-        # and scipy let it run while they work, and the build's other core is idle by now.
+        # The passages' matrix, and the sentences' lengths alone (Index.sentence_rows makes
+        # the rows a question reads) side by side, the lengths in a second thread: numpy
+        # lets it run while the matrix is made, and the build's other core is idle by now.
         sentence_terms = parts.pop("sentence_terms")
         with ThreadPoolExecutor(1) as pool:
-            sentence_job = pool.submit(sentences)
+            sentence_job = pool.submit(_norms, batches(2), sentence_terms, idf)
             # One column per term (an inverted index), rows in order.
-            P_norm, P = _weighted(batches(4), parts.pop("passage_terms"), idf, new_column, n_columns, PIVOT_SLOPE,
-                                  by_column=True)
+            P_norm, P = _weighted(batches(4), parts.pop("passage_terms"), idf, new_column, n_columns, PIVOT_SLOPE)
             # Each column's largest weight: a query's max-score bound, not worked out per query.
             P_max = np.zeros(n_columns, dtype=np.float32)
             filled = np.diff(P.indptr) > 0
             if filled.any():
                 P_max[filled] = np.maximum.reduceat(P.data, P.indptr[:-1][filled])
-            S_norm, S = sentence_job.result()
+            S_norm = sentence_job.result()
         counts.close()
         columns.close()
         del new_column, idf
@@ -882,11 +925,9 @@ class _Assembler:
         arrays.update({
             "P_data": P.data, "P_indices": P.indices.astype(np.int32, copy=False),
             "P_indptr": P.indptr.astype(np.int64), "P_max": P_max,
-            "S_data": S.data, "S_indices": S.indices.astype(np.int32, copy=False),
-            "S_indptr": S.indptr.astype(np.int64),
             "P_norm": P_norm, "S_norm": S_norm,
         })
-        del P, S
+        del P
         _give_back_memory()  # before the index is saved
         return Index(self.docs, arrays, words, splitter, info, skipped, [], None, names, vocabulary)
 
@@ -982,84 +1023,82 @@ def _first_of_clashes(order: np.ndarray, hashes: np.ndarray, terms) -> np.ndarra
     return np.array(kept, dtype=np.int64)
 
 
-def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, new_column: np.ndarray,
-              n_columns: int, slope: float, by_column: bool = False) -> tuple[np.ndarray, sp.spmatrix]:
-    """A matrix of counts as pivoted TF-IDF weights (float32), and its rows' lengths.
+def _norms(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray) -> np.ndarray:
+    """The lengths of the rows of a matrix of counts as TF-IDF weights (float32), every
+    term counted, those ``_weighted`` then drops too.
 
     ``batches()`` yields a batch of rows at a time: its distinct columns, and its entries
     row by row as numbers into those and counts; ``row_terms`` has the batch's rows'
-    numbers of entries. Column ``c`` becomes
-    ``new_column[c]``, and columns numbered -1 are dropped once the lengths are taken.
-
-    A count ``tf`` becomes ``(1 + ln tf) * idf``. A row of length ``n`` is then divided
-    by ``(1 - slope) * mean + slope * n``: with slope 1 that is the unit length of plain
-    cosine; below 1 a longer text keeps part of its length. The factor is baked in, so
-    a query's score is a plain dot product. The batches are read twice, lengths first,
-    so that the matrix is made straight into its final size: by rows (CSR, its rows'
-    columns in batch order), or with ``by_column`` by columns (CSC, the same as
-    ``tocsc()`` of the CSR, without holding both).
+    numbers of entries.
     """
-    n_rows = sum(len(n) for n in row_terms)
-    squares = np.zeros(n_rows, dtype=np.float64)
-    # Kept entries per row (or column), then where rows (columns) start.
-    indptr = np.zeros((n_columns if by_column else n_rows) + 1, dtype=np.int64)
-    # A batch's columns are looked up in the corpus-wide idf and new_column (tens of MB)
-    # once each, then its entries in those small arrays: far fewer cache misses.
+    squares = np.zeros(sum(len(n) for n in row_terms), dtype=np.float64)
     r0 = 0
+    # A batch's columns are looked up in the corpus-wide idf (tens of MB) once each,
+    # then its entries in that small array: far fewer cache misses.
     for (columns, which, counts), lengths in zip(batches(), row_terms):
-        w = _tf_idf(counts, idf[columns][which])
         starts = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=starts[1:])
         rows = np.flatnonzero(lengths)  # reduceat cannot sum an empty row
         if len(rows):
-            sq = w.astype(np.float64)
+            sq = _tf_idf(counts, idf[columns][which]).astype(np.float64)
             sq *= sq
             squares[r0 + rows] = np.add.reduceat(sq, starts[rows])
-        c = new_column[columns]
-        if by_column:  # a batch's columns are distinct
-            kept = c >= 0
-            indptr[c[kept] + 1] += np.bincount(which, minlength=len(columns))[kept]
-        else:
-            before = np.zeros(len(w) + 1, dtype=np.int64)  # kept entries before each entry
-            np.cumsum((c >= 0)[which], out=before[1:])
-            indptr[r0 + 1:r0 + len(lengths) + 1] = np.diff(before[starts])
         r0 += len(lengths)
-    np.cumsum(indptr, out=indptr)
-    norms = np.sqrt(squares).astype(np.float32)
-    del squares
-    mean = float(norms.mean()) if norms.size else 1.0
+    return np.sqrt(squares).astype(np.float32)
+
+
+def pivot_scale(norms: np.ndarray, mean: float, slope: float) -> np.ndarray:
+    """The factor each row's weights are multiplied by: 1 / ((1 - slope) * mean + slope *
+    norm) for a row of length ``norm`` (0 for an empty row). With slope 1 that is the unit
+    length of plain cosine; below 1 a longer text keeps part of its length."""
     pivot = (1 - slope) * mean + slope * norms
-    scale = np.divide(1.0, pivot, out=np.zeros_like(norms), where=pivot > 0)
+    return np.divide(1.0, pivot, out=np.zeros_like(norms), where=pivot > 0)
+
+
+def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, new_column: np.ndarray,
+              n_columns: int, slope: float) -> tuple[np.ndarray, sp.csc_matrix]:
+    """A matrix of counts as pivoted TF-IDF weights (float32), by column (CSC, the same
+    as ``tocsc()`` of the matrix by rows, without holding both), and its rows' lengths.
+
+    ``batches`` and ``row_terms`` as ``_norms`` reads them; column ``c`` becomes
+    ``new_column[c]``, and columns numbered -1 are dropped once the lengths are taken.
+    A count ``tf`` becomes ``(1 + ln tf) * idf``, and a row's weights are multiplied by
+    its ``pivot_scale``: the factor is baked in, so a query's score is a plain dot
+    product. The batches are read twice, lengths first, so that the matrix is made
+    straight into its final size.
+    """
+    n_rows = sum(len(n) for n in row_terms)
+    norms = _norms(batches, row_terms, idf)
+    # Kept entries per column, then where columns start.
+    indptr = np.zeros(n_columns + 1, dtype=np.int64)
+    for columns, which, _ in batches():
+        c = new_column[columns]
+        kept = c >= 0  # a batch's columns are distinct
+        indptr[c[kept] + 1] += np.bincount(which, minlength=len(columns))[kept]
+    np.cumsum(indptr, out=indptr)
+    scale = pivot_scale(norms, float(norms.mean()) if norms.size else 1.0, slope)
     data = np.empty(int(indptr[-1]), dtype=np.float32)
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    filled = indptr[:-1].copy() if by_column else None  # where each column's next entry goes
+    filled = indptr[:-1].copy()  # where each column's next entry goes
     r0 = 0
     for (columns, which, counts), lengths in zip(batches(), row_terms):
         w = _tf_idf(counts, idf[columns][which])
         w *= np.repeat(scale[r0:r0 + len(lengths)], lengths)
         c = new_column[columns]
-        if by_column:
-            # The batch by its own columns (scipy's transpose, rows in order within each),
-            # each of its kept columns' run then copied to where that column is filled to.
-            batch = sp.csr_matrix((w, which, np.concatenate([[0], np.cumsum(lengths)])),
-                                  shape=(len(lengths), len(columns))).tocsc()
-            runs = np.diff(batch.indptr)
-            kept = (c >= 0) & (runs > 0)
-            entry_kept = np.repeat(kept, runs)
-            at = np.arange(int(entry_kept.sum()), dtype=np.int64)
-            at += np.repeat(filled[c[kept]] - (np.cumsum(runs[kept]) - runs[kept]), runs[kept])
-            data[at] = batch.data[entry_kept]
-            indices[at] = batch.indices[entry_kept] + r0
-            filled[c[kept]] += runs[kept]
-        else:
-            kept = (c >= 0)[which]
-            lo, hi = int(indptr[r0]), int(indptr[r0 + len(lengths)])
-            data[lo:hi] = w[kept]
-            indices[lo:hi] = c[which[kept]]
+        # The batch by its own columns (scipy's transpose, rows in order within each),
+        # each of its kept columns' run then copied to where that column is filled to.
+        batch = sp.csr_matrix((w, which, np.concatenate([[0], np.cumsum(lengths)])),
+                              shape=(len(lengths), len(columns))).tocsc()
+        runs = np.diff(batch.indptr)
+        kept = (c >= 0) & (runs > 0)
+        entry_kept = np.repeat(kept, runs)
+        at = np.arange(int(entry_kept.sum()), dtype=np.int64)
+        at += np.repeat(filled[c[kept]] - (np.cumsum(runs[kept]) - runs[kept]), runs[kept])
+        data[at] = batch.data[entry_kept]
+        indices[at] = batch.indices[entry_kept] + r0
+        filled[c[kept]] += runs[kept]
         r0 += len(lengths)
-    if by_column:
-        return norms, sp.csc_matrix((data, indices, indptr), shape=(n_rows, n_columns))
-    return norms, sp.csr_matrix((data, indices, indptr), shape=(n_rows, n_columns))
+    return norms, sp.csc_matrix((data, indices, indptr), shape=(n_rows, n_columns))
 
 
 def _tf_idf(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
@@ -1343,9 +1382,8 @@ def _check_consistent(index: Index) -> None:
         all(len(a[k]) == n_p for k in _ARRAYS if k.startswith("passage_"))
         and all(len(a[k]) == n_s for k in _ARRAYS if k.startswith("sentence_"))
         and len(a["idf"]) == n_t and len(a["P_max"]) == n_t
-        and len(a["P_indptr"]) == n_t + 1 and len(a["S_indptr"]) == n_s + 1
+        and len(a["P_indptr"]) == n_t + 1
         and int(a["P_indptr"][-1]) == len(a["P_indices"]) == len(a["P_data"])
-        and int(a["S_indptr"][-1]) == len(a["S_indices"]) == len(a["S_data"])
         and len(a["P_norm"]) == n_p and len(a["S_norm"]) == n_s
         and (n_p == 0 or (int(a["passage_doc"][-1]) < len(index.docs) and int(a["passage_doc"][0]) >= 0))
         and (n_s == 0 or int(a["sentence_passage"][-1]) < n_p)

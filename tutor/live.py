@@ -28,7 +28,7 @@ log = logging.getLogger("tutor.live")
 
 # Parts of an index computed on first use; filled before an index is served, so that
 # sessions only ever read it. Missing names are passed over (the index may change).
-_LAZY = ("idf", "df", "passage_sentences")
+_LAZY = ("idf", "df", "passage_sentences", "sentence_mean")
 
 
 def warm(index: Index) -> Index:

@@ -277,7 +277,7 @@ class SentenceScores:
         rows = rows[[int(r) not in self._cache for r in rows]] if len(rows) else rows
         if not len(rows):
             return
-        self._cache.update(zip(rows.tolist(), (self.index.S[rows] @ self.q).toarray().ravel().tolist()))
+        self._cache.update(zip(rows.tolist(), (self.index.sentence_rows(rows) @ self.q).toarray().ravel().tolist()))
 
     def __getitem__(self, j: int) -> float:
         j = int(j)
