@@ -1023,13 +1023,15 @@ def _first_of_clashes(order: np.ndarray, hashes: np.ndarray, terms) -> np.ndarra
     return np.array(kept, dtype=np.int64)
 
 
-def _norms(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray) -> np.ndarray:
+def _norms(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray,
+           each_batch: Callable[[np.ndarray, np.ndarray], None] | None = None) -> np.ndarray:
     """The lengths of the rows of a matrix of counts as TF-IDF weights (float32), every
     term counted, those ``_weighted`` then drops too.
 
     ``batches()`` yields a batch of rows at a time: its distinct columns, and its entries
     row by row as numbers into those and counts; ``row_terms`` has the batch's rows'
-    numbers of entries.
+    numbers of entries. ``each_batch(columns, entries)`` is called on each batch read, so
+    that a caller counting something else of the batches need not read them again.
     """
     squares = np.zeros(sum(len(n) for n in row_terms), dtype=np.float64)
     r0 = 0
@@ -1043,6 +1045,8 @@ def _norms(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray) -> n
             sq = _tf_idf(counts, idf[columns][which]).astype(np.float64)
             sq *= sq
             squares[r0 + rows] = np.add.reduceat(sq, starts[rows])
+        if each_batch is not None:
+            each_batch(columns, which)
         r0 += len(lengths)
     return np.sqrt(squares).astype(np.float32)
 
@@ -1068,13 +1072,15 @@ def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, n
     straight into its final size.
     """
     n_rows = sum(len(n) for n in row_terms)
-    norms = _norms(batches, row_terms, idf)
-    # Kept entries per column, then where columns start.
+    # Kept entries per column (counted as the lengths are taken), then where columns start.
     indptr = np.zeros(n_columns + 1, dtype=np.int64)
-    for columns, which, _ in batches():
+
+    def count_kept(columns: np.ndarray, which: np.ndarray) -> None:
         c = new_column[columns]
         kept = c >= 0  # a batch's columns are distinct
         indptr[c[kept] + 1] += np.bincount(which, minlength=len(columns))[kept]
+
+    norms = _norms(batches, row_terms, idf, count_kept)
     np.cumsum(indptr, out=indptr)
     scale = pivot_scale(norms, float(norms.mean()) if norms.size else 1.0, slope)
     data = np.empty(int(indptr[-1]), dtype=np.float32)
