@@ -175,12 +175,15 @@ def test_the_build_weighs_and_renumbers_a_matrix_read_back_in_batches():
     new_column = np.full(50, -1, dtype=np.int32)
     new_column[keep] = np.arange(30)
     spool = idx._Spool()
-    cuts = [0, 1, 1, 120, 299, 300]  # batches of rows, one of them empty
+    cuts = [0, 1, 150, 150, 299, 300]  # batches of rows, one of them empty; the first two are the first half
     for r0, r1 in zip(cuts, cuts[1:]):
         lo, hi = X.indptr[r0], X.indptr[r1]
         spool.append(X.indices[lo:hi].astype(np.int32), X.data[lo:hi].astype(np.uint16))
     row_terms = [np.diff(X.indptr[r0:r1 + 1]) for r0, r1 in zip(cuts, cuts[1:])]
-    norms, got = idx._weighted(lambda: ((np.arange(50), *spool.read(b)) for b in range(len(spool))), row_terms, idf, new_column, 30, 0.7)
+    entries = np.diff(X.tocsc().indptr)[keep]  # rows each new column has an entry in
+    entries_before = np.diff(X[:150].tocsc().indptr)[keep]
+    norms, got = idx._weighted(lambda b: (np.arange(50), *spool.read(b)), row_terms, idf, new_column,
+                               entries, entries_before, 0.7)
     W = X.toarray().astype(np.float64)
     W[W > 0] = 1 + np.log(W[W > 0])
     W *= idf

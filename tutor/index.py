@@ -37,10 +37,10 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property, lru_cache
-from itertools import chain, count, islice
+from itertools import count, islice
 from pathlib import Path
 from typing import Callable
 
@@ -182,7 +182,7 @@ class Index:
                  splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped],
                  fingerprint: list[FileStamp], texts: dict[int, str] | None = None,
                  names: frozenset[str] = frozenset(),
-                 vocabulary: list[str] | Path | Callable[[], list[str]] | None = None):
+                 vocabulary: list[str] | Path | str | None = None):
         self.docs = docs
         self.a = arrays
         self.words = words
@@ -214,18 +214,18 @@ class Index:
 
     @property
     def vocabulary(self) -> list[str]:
-        """Every term, in column order (read from disk, or made, on first use; only tools
-        and ``save`` need it)."""
-        if isinstance(self._vocabulary, Path):
-            text = self._vocabulary.read_text(encoding="utf-8", errors="surrogatepass")
-            self._vocabulary = text.split("\n")[:-1]  # each term ends its line
-        elif callable(self._vocabulary):
-            self._vocabulary = list(self._vocabulary())
-        return self._vocabulary or []
+        """Every term, in column order (read from disk on first use; only tools need it)."""
+        if not isinstance(self._vocabulary, list):
+            self._vocabulary = self.vocabulary_text().split("\n")[:-1]  # each term ends its line
+        return self._vocabulary
 
-    def vocabulary_items(self):
-        """The terms in column order, one at a time (without making a list of them)."""
-        return iter(self._vocabulary()) if callable(self._vocabulary) else iter(self.vocabulary)
+    def vocabulary_text(self) -> str:
+        """The vocabulary as ``save`` writes it: every term in column order, each ending its line."""
+        if isinstance(self._vocabulary, Path):
+            return self._vocabulary.read_text(encoding="utf-8", errors="surrogatepass")
+        if isinstance(self._vocabulary, str):
+            return self._vocabulary
+        return "".join(f"{t}\n" for t in self._vocabulary or [])
 
     @cached_property
     def df(self) -> np.ndarray:
@@ -660,20 +660,46 @@ def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=(), meanw
         analyser = _Analyser(initargs[0], SentenceSplitter.from_json(initargs[1]), SharedDigests(initargs[2]))
         yield from map(analyser.batch, items)
         return
-    import multiprocessing
-    import threading
     from concurrent.futures import ProcessPoolExecutor
-    # fork is quickest, but forking a process with other threads running (the app
-    # rebuilds in a background thread of its server) can deadlock; forkserver cannot.
-    on_main = threading.current_thread() is threading.main_thread()
-    ctx = multiprocessing.get_context("fork" if on_main and sys.platform.startswith("linux") else
-                                      "forkserver" if sys.platform.startswith("linux") else "spawn")
     chunksize = 1 if initializer else max(1, min(64, len(items) // (workers * 8)))
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer, initargs=initargs) as pool:
+    with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=initializer, initargs=initargs) as pool:
         results = pool.map(fn, items, chunksize=chunksize)  # every task submitted
         if meanwhile:
             meanwhile()
         yield from results
+
+
+def _mp_context():
+    """How to start worker processes: fork is quickest, but forking a process with other
+    threads running (the app rebuilds in a background thread of its server) can deadlock;
+    forkserver cannot."""
+    import multiprocessing
+    import threading
+    on_main = threading.current_thread() is threading.main_thread()
+    return multiprocessing.get_context("fork" if on_main and sys.platform.startswith("linux") else
+                                       "forkserver" if sys.platform.startswith("linux") else "spawn")
+
+
+class _InThisProcess(Executor):
+    """An executor that runs each task at once, in this process (a small corpus)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+def _helper(n_docs: int) -> Executor:
+    """One more process for the pure-Python parts of finishing a large build (the words'
+    table, the terms' hashes and text), which would otherwise hold the build's one busy
+    thread while the other core idles; for a small corpus, this process."""
+    if n_docs < PARALLEL_DOCUMENTS or _n_workers() < 2:
+        return _InThisProcess()
+    from concurrent.futures import ProcessPoolExecutor
+    return ProcessPoolExecutor(1, mp_context=_mp_context())
 
 
 def _grow(a: np.ndarray, n: int) -> np.ndarray:
@@ -788,37 +814,34 @@ class _Assembler:
         self.parts["sentence_terms"].append(r["row_terms"])
         self.parts["passage_terms"].append(np.diff(P.indptr).astype(np.int32))
 
-    def _words(self) -> tuple[dict[str, int], frozenset[str]]:
-        """How often each word occurs, and the names (words capitalised wherever they occur
-        inside a quotable sentence); the tables of words as written are then let go."""
-        words: Counter[str] = Counter()
-        for t, n in zip(self.surfaces, self.surface_count.tolist()):
-            if (w := analysis.normalise(t)).isalpha():
-                words[w] += n
-        capitalised, lower = set(), set()
-        for g in np.flatnonzero(self.surface_prose[:len(self.surfaces)]).tolist():
-            t = self.surfaces[g]
-            if (w := analysis.normalise(t)).isalpha():
-                (capitalised if t[:1].isupper() else lower).add(w)
-        names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
-        self.surfaces, self.surface_ids, self.stem_ids, self.tables = [], {}, {}, {}
-        return dict(words), names
-
     def finish(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped]) -> Index:
         """The index of everything added: TF-IDF matrices, columns in hash order.
 
         The matrices are the largest arrays of a build: they are made from the batches
         set aside, straight into their final size, and freed as soon as they are done.
         """
+        if not sum(len(s) for s in self.parts["sentence_passage"]):
+            raise CorpusError(f"no indexable text in {corpus_dir}")
+        if not sum(int(n.sum()) for n in self.parts["sentence_terms"]):  # only punctuation, emoji or stop words
+            raise CorpusError(f"no searchable words in {corpus_dir}")
+        # The pure-Python parts of what follows go to a helper process where they can, to
+        # run while this one sorts and weighs.
+        helper = _helper(len(self.docs))
+        try:
+            return self._finish(corpus_dir, splitter, info, skipped, helper)
+        finally:
+            helper.shutdown(cancel_futures=True)
+
+    def _finish(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped],
+                helper: Executor) -> Index:
         parts, counts = self.parts, self.counts
         n_passages = self.n_passages
-        n_sentences = sum(len(s) for s in parts["sentence_passage"])
-        if not n_sentences:
-            raise CorpusError(f"no indexable text in {corpus_dir}")
-        if not sum(int(n.sum()) for n in parts["sentence_terms"]):  # only punctuation, emoji or stop words
-            raise CorpusError(f"no searchable words in {corpus_dir}")
-        # First, so that the tables of words as written are freed before the matrices are made.
-        words, names = self._words()
+        # First the words' table, so that the tables of words as written are let go
+        # before the matrices are made.
+        n = len(self.surfaces)
+        words_job = helper.submit(_words_of, self.surfaces, self.surface_count[:n], self.surface_prose[:n])
+        self.surfaces, self.surface_ids, self.stem_ids, self.tables = [], {}, {}, {}
+        self.surface_count, self.surface_prose = self.surface_count[:0], self.surface_prose[:0]
         passages = np.concatenate([np.zeros((0, 6), np.int64), *parts.pop("passages")])
         arrays = {
             "passage_doc": np.concatenate(parts.pop("passage_doc")).astype(np.int32),
@@ -857,8 +880,11 @@ class _Assembler:
         # each column occurs.
         columns = _Spool()
         df = np.zeros(n_terms, dtype=np.int32)
+        half = len(counts) // 2  # _weighted fills the matrix from two halves of the batches at once
         at = 0
         for b in range(len(counts)):
+            if b == half:
+                df_before = df.copy()
             terms, batch_df = counts.read(b, 0, 2)
             split = int(np.searchsorted(terms, _PAIR))
             c = np.empty(len(terms), dtype=np.int32)
@@ -879,29 +905,32 @@ class _Assembler:
         wanted = np.ones(n_terms, dtype=bool)
         if n_passages > BIGRAM_PRUNE_PASSAGES:
             wanted[n_stems:] = df[n_stems:] >= 2
-        del df
         # Columns in the order of the terms' hashes (see TermIds); of terms whose hashes
         # collide, the first in alphabetical order is kept.
         candidates = np.flatnonzero(wanted)
         del wanted
+        df, df_before = df[candidates], df_before[candidates]
         terms = _Terms(self.stems, candidates, pair_keys)
         del pair_keys
-        hashes = terms.hashes()
+        hashes = terms.hashes(helper)
         order = np.argsort(hashes, kind="stable")
         if np.any(hashes[order][1:] == hashes[order][:-1]):
             order = _first_of_clashes(order, hashes, terms)
+        vocabulary_job = terms.text(order, helper)  # made while the matrices are
         keep = candidates[order]
         del candidates
         new_column = np.full(n_terms, -1, dtype=np.int32)
         new_column[keep] = np.arange(len(keep), dtype=np.int32)
         n_columns = len(keep)
         arrays["vocab_hash"], arrays["idf"] = hashes[order], idf[keep]
-        del keep, hashes
+        # A column's entries in the passages' matrix: the passages it occurs in.
+        entries, entries_before = df[order], df_before[order]
+        del keep, hashes, df, df_before
 
         def batches(first: int):
-            """Each batch's columns, and its sentences' (first=2) or passages' (4) terms (as
-            numbers into those columns) and counts."""
-            return lambda: ((columns.read(b)[0], *counts.read(b, first, first + 2)) for b in range(len(counts)))
+            """A reader of batch ``b``'s columns, and its sentences' (first=2) or passages' (4)
+            terms (as numbers into those columns) and counts."""
+            return lambda b: (columns.read(b)[0], *counts.read(b, first, first + 2))
 
         # The passages' matrix, and the sentences' lengths alone (Index.sentence_rows makes
         # the rows a question reads) side by side, the lengths in a second thread: numpy
@@ -910,7 +939,8 @@ class _Assembler:
         with ThreadPoolExecutor(1) as pool:
             sentence_job = pool.submit(_norms, batches(2), sentence_terms, idf)
             # One column per term (an inverted index), rows in order.
-            P_norm, P = _weighted(batches(4), parts.pop("passage_terms"), idf, new_column, n_columns, PIVOT_SLOPE)
+            P_norm, P = _weighted(batches(4), parts.pop("passage_terms"), idf, new_column, entries, entries_before,
+                                  PIVOT_SLOPE)
             # Each column's largest weight: a query's max-score bound, not worked out per query.
             P_max = np.zeros(n_columns, dtype=np.float32)
             filled = np.diff(P.indptr) > 0
@@ -920,7 +950,8 @@ class _Assembler:
         counts.close()
         columns.close()
         del new_column, idf
-        vocabulary = terms.in_order(order)  # the strings are made when first needed (saving)
+        words, names = words_job.result()
+        vocabulary = vocabulary_job.result()
 
         arrays.update({
             "P_data": P.data, "P_indices": P.indices.astype(np.int32, copy=False),
@@ -932,60 +963,79 @@ class _Assembler:
         return Index(self.docs, arrays, words, splitter, info, skipped, [], None, names, vocabulary)
 
 
+def _words_of(surfaces: list[str], counts: np.ndarray, prose: np.ndarray) -> tuple[dict[str, int], frozenset[str]]:
+    """How often each word occurs, and the names (words capitalised wherever they occur
+    inside a quotable sentence), from the words as written: ``surfaces``, how often each
+    occurs, and whether it occurs inside a quotable sentence other than as its first word."""
+    words: Counter[str] = Counter()
+    for t, n in zip(surfaces, counts.tolist()):
+        if (w := analysis.normalise(t)).isalpha():
+            words[w] += n
+    capitalised, lower = set(), set()
+    for g in np.flatnonzero(prose).tolist():
+        t = surfaces[g]
+        if (w := analysis.normalise(t)).isalpha():
+            (capitalised if t[:1].isupper() else lower).add(w)
+    names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
+    return dict(words), names
+
+
 class _Terms:
-    """The strings of the columns ``candidates``: stems, and pairs of stems by key.
+    """The terms of the columns ``candidates``: stems, and pairs of stems by key, each as
+    its stem's number (``first``, ``second`` -1) or its pair's two.
 
     A large corpus keeps a million word pairs: they are hashed from their stems' bytes
-    and made into strings only when the vocabulary is written, a block at a time.
+    and made into strings only for the vocabulary's text, a block at a time.
     """
 
     def __init__(self, stems: list[str], candidates: np.ndarray, pair_keys: np.ndarray):
         self.stems = stems
         n_stems = len(stems)
-        self.n_single = int(np.searchsorted(candidates, n_stems))
-        self.single = candidates[:self.n_single]
-        self.pairs = pair_keys[candidates[self.n_single:] - n_stems]
+        n_single = int(np.searchsorted(candidates, n_stems))
+        self.first = candidates.astype(np.int64)
+        self.second = np.full(len(candidates), -1, dtype=np.int64)
+        self.first[n_single:], self.second[n_single:] = _pair_stems(pair_keys[candidates[n_single:] - n_stems])
 
     def __len__(self) -> int:
-        return self.n_single + len(self.pairs)
+        return len(self.first)
 
-    def hashes(self) -> np.ndarray:
-        """``term_hash`` of every term, in order. A pair's UTF-8 is its stems' joined by a
-        space, so it is hashed from the stems' bytes without making its string, and the
-        digests are read as little-endian numbers a block at a time."""
-        stems = [s.encode("utf-8", "surrogatepass") for s in self.stems]
-        first, second = _pair_stems(self.pairs)
-        terms = chain((stems[c] for c in self.single.tolist()),
-                      (stems[a] + b" " + stems[b] for a, b in zip(first.tolist(), second.tolist())))
-        blake2b = hashlib.blake2b
-        out = np.empty(len(self), dtype=np.uint64)
-        for at in range(0, len(out), 1 << 16):
-            block = b"".join([blake2b(t, digest_size=8).digest() for t in islice(terms, 1 << 16)])
-            out[at:at + len(block) // 8] = np.frombuffer(block, dtype="<u8")
-        return out
+    def hashes(self, helper: Executor) -> np.ndarray:
+        """``term_hash`` of every term, in order, half of them made by ``helper``."""
+        half = len(self) // 2
+        later = helper.submit(_term_hashes, self.stems, self.first[half:], self.second[half:])
+        return np.concatenate([_term_hashes(self.stems, self.first[:half], self.second[:half]), later.result()])
 
     def __getitem__(self, i: int) -> str:
-        if i < self.n_single:
-            return self.stems[int(self.single[i])]
-        first, second = _pair_stems(self.pairs[i - self.n_single])
-        return f"{self.stems[int(first)]} {self.stems[int(second)]}"
+        a, b = int(self.first[i]), int(self.second[i])
+        return self.stems[a] if b < 0 else f"{self.stems[a]} {self.stems[b]}"
 
-    def in_order(self, order: np.ndarray):
-        """A function giving the terms ``order`` picks, in that order, one at a time."""
-        def terms():
-            stems, n_single = self.stems, self.n_single
-            for at in range(0, len(order), 1 << 16):  # not a million Python ints at once
-                # Each term's stem, or its pair's two, looked up a block at a time (numpy
-                # indexing one term at a time costs more than making its string).
-                block = order[at:at + (1 << 16)]
-                pair = block >= n_single
-                first = np.empty(len(block), dtype=np.int64)
-                second = np.full(len(block), -1, dtype=np.int64)
-                first[~pair] = self.single[block[~pair]]
-                first[pair], second[pair] = _pair_stems(self.pairs[block[pair] - n_single])
-                yield from (stems[a] if b < 0 else f"{stems[a]} {stems[b]}"
-                            for a, b in zip(first.tolist(), second.tolist()))
-        return terms
+    def text(self, order: np.ndarray, helper: Executor) -> Future:
+        """The terms ``order`` picks, in that order, one per line (made by ``helper``)."""
+        return helper.submit(_terms_text, self.stems, self.first[order], self.second[order])
+
+
+def _term_hashes(stems: list[str], first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """``term_hash`` of the terms ``first``/``second`` number (see ``_Terms``). A pair's
+    UTF-8 is its stems' joined by a space, so it is hashed from the stems' bytes without
+    making its string, and the digests are read as little-endian numbers a block at a time."""
+    encoded = [s.encode("utf-8", "surrogatepass") for s in stems]
+    terms = (encoded[a] if b < 0 else encoded[a] + b" " + encoded[b] for a, b in zip(first.tolist(), second.tolist()))
+    blake2b = hashlib.blake2b
+    out = np.empty(len(first), dtype=np.uint64)
+    for at in range(0, len(out), 1 << 16):
+        block = b"".join([blake2b(t, digest_size=8).digest() for t in islice(terms, 1 << 16)])
+        out[at:at + len(block) // 8] = np.frombuffer(block, dtype="<u8")
+    return out
+
+
+def _terms_text(stems: list[str], first: np.ndarray, second: np.ndarray) -> str:
+    """The terms ``first``/``second`` number (see ``_Terms``), each ending its line, made
+    a block at a time (not a million strings at once)."""
+    blocks = []
+    for at in range(0, len(first), 1 << 16):
+        pairs = zip(first[at:at + (1 << 16)].tolist(), second[at:at + (1 << 16)].tolist())
+        blocks.append("".join([f"{stems[a]}\n" if b < 0 else f"{stems[a]} {stems[b]}\n" for a, b in pairs]))
+    return "".join(blocks)
 
 
 def _distinct(keys: np.ndarray, pair: np.ndarray, n_stems: int) -> tuple[np.ndarray, np.ndarray]:
@@ -1023,21 +1073,20 @@ def _first_of_clashes(order: np.ndarray, hashes: np.ndarray, terms) -> np.ndarra
     return np.array(kept, dtype=np.int64)
 
 
-def _norms(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray,
-           each_batch: Callable[[np.ndarray, np.ndarray], None] | None = None) -> np.ndarray:
+def _norms(batch: Callable, row_terms: list[np.ndarray], idf: np.ndarray) -> np.ndarray:
     """The lengths of the rows of a matrix of counts as TF-IDF weights (float32), every
     term counted, those ``_weighted`` then drops too.
 
-    ``batches()`` yields a batch of rows at a time: its distinct columns, and its entries
-    row by row as numbers into those and counts; ``row_terms`` has the batch's rows'
-    numbers of entries. ``each_batch(columns, entries)`` is called on each batch read, so
-    that a caller counting something else of the batches need not read them again.
+    ``batch(b)`` reads batch ``b`` of rows: its distinct columns, and its entries row by
+    row as numbers into those and counts; ``row_terms[b]`` has its rows' numbers of
+    entries.
     """
     squares = np.zeros(sum(len(n) for n in row_terms), dtype=np.float64)
     r0 = 0
     # A batch's columns are looked up in the corpus-wide idf (tens of MB) once each,
     # then its entries in that small array: far fewer cache misses.
-    for (columns, which, counts), lengths in zip(batches(), row_terms):
+    for b, lengths in enumerate(row_terms):
+        columns, which, counts = batch(b)
         starts = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=starts[1:])
         rows = np.flatnonzero(lengths)  # reduceat cannot sum an empty row
@@ -1045,8 +1094,6 @@ def _norms(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray,
             sq = _tf_idf(counts, idf[columns][which]).astype(np.float64)
             sq *= sq
             squares[r0 + rows] = np.add.reduceat(sq, starts[rows])
-        if each_batch is not None:
-            each_batch(columns, which)
         r0 += len(lengths)
     return np.sqrt(squares).astype(np.float32)
 
@@ -1059,52 +1106,59 @@ def pivot_scale(norms: np.ndarray, mean: float, slope: float) -> np.ndarray:
     return np.divide(1.0, pivot, out=np.zeros_like(norms), where=pivot > 0)
 
 
-def _weighted(batches: Callable, row_terms: list[np.ndarray], idf: np.ndarray, new_column: np.ndarray,
-              n_columns: int, slope: float) -> tuple[np.ndarray, sp.csc_matrix]:
+def _weighted(batch: Callable, row_terms: list[np.ndarray], idf: np.ndarray, new_column: np.ndarray,
+              entries: np.ndarray, entries_before: np.ndarray, slope: float) -> tuple[np.ndarray, sp.csc_matrix]:
     """A matrix of counts as pivoted TF-IDF weights (float32), by column (CSC, the same
     as ``tocsc()`` of the matrix by rows, without holding both), and its rows' lengths.
 
-    ``batches`` and ``row_terms`` as ``_norms`` reads them; column ``c`` becomes
+    ``batch`` and ``row_terms`` as ``_norms`` reads them; column ``c`` becomes
     ``new_column[c]``, and columns numbered -1 are dropped once the lengths are taken.
+    New column ``k`` has ``entries[k]`` entries, ``entries_before[k]`` of them in the
+    first ``len(row_terms) // 2`` batches: the matrix is made straight into its final
+    size, the later half of the batches in a second thread (numpy lets the two run at
+    once), each half into its own part of every column.
+
     A count ``tf`` becomes ``(1 + ln tf) * idf``, and a row's weights are multiplied by
     its ``pivot_scale``: the factor is baked in, so a query's score is a plain dot
-    product. The batches are read twice, lengths first, so that the matrix is made
-    straight into its final size.
+    product. The batches are read twice, lengths first.
     """
-    n_rows = sum(len(n) for n in row_terms)
-    # Kept entries per column (counted as the lengths are taken), then where columns start.
-    indptr = np.zeros(n_columns + 1, dtype=np.int64)
-
-    def count_kept(columns: np.ndarray, which: np.ndarray) -> None:
-        c = new_column[columns]
-        kept = c >= 0  # a batch's columns are distinct
-        indptr[c[kept] + 1] += np.bincount(which, minlength=len(columns))[kept]
-
-    norms = _norms(batches, row_terms, idf, count_kept)
-    np.cumsum(indptr, out=indptr)
+    n_batches = len(row_terms)
+    row_starts = np.zeros(n_batches + 1, dtype=np.int64)
+    np.cumsum([len(n) for n in row_terms], out=row_starts[1:])
+    indptr = np.zeros(len(entries) + 1, dtype=np.int64)
+    np.cumsum(entries, out=indptr[1:])
+    norms = _norms(batch, row_terms, idf)
     scale = pivot_scale(norms, float(norms.mean()) if norms.size else 1.0, slope)
     data = np.empty(int(indptr[-1]), dtype=np.float32)
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    filled = indptr[:-1].copy()  # where each column's next entry goes
-    r0 = 0
-    for (columns, which, counts), lengths in zip(batches(), row_terms):
-        w = _tf_idf(counts, idf[columns][which])
-        w *= np.repeat(scale[r0:r0 + len(lengths)], lengths)
-        c = new_column[columns]
-        # The batch by its own columns (scipy's transpose, rows in order within each),
-        # each of its kept columns' run then copied to where that column is filled to.
-        batch = sp.csr_matrix((w, which, np.concatenate([[0], np.cumsum(lengths)])),
-                              shape=(len(lengths), len(columns))).tocsc()
-        runs = np.diff(batch.indptr)
-        kept = (c >= 0) & (runs > 0)
-        entry_kept = np.repeat(kept, runs)
-        at = np.arange(int(entry_kept.sum()), dtype=np.int64)
-        at += np.repeat(filled[c[kept]] - (np.cumsum(runs[kept]) - runs[kept]), runs[kept])
-        data[at] = batch.data[entry_kept]
-        indices[at] = batch.indices[entry_kept] + r0
-        filled[c[kept]] += runs[kept]
-        r0 += len(lengths)
-    return norms, sp.csc_matrix((data, indices, indptr), shape=(n_rows, n_columns))
+
+    def fill(first: int, end: int, filled: np.ndarray) -> None:
+        """Batches ``first:end`` into the matrix, ``filled`` where each column's next entry goes."""
+        for b in range(first, end):
+            columns, which, counts = batch(b)
+            lengths, r0 = row_terms[b], int(row_starts[b])
+            w = _tf_idf(counts, idf[columns][which])
+            w *= np.repeat(scale[r0:r0 + len(lengths)], lengths)
+            c = new_column[columns]
+            # The batch by its own columns (scipy's transpose, rows in order within each),
+            # each of its kept columns' run then copied to where that column is filled to.
+            by_column = sp.csr_matrix((w, which, np.concatenate([[0], np.cumsum(lengths)])),
+                                      shape=(len(lengths), len(columns))).tocsc()
+            runs = np.diff(by_column.indptr)
+            kept = (c >= 0) & (runs > 0)
+            entry_kept = np.repeat(kept, runs)
+            at = np.arange(int(entry_kept.sum()), dtype=np.int64)
+            at += np.repeat(filled[c[kept]] - (np.cumsum(runs[kept]) - runs[kept]), runs[kept])
+            data[at] = by_column.data[entry_kept]
+            indices[at] = by_column.indices[entry_kept] + r0
+            filled[c[kept]] += runs[kept]
+
+    half = n_batches // 2
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(fill, half, n_batches, indptr[:-1] + entries_before)
+        fill(0, half, indptr[:-1].copy())
+        later.result()
+    return norms, sp.csc_matrix((data, indices, indptr), shape=(int(row_starts[-1]), len(entries)))
 
 
 def _tf_idf(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:
@@ -1215,15 +1269,6 @@ def _write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def _write_lines(path: Path, items, chunk: int = 1 << 16) -> None:
-    """``items``, strings without line breaks, one per line, written a block at a time (a
-    vocabulary can hold millions of terms)."""
-    with open(path, "w", encoding="utf-8", errors="surrogatepass", newline="\n") as f:
-        while block := list(islice(items, chunk)):
-            f.write("\n".join(block))
-            f.write("\n")
-
-
 def _save_arrays(index: Index, folder: Path) -> dict[str, dict]:
     """Write the index's arrays into ``folder``; their sizes and digests for the manifest."""
     files = {}
@@ -1257,18 +1302,20 @@ def save(index: Index, index_dir: Path | str) -> Path:
     tmp.mkdir()
     try:
         # The arrays are written (and hashed) by a second thread, which numpy lets run
-        # while this one makes the vocabulary's and the other files' text.
+        # while this one writes the other files' text.
         with ThreadPoolExecutor(1) as pool:
             array_files = pool.submit(_save_arrays, index, tmp)
-            _write_lines(tmp / "vocabulary.txt", index.vocabulary_items())
+            (tmp / "vocabulary.txt").write_text(index.vocabulary_text(), encoding="utf-8", errors="surrogatepass",
+                                                newline="\n")
             _save_json(index, tmp)
             files = {p.name: _file_entry(p) for p in tmp.iterdir() if p.suffix != ".npy"}
             files.update(array_files.result())
+        stamp_fields = [f.name for f in fields(FileStamp)]  # as asdict gives them, without its deep copies
         _write_json(tmp / "manifest.json", {
             "format_version": FORMAT_VERSION,
             "settings": SETTINGS,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "fingerprint": [asdict(s) for s in index.fingerprint],
+            "fingerprint": [{f: getattr(s, f) for f in stamp_fields} for s in index.fingerprint],
             "counts": {"documents": len(index.docs), "passages": index.n_passages,
                        "sentences": index.n_sentences, "terms": index.n_terms},
             "files": dict(sorted(files.items())),
