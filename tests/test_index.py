@@ -150,6 +150,8 @@ def test_building_in_worker_processes_gives_the_same_index(corpus_dir: Path, mon
     parallel = idx.build(corpus_dir)
     for name in serial.a:
         np.testing.assert_array_equal(serial.a[name], parallel.a[name])
+    # made by a helper process when the corpus is large
+    assert (parallel.words, parallel.names, parallel.vocabulary) == (serial.words, serial.names, serial.vocabulary)
 
 
 def test_a_build_in_a_background_thread_uses_safe_worker_processes(corpus_dir: Path, monkeypatch):
@@ -163,6 +165,7 @@ def test_a_build_in_a_background_thread_uses_safe_worker_processes(corpus_dir: P
     assert not worker.is_alive()
     for name in serial.a:
         np.testing.assert_array_equal(serial.a[name], result["index"].a[name])
+    assert result["index"].vocabulary == serial.vocabulary and result["index"].words == serial.words
 
 
 def test_the_build_weighs_and_renumbers_a_matrix_read_back_in_batches():

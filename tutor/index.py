@@ -182,7 +182,7 @@ class Index:
                  splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped],
                  fingerprint: list[FileStamp], texts: dict[int, str] | None = None,
                  names: frozenset[str] = frozenset(),
-                 vocabulary: list[str] | Path | str | None = None):
+                 vocabulary: list[str] | Path | str | Callable[[], str] | None = None):
         self.docs = docs
         self.a = arrays
         self.words = words
@@ -192,7 +192,7 @@ class Index:
         self.skipped = skipped
         self.fingerprint = fingerprint
         self._texts = dict(texts or {})
-        self._vocabulary = vocabulary
+        self._vocabulary = vocabulary  # the terms, the vocabulary file's text, a function making it, or the file
         self.term_ids = TermIds(arrays["vocab_hash"])
         n_terms = len(arrays["vocab_hash"])
         self.P = sp.csc_matrix((arrays["P_data"], arrays["P_indices"], arrays["P_indptr"]),
@@ -225,6 +225,8 @@ class Index:
             return self._vocabulary.read_text(encoding="utf-8", errors="surrogatepass")
         if isinstance(self._vocabulary, str):
             return self._vocabulary
+        if callable(self._vocabulary):
+            return self._vocabulary()
         return "".join(f"{t}\n" for t in self._vocabulary or [])
 
     @cached_property
@@ -693,9 +695,9 @@ class _InThisProcess(Executor):
 
 
 def _helper(n_docs: int) -> Executor:
-    """One more process for the pure-Python parts of finishing a large build (the words'
-    table, the terms' hashes and text), which would otherwise hold the build's one busy
-    thread while the other core idles; for a small corpus, this process."""
+    """One more process for pure-Python parts of finishing a large build (the words' table,
+    half the terms' hashes), which would otherwise hold the build's one busy thread while
+    the other core idles; for a small corpus, this process."""
     if n_docs < PARALLEL_DOCUMENTS or _n_workers() < 2:
         return _InThisProcess()
     from concurrent.futures import ProcessPoolExecutor
@@ -824,8 +826,7 @@ class _Assembler:
             raise CorpusError(f"no indexable text in {corpus_dir}")
         if not sum(int(n.sum()) for n in self.parts["sentence_terms"]):  # only punctuation, emoji or stop words
             raise CorpusError(f"no searchable words in {corpus_dir}")
-        # The pure-Python parts of what follows go to a helper process where they can, to
-        # run while this one sorts and weighs.
+        # Pure-Python parts of what follows go to a helper process, to run while this one sorts.
         helper = _helper(len(self.docs))
         try:
             return self._finish(corpus_dir, splitter, info, skipped, helper)
@@ -916,7 +917,12 @@ class _Assembler:
         order = np.argsort(hashes, kind="stable")
         if np.any(hashes[order][1:] == hashes[order][:-1]):
             order = _first_of_clashes(order, hashes, terms)
-        vocabulary_job = terms.text(order, helper)  # made while the matrices are
+        words, names = words_job.result()
+        # The helper is let go before the matrices, the build's largest arrays, are made: the
+        # pages it shares with this process would be its own as this one frees or reuses them.
+        helper.shutdown()
+        # The vocabulary's text is made when it is saved (a million terms at 20,000 documents).
+        vocabulary = terms.text(order)
         keep = candidates[order]
         del candidates
         new_column = np.full(n_terms, -1, dtype=np.int32)
@@ -950,8 +956,6 @@ class _Assembler:
         counts.close()
         columns.close()
         del new_column, idf
-        words, names = words_job.result()
-        vocabulary = vocabulary_job.result()
 
         arrays.update({
             "P_data": P.data, "P_indices": P.indices.astype(np.int32, copy=False),
@@ -1009,9 +1013,10 @@ class _Terms:
         a, b = int(self.first[i]), int(self.second[i])
         return self.stems[a] if b < 0 else f"{self.stems[a]} {self.stems[b]}"
 
-    def text(self, order: np.ndarray, helper: Executor) -> Future:
-        """The terms ``order`` picks, in that order, one per line (made by ``helper``)."""
-        return helper.submit(_terms_text, self.stems, self.first[order], self.second[order])
+    def text(self, order: np.ndarray) -> Callable[[], str]:
+        """A function making the text of the terms ``order`` picks, in that order, one per line."""
+        stems, first, second = self.stems, self.first[order], self.second[order]
+        return lambda: _terms_text(stems, first, second)
 
 
 def _term_hashes(stems: list[str], first: np.ndarray, second: np.ndarray) -> np.ndarray:
