@@ -182,7 +182,7 @@ class Index:
                  splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped],
                  fingerprint: list[FileStamp], texts: dict[int, str] | None = None,
                  names: frozenset[str] = frozenset(),
-                 vocabulary: list[str] | Path | str | Callable[[], str] | None = None):
+                 vocabulary: list[str] | Path | Callable[[], str] | None = None):
         self.docs = docs
         self.a = arrays
         self.words = words
@@ -192,7 +192,7 @@ class Index:
         self.skipped = skipped
         self.fingerprint = fingerprint
         self._texts = dict(texts or {})
-        self._vocabulary = vocabulary  # the terms, the vocabulary file's text, a function making it, or the file
+        self._vocabulary = vocabulary  # the terms, a function making the vocabulary file's text, or the file
         self.term_ids = TermIds(arrays["vocab_hash"])
         n_terms = len(arrays["vocab_hash"])
         self.P = sp.csc_matrix((arrays["P_data"], arrays["P_indices"], arrays["P_indptr"]),
@@ -223,8 +223,6 @@ class Index:
         """The vocabulary as ``save`` writes it: every term in column order, each ending its line."""
         if isinstance(self._vocabulary, Path):
             return self._vocabulary.read_text(encoding="utf-8", errors="surrogatepass")
-        if isinstance(self._vocabulary, str):
-            return self._vocabulary
         if callable(self._vocabulary):
             return self._vocabulary()
         return "".join(f"{t}\n" for t in self._vocabulary or [])
