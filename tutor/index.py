@@ -641,6 +641,11 @@ def _analyse_batch(docs):
     return _analyser.batch(docs)  # type: ignore[union-attr]
 
 
+def _in_parallel(n_docs: int) -> bool:
+    """Whether a build of ``n_docs`` documents uses worker processes (a large corpus, cores to share it)."""
+    return n_docs >= PARALLEL_DOCUMENTS and _n_workers() >= 2
+
+
 def _n_workers() -> int:
     return min(os.cpu_count() or 1, 8)
 
@@ -649,8 +654,7 @@ def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=(), meanw
     """``fn`` over ``items``, results in order; in worker processes for a large corpus
     (reading, Punkt and the line classifier are pure Python, one document at a time).
     ``meanwhile()`` runs in this process while the workers start (before the first result)."""
-    workers = _n_workers()
-    if n_docs < PARALLEL_DOCUMENTS or workers < 2:
+    if not _in_parallel(n_docs):
         if meanwhile:
             meanwhile()
         if initializer is None:
@@ -661,6 +665,7 @@ def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=(), meanw
         yield from map(analyser.batch, items)
         return
     from concurrent.futures import ProcessPoolExecutor
+    workers = _n_workers()
     chunksize = 1 if initializer else max(1, min(64, len(items) // (workers * 8)))
     with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=initializer, initargs=initargs) as pool:
         results = pool.map(fn, items, chunksize=chunksize)  # every task submitted
@@ -696,7 +701,7 @@ def _helper(n_docs: int) -> Executor:
     """One more process for pure-Python parts of finishing a large build (the words' table,
     half the terms' hashes), which would otherwise hold the build's one busy thread while
     the other core idles; for a small corpus, this process."""
-    if n_docs < PARALLEL_DOCUMENTS or _n_workers() < 2:
+    if not _in_parallel(n_docs):
         return _InThisProcess()
     from concurrent.futures import ProcessPoolExecutor
     return ProcessPoolExecutor(1, mp_context=_mp_context())
