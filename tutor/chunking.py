@@ -141,6 +141,9 @@ _OTHER_SPACE = re.compile("[\t\n\r\x0b\x0c]")
 # The commonest candidate context: a word of two or more ASCII letters, a full stop,
 # spaces, a capitalised word.
 _PLAIN_CONTEXT = re.compile(r"([A-Za-z]{2,})\. +([A-Z][a-z]*)")
+# Its full stop and capitalised word found in a whole paragraph (the word is all of the
+# token after the full stop: white space or the end follows it).
+_PLAIN_FULL_STOP = re.compile(r"\.(?= +([A-Z][a-z]*)(?!\S))")
 _NUMBER = "##number##"
 
 
@@ -162,6 +165,7 @@ class SentenceSplitter:
         self._tokenizer = PunktSentenceTokenizer(params, lang_vars=_VARS, token_cls=_PlainToken)
         self._abbrev = frozenset(params.abbrev_types)
         self._collocations = frozenset(params.collocations)
+        self._special = self._abbrev | {first for first, _ in self._collocations}
         self._starters = frozenset(params.sent_starters)
         self._ortho = dict(params.ortho_context)
 
@@ -196,6 +200,9 @@ class SentenceSplitter:
         """Start offsets of the sentences of ``text`` (the first is always 0)."""
         if not text.strip():
             return [0]
+        plain = self._plain_boundaries(text)
+        if plain is not None:
+            return plain
         # NLTK's _slices_from_text and _realign_boundaries, in one loop.
         starts: list[int] = []
         ends: list[int] = []
@@ -224,6 +231,36 @@ class SentenceSplitter:
                 if b > a:
                     out.add(a)
         return sorted(out)
+
+    def _plain_boundaries(self, text: str) -> list[int] | None:
+        """``boundaries`` of a paragraph whose every possible sentence end (but a last one,
+        at its end) is a "Word. Next" context of plain words, the commonest paragraph;
+        None for any other.
+
+        Such an end is a candidate of its own (a space before its word and after its
+        full stop), there is nothing to realign (a capital follows), and Punkt's decision
+        is ``_breaks``'s first: a break unless the word is an abbreviation (then None:
+        Punkt's full decision) or the pair a collocation.
+        """
+        if text[0].isspace():
+            return None  # (NLTK takes a white space at the very start for none)
+        body = text.rstrip()
+        ends = body.count(".") + body.count("?") + body.count("!") - (body[-1] in _SENT_END_CHARS)
+        starts = [0]
+        for match in _PLAIN_FULL_STOP.finditer(body):
+            ends -= 1
+            stop = match.start()
+            word = body[body.rfind(" ", 0, stop) + 1:stop]
+            if len(word) < 2 or not (word.isascii() and word.isalpha()):
+                return None
+            word = word.lower()
+            if word in self._special:  # an abbreviation, or the first word of a collocation
+                if word in self._abbrev:
+                    return None
+                if (word, match.group(1).lower()) in self._collocations:
+                    continue
+            starts.append(match.start(1))
+        return starts if ends == 0 else None  # (another kind of candidate: Punkt's full decision)
 
     @staticmethod
     def _candidates(text: str):
@@ -647,10 +684,12 @@ def spans(
             bounds = [blk.start + s for s in splitter.boundaries(text[blk.start:blk.end])] + [blk.end]
             for a, b in zip(bounds, bounds[1:]):
                 a, b = _strip_span(text, a, b)
-                for pa, pb in _cut_long(text, a, b, MAX_SENTENCE):
-                    # MIN_QUOTE_WORDS words or more (the split stops counting there)
-                    quotable = len(text[pa:pb].split(None, MIN_QUOTE_WORDS - 1)) >= MIN_QUOTE_WORDS
-                    units.append((pa, pb, quotable))
+                # (most sentences are short: what _cut_long would give them, without the call)
+                for pa, pb in ((a, b),) if b - a <= MAX_SENTENCE else _cut_long(text, a, b, MAX_SENTENCE):
+                    if pb > pa:
+                        # MIN_QUOTE_WORDS words or more (the split stops counting there)
+                        quotable = len(text[pa:pb].split(None, MIN_QUOTE_WORDS - 1)) >= MIN_QUOTE_WORDS
+                        units.append((pa, pb, quotable))
         total = units[-1][1] - units[0][0]
         pieces = [units]
         if total > max_chars:
