@@ -111,3 +111,15 @@ def test_the_folded_footer_search_is_the_case_insensitive_one():
     def agree(text):
         assert has_footer_cue(text) == bool(_FOOTER_CUE.search(text))
     agree()
+
+
+def test_a_label_under_a_repeated_furniture_line_is_a_caption_whatever_the_line_s_length():
+    """Repeated furniture marks what follows it as a caption; a long line is compared too
+    (in any case and spacing), and a line seen once marks nothing."""
+    banner = "Subscribe to our weekly newsletter for more stories about the history of canals"
+    body = "The Bridgewater Canal opened in 1761 to carry coal from Worsley to Manchester."
+    shared = frozenset({" ".join(banner.lower().split())})
+    twice = f"{body}\n{banner}\nLock gates at Worsley\n\n{body}\n{banner.upper().replace(' ', '  ')}\n\n{body}"
+    once = f"{body}\n{banner}\nLock gates at Worsley\n\n{body}"
+    assert classify(twice, shared)[2].kind == JUNK
+    assert classify(once, shared)[2].kind == HEADING

@@ -108,7 +108,7 @@ def has_footer_cue(line: str, literal_only: bool = False) -> bool:
     With ``literal_only``, whether ``line`` holds one of the literals (none: no cue in any
     of its lines, as no literal spans two lines).
     """
-    folded = line.translate(_FOLD)
+    folded = line.lower() if line.isascii() else line.translate(_FOLD)  # (the same, for ASCII)
     if not any(lit in folded for lit in _FOOTER_LITERALS):
         return False
     return literal_only or _FOOTER_CUE_FOLDED.search(folded) is not None
@@ -137,9 +137,29 @@ def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line
     """
     spans = line_spans(text)
     raw = [text[a:b] for a, b in spans]
-    norm = [" ".join(s.lower().split()) for s in raw]  # normalised_line, inlined (every line)
+    # Words per line (only compared with 25 or less: a long line stops counting); none: blank.
+    n_words = [len(s.split(None, 26)) for s in raw]
+    kinds = [None if n else "blank" for n in n_words]
+    # Normalised lines (normalised_line, inlined) are compared with each other and with
+    # the shared lines. Two lines normalise alike only if they hold as many words, and
+    # most are long: those are normalised only when compared (see ``counted``).
+    norm = [" ".join(s.lower().split()) if 0 < n <= 8 else None for s, n in zip(raw, n_words)]
     counts = Counter(n for n in norm if n)
-    kinds = ["blank" if not n else None for n in norm]
+    long_counts: Counter[str] | None = None
+
+    def normalised(i: int) -> str:
+        if norm[i] is None:
+            norm[i] = normalised_line(raw[i])
+        return norm[i]  # type: ignore[return-value]
+
+    def counted(i: int) -> int:
+        """How many lines of ``text`` normalise as line ``i`` does."""
+        nonlocal long_counts
+        if n_words[i] <= 8:
+            return counts[norm[i]]
+        if long_counts is None:
+            long_counts = Counter(normalised(j) for j, n in enumerate(n_words) if n > 8)
+        return long_counts[normalised(i)]
 
     footer_from = len(spans)
     cut = len(text) * FOOTER_ZONE
@@ -163,32 +183,32 @@ def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line
         if kinds[i] is not None:
             continue
         stripped = s.strip()
-        n_words = len(stripped.split(None, 26))  # only compared with 25 or less: a long line stops counting
+        words = n_words[i]
+        ends = stripped.endswith(_END_PUNCT)  # ends_sentence
+        heading = len(stripped) <= 120 and words <= 14 and not ends  # is_heading_shape (not blank)
         if i >= footer_from:
             kinds[i] = JUNK
-        elif n_words <= 8 and counts[norm[i]] > 1 and not ends_sentence(stripped):
+        elif words <= 8 and counted(i) > 1 and not ends:
             kinds[i] = JUNK
-        elif norm[i] in shared_lines:
+        elif shared_lines and normalised(i) in shared_lines:
             kinds[i] = JUNK
         elif i in wrapped:
             kinds[i] = BODY
-        elif _is_interface(stripped) or (n_words <= 10 and is_heading_shape(stripped) and _BREADCRUMB.search(stripped)):
+        elif _is_interface(stripped) or (words <= 10 and heading and _BREADCRUMB.search(stripped)):
             kinds[i] = JUNK
-        elif n_words <= 6 and _URL.search(stripped):
+        elif words <= 6 and _URL.search(stripped):
             kinds[i] = JUNK
-        elif _is_lower_fragment(stripped):
-            kinds[i] = JUNK
-        elif is_heading_shape(stripped) and n_words <= 25 and _CAPTION_CUE.search(stripped) and not ends_sentence(stripped):
-            kinds[i] = JUNK
-        elif is_heading_shape(stripped):
-            kinds[i] = HEADING
-        else:
+        elif not heading:
             kinds[i] = BODY
+        elif _is_lower_fragment(stripped) or words <= 25 and _CAPTION_CUE.search(stripped):
+            kinds[i] = JUNK
+        else:
+            kinds[i] = HEADING
 
     # Captions: a line without closing punctuation right after a junk tag line.
     for i in range(1, len(raw)):
         if kinds[i] in (BODY, HEADING) and kinds[i - 1] == JUNK and not ends_sentence(raw[i]) \
-                and len(raw[i].split()) <= 25 and counts[norm[i - 1]] > 1:
+                and n_words[i] <= 25 and counted(i - 1) > 1:
             kinds[i] = JUNK
     return [Line(a, b, k) for (a, b), k in zip(spans, kinds)]
 
