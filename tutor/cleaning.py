@@ -140,10 +140,10 @@ def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line
     # Words per line (only compared with 25 or less: a long line stops counting); none: blank.
     n_words = [len(s.split(None, 26)) for s in raw]
     kinds = [None if n else "blank" for n in n_words]
-    # Normalised lines (normalised_line, inlined) are compared with each other and with
-    # the shared lines. Two lines normalise alike only if they hold as many words, and
-    # most are long: those are normalised only when compared (see ``counted``).
-    norm = [" ".join(s.lower().split()) if 0 < n <= 8 else None for s, n in zip(raw, n_words)]
+    # Normalised lines are compared with each other and with the shared lines. Two lines
+    # normalise alike only if they hold as many words, and most are long: those are
+    # normalised only when compared (see ``counted``).
+    norm = [normalised_line(s) if 0 < n <= 8 else None for s, n in zip(raw, n_words)]
     counts = Counter(n for n in norm if n)
     long_counts: Counter[str] | None = None
 
@@ -184,8 +184,8 @@ def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line
             continue
         stripped = s.strip()
         words = n_words[i]
-        ends = stripped.endswith(_END_PUNCT)  # ends_sentence
-        heading = len(stripped) <= 120 and words <= 14 and not ends  # is_heading_shape (not blank)
+        ends = ends_sentence(stripped)
+        heading = is_heading_shape(stripped)
         if i >= footer_from:
             kinds[i] = JUNK
         elif words <= 8 and counted(i) > 1 and not ends:
