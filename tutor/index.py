@@ -112,8 +112,38 @@ class DocInfo:
 
 @lru_cache(maxsize=100_000)
 def term_hash(term: str) -> int:
-    """A term's 64-bit key: the index finds columns by it without loading its vocabulary."""
-    return int.from_bytes(hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+    """A term's 64-bit key: the index finds columns by it without loading its vocabulary.
+    A stem's is its BLAKE2b digest; a pair's ("a b") mixes its two stems' (``_pair_hashes``),
+    so that a build hashes a million pairs as numbers, not as strings."""
+    first, space, second = term.partition(" ")
+    if not space:
+        return _stem_hash(first)
+    pair = _pair_hashes(np.array([_stem_hash(first)], dtype=np.uint64), np.array([_stem_hash(second)], dtype=np.uint64))
+    return int(pair[0])
+
+
+def _stem_hash(stem: str) -> int:
+    return int.from_bytes(hashlib.blake2b(stem.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+# SplitMix64's multipliers (Steele, Lea and Flood, 2014): odd constants whose products
+# spread every input bit over the whole word.
+_MIX = tuple(np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB))
+
+
+def _pair_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The keys of word pairs from their stems' keys (uint64 arrays): ``first`` times an odd
+    constant plus ``second`` (two pairs meet only if their stems' random keys happen to
+    satisfy one equation), then SplitMix64's finaliser, a bijection that scatters the sum
+    (numpy's uint64 arithmetic wraps, modulo 2**64)."""
+    z = first * _MIX[0]
+    z += second
+    z ^= z >> np.uint64(30)
+    z *= _MIX[1]
+    z ^= z >> np.uint64(27)
+    z *= _MIX[2]
+    z ^= z >> np.uint64(31)
+    return z
 
 
 class TermIds:
@@ -698,9 +728,9 @@ class _InThisProcess(Executor):
 
 
 def _helper(n_docs: int) -> Executor:
-    """One more process for pure-Python parts of finishing a large build (the words' table,
-    half the terms' hashes), which would otherwise hold the build's one busy thread while
-    the other core idles; for a small corpus, this process."""
+    """One more process for a pure-Python part of finishing a large build (the words' table),
+    which would otherwise hold the build's one busy thread while the other core idles; for
+    a small corpus, this process."""
     if not _in_parallel(n_docs):
         return _InThisProcess()
     from concurrent.futures import ProcessPoolExecutor
@@ -829,7 +859,7 @@ class _Assembler:
             raise CorpusError(f"no indexable text in {corpus_dir}")
         if not sum(int(n.sum()) for n in self.parts["sentence_terms"]):  # only punctuation, emoji or stop words
             raise CorpusError(f"no searchable words in {corpus_dir}")
-        # Pure-Python parts of what follows go to a helper process, to run while this one sorts.
+        # A pure-Python part of what follows goes to a helper process, to run while this one sorts.
         helper = _helper(len(self.docs))
         try:
             return self._finish(corpus_dir, splitter, info, skipped, helper)
@@ -916,7 +946,7 @@ class _Assembler:
         df, df_before = df[candidates], df_before[candidates]
         terms = _Terms(self.stems, candidates, pair_keys)
         del pair_keys
-        hashes = terms.hashes(helper)
+        hashes = terms.hashes()
         order = np.argsort(hashes, kind="stable")
         if np.any(hashes[order][1:] == hashes[order][:-1]):
             order = _first_of_clashes(order, hashes, terms)
@@ -991,7 +1021,7 @@ class _Terms:
     """The terms of the columns ``candidates``: stems, and pairs of stems by key, each as
     its stem's number (``first``, ``second`` -1) or its pair's two.
 
-    A large corpus keeps a million word pairs: they are hashed from their stems' bytes
+    A large corpus keeps a million word pairs: they are hashed from their stems' hashes
     and made into strings only for the vocabulary's text, a block at a time.
     """
 
@@ -1006,11 +1036,19 @@ class _Terms:
     def __len__(self) -> int:
         return len(self.first)
 
-    def hashes(self, helper: Executor) -> np.ndarray:
-        """``term_hash`` of every term, in order, half of them made by ``helper``."""
-        half = len(self) // 2
-        later = helper.submit(_term_hashes, self.stems, self.first[half:], self.second[half:])
-        return np.concatenate([_term_hashes(self.stems, self.first[:half], self.second[:half]), later.result()])
+    def hashes(self) -> np.ndarray:
+        """``term_hash`` of every term, in order: the stems' digests, a block at a time,
+        and the pairs' made from them as numbers."""
+        stem_hashes = np.empty(len(self.stems), dtype=np.uint64)
+        encoded = (s.encode("utf-8", "surrogatepass") for s in self.stems)
+        blake2b = hashlib.blake2b
+        for at in range(0, len(self.stems), 1 << 16):
+            block = b"".join([blake2b(s, digest_size=8).digest() for s in islice(encoded, 1 << 16)])
+            stem_hashes[at:at + len(block) // 8] = np.frombuffer(block, dtype="<u8")
+        out = stem_hashes[self.first]
+        pair = self.second >= 0
+        out[pair] = _pair_hashes(out[pair], stem_hashes[self.second[pair]])
+        return out
 
     def __getitem__(self, i: int) -> str:
         a, b = int(self.first[i]), int(self.second[i])
@@ -1020,20 +1058,6 @@ class _Terms:
         """A function making the text of the terms ``order`` picks, in that order, one per line."""
         stems, first, second = self.stems, self.first[order], self.second[order]
         return lambda: _terms_text(stems, first, second)
-
-
-def _term_hashes(stems: list[str], first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """``term_hash`` of the terms ``first``/``second`` number (see ``_Terms``). A pair's
-    UTF-8 is its stems' joined by a space, so it is hashed from the stems' bytes without
-    making its string, and the digests are read as little-endian numbers a block at a time."""
-    encoded = [s.encode("utf-8", "surrogatepass") for s in stems]
-    terms = (encoded[a] if b < 0 else encoded[a] + b" " + encoded[b] for a, b in zip(first.tolist(), second.tolist()))
-    blake2b = hashlib.blake2b
-    out = np.empty(len(first), dtype=np.uint64)
-    for at in range(0, len(out), 1 << 16):
-        block = b"".join([blake2b(t, digest_size=8).digest() for t in islice(terms, 1 << 16)])
-        out[at:at + len(block) // 8] = np.frombuffer(block, dtype="<u8")
-    return out
 
 
 def _terms_text(stems: list[str], first: np.ndarray, second: np.ndarray) -> str:
