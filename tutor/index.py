@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import fcntl
+import gc
 import hashlib
 import json
 import math
@@ -38,6 +39,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property, lru_cache
 from itertools import count, islice
@@ -437,6 +439,22 @@ SHARED_LINE_DOCUMENTS = 3  # a line in this many documents is a site's template 
 _PAIR = 1 << 32  # a term's key: a stem's number, or (first + 1) * 2**32 + second for a pair of stems
 
 
+@contextmanager
+def _collection_paused():
+    """Python's cycle collector paused: a build holds a few hundred thousand objects (its
+    words' tables, the documents' records) and makes next to no cycles, but each full
+    collection walks them all, about 0.1 s a time at 20,000 documents. Reference counting
+    still frees everything else as it goes."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@_collection_paused()
 def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None) -> Index:
     """Read, clean, chunk and vectorise every document under ``corpus_dir``."""
     corpus_dir = Path(corpus_dir)
@@ -1326,6 +1344,7 @@ def _save_json(index: Index, folder: Path) -> None:
     })
 
 
+@_collection_paused()
 def save(index: Index, index_dir: Path | str) -> Path:
     """Write ``index`` to a new folder under ``index_dir`` and make it the current one."""
     index_dir = Path(index_dir)
