@@ -144,6 +144,40 @@ def test_old_index_folders_are_cleaned_up(corpus_dir: Path, tmp_path: Path):
     assert len(list(index_dir.glob("data-*"))) <= 2
 
 
+def test_a_build_or_a_save_leaves_the_processs_garbage_collector_as_it_found_it(corpus_dir: Path, tmp_path: Path,
+                                                                             monkeypatch):
+    """Build and save pause Python's cycle collector while they run: the app's server, which
+    builds in a background thread, must have it back afterwards, also after a failed build;
+    and a collector paused by the caller stays paused. glibc's allocator, tuned the same way,
+    is set back to its default each time."""
+    import gc
+    tuned = []
+    real = idx._keep_freed_memory
+    monkeypatch.setattr(idx, "_keep_freed_memory", lambda keep=True: (tuned.append(keep), real(keep))[1])
+    assert gc.isenabled()
+    idx.save(idx.build(corpus_dir), tmp_path / "index")
+    assert gc.isenabled()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError):
+        idx.build(tmp_path / "empty")
+    assert gc.isenabled()
+    assert tuned == [True, False] * 3
+    gc.disable()
+    try:
+        idx.build(corpus_dir)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_word_pairs_key_depends_on_its_stems_and_their_order():
+    """A pair's key is made from its stems' (so the build hashes a million pairs as numbers):
+    each order of two stems, and each stem alone, has a key of its own."""
+    keys = {idx.term_hash(t) for t in ("great leap", "leap great", "great", "leap", "great great", "leap leap")}
+    assert len(keys) == 6
+    assert idx.term_hash("great leap") == idx.term_hash("great leap")
+
+
 def test_building_in_worker_processes_gives_the_same_index(corpus_dir: Path, monkeypatch):
     serial = idx.build(corpus_dir)
     monkeypatch.setattr(idx, "PARALLEL_DOCUMENTS", 1)
