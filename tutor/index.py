@@ -549,6 +549,32 @@ def _scan(path: str) -> tuple[int, str, set[int]] | str:
     return len(text), sha256(text), line_digests(text)
 
 
+class _Numbering:
+    """Strings numbered in the order they are first met, from 0.
+
+    ``number`` maps a list of strings to their numbers, a new one taking the next, all in
+    C: a map over a defaultdict whose factory is a counter. ``reserved`` strings have
+    numbers of their own, outside the count. ``items`` lists the numbered strings in order.
+    """
+
+    def __init__(self, reserved: dict[str, int] | None = None):
+        self.ids: defaultdict[str, int] = defaultdict(count().__next__)
+        self.ids.update(reserved or {})
+        self.n_reserved = len(self.ids)
+        self.items: list[str] = []
+
+    def number(self, items: list[str], dtype=np.int64) -> np.ndarray:
+        ids = np.fromiter(map(self.ids.__getitem__, items), dtype=dtype, count=len(items))
+        # The new strings are the dictionary's last keys, in the order they were numbered.
+        new = len(self.ids) - self.n_reserved - len(self.items)
+        if new:
+            self.items.extend(reversed(list(islice(reversed(self.ids), new))))
+        return ids
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
 class _Analyser:
     """Pass 2 in one process: documents in, passages, sentences and term counts out.
 
@@ -561,22 +587,17 @@ class _Analyser:
         self.splitter = splitter
         self.shared = shared
         self.key = (os.getpid(), id(self))
-        self.surfaces: list[str] = []
-        # A word met for the first time takes the next number, all in C (map over a
-        # defaultdict whose factory is a counter); BREAK, the end of a sentence's words, is -1.
-        self.surface_ids: defaultdict[str, int] = defaultdict(count().__next__)
-        self.surface_ids[analysis.BREAK] = -1
+        # BREAK, the end of a sentence's words, is numbered -1.
+        self.surface_numbers = _Numbering({analysis.BREAK: -1})
+        self.surfaces = self.surface_numbers.items
         self.surface_stem = np.zeros(1024, dtype=np.int32)  # a surface's stem number, -1 for none
         self.stems: list[str] = []
         self.stem_ids: dict[str, int] = {}
 
     def _number(self, words: list[str]) -> np.ndarray:
         """The numbers of ``words`` as written, numbering new ones (and their stems)."""
-        ids = np.fromiter(map(self.surface_ids.__getitem__, words), dtype=np.int32, count=len(words))
         known = len(self.surfaces)
-        # The new words are the dictionary's last keys, in the order they were numbered
-        # (BREAK, its first key, took no number).
-        self.surfaces.extend(reversed(list(islice(reversed(self.surface_ids), len(self.surface_ids) - 1 - known))))
+        ids = self.surface_numbers.number(words, np.int32)
         self.surface_stem = _grow(self.surface_stem, len(self.surfaces))
         for i in range(known, len(self.surfaces)):
             term = analysis.term_of(self.surfaces[i])
@@ -792,12 +813,10 @@ class _Assembler:
 
     def __init__(self):
         self.tables: dict[tuple[int, int], _WorkerTables] = {}
-        self.surfaces: list[str] = []  # in order of first occurrence in the corpus
-        self.surface_ids: dict[str, int] = {}
+        self.surfaces = _Numbering()  # in order of first occurrence in the corpus
         self.surface_count = np.zeros(1024, dtype=np.int64)
         self.surface_prose = np.zeros(1024, dtype=bool)
-        self.stems: list[str] = []
-        self.stem_ids: dict[str, int] = {}
+        self.stems = _Numbering()
         self.docs: list[DocInfo] = []
         self.vanished: list[Skipped] = []
         self.n_done = 0
@@ -811,23 +830,14 @@ class _Assembler:
         self.counts = _Spool()
         self.n_pair_keys = 0  # word-pair keys in all batches (a pair in two batches counts twice)
 
-    @staticmethod
-    def _number(items: list[str], ids: dict[str, int], item: str) -> int:
-        """``item``'s number in the corpus, numbering it when new."""
-        i = ids.get(item)
-        if i is None:
-            i = ids[item] = len(items)
-            items.append(item)
-        return i
-
     def add(self, r: dict) -> None:
         """Take in one batch's result (``_Analyser.batch``), batches in document order."""
         t = self.tables.setdefault(r["worker"], _WorkerTables())
-        new_stems = [self._number(self.stems, self.stem_ids, s) for s in r["new_stems"]]
+        new_stems = self.stems.number(r["new_stems"])
         t.stem = _grow(t.stem, t.n_stems + len(new_stems))
         t.stem[t.n_stems:t.n_stems + len(new_stems)] = new_stems
         t.n_stems += len(new_stems)
-        new_surfaces = [self._number(self.surfaces, self.surface_ids, s) for s in r["new_surfaces"]]
+        new_surfaces = self.surfaces.number(r["new_surfaces"], np.int32)
         t.surface = _grow(t.surface, t.n_surfaces + len(new_surfaces))
         t.surface[t.n_surfaces:t.n_surfaces + len(new_surfaces)] = new_surfaces
         t.n_surfaces += len(new_surfaces)
@@ -898,8 +908,9 @@ class _Assembler:
         # First the words' table, so that the tables of words as written are let go
         # before the matrices are made.
         n = len(self.surfaces)
-        words_job = helper.submit(_words_of, self.surfaces, self.surface_count[:n], self.surface_prose[:n])
-        self.surfaces, self.surface_ids, self.stem_ids, self.tables = [], {}, {}, {}
+        words_job = helper.submit(_words_of, self.surfaces.items, self.surface_count[:n], self.surface_prose[:n])
+        self.surfaces, self.tables = _Numbering(), {}
+        self.stems.ids.clear()
         self.surface_count, self.surface_prose = self.surface_count[:0], self.surface_prose[:0]
         passages = np.concatenate([np.zeros((0, 6), np.int64), *parts.pop("passages")])
         arrays = {
@@ -969,7 +980,7 @@ class _Assembler:
         candidates = np.flatnonzero(wanted)
         del wanted
         df, df_before = df[candidates], df_before[candidates]
-        terms = _Terms(self.stems, candidates, pair_keys)
+        terms = _Terms(self.stems.items, candidates, pair_keys)
         del pair_keys
         hashes = terms.hashes()
         order = np.argsort(hashes, kind="stable")
