@@ -1348,8 +1348,9 @@ def _digest(path: Path) -> str:
     size = path.stat().st_size
     with open(path, "rb") as f:
         if size <= FULL_DIGEST_BYTES:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
+            # At once: save hashes the arrays in a thread beside its JSON work, and each
+            # block read or hashed would wait for that thread's turn at the GIL.
+            h.update(f.read())
         else:
             h.update(str(size).encode())
             for k in range(64):
