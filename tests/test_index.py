@@ -178,6 +178,15 @@ def test_a_word_pairs_key_depends_on_its_stems_and_their_order():
     assert idx.term_hash("great leap") == idx.term_hash("great leap")
 
 
+@given(st.lists(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1)), min_size=1, max_size=50))
+def test_a_questions_pair_is_hashed_as_the_build_hashes_pairs(pairs):
+    """A question's pair is mixed one at a time in Python's integers, the build's a million
+    at once in numpy's: the two must agree on every key, or the pair's column is not found."""
+    first = np.array([a for a, _ in pairs], dtype=np.uint64)
+    second = np.array([b for _, b in pairs], dtype=np.uint64)
+    assert idx._pair_hashes(first, second).tolist() == [idx._pair_hash(a, b) for a, b in pairs]
+
+
 def test_building_in_worker_processes_gives_the_same_index(corpus_dir: Path, monkeypatch):
     serial = idx.build(corpus_dir)
     monkeypatch.setattr(idx, "PARALLEL_DOCUMENTS", 1)

@@ -115,13 +115,12 @@ class DocInfo:
 @lru_cache(maxsize=100_000)
 def term_hash(term: str) -> int:
     """A term's 64-bit key: the index finds columns by it without loading its vocabulary.
-    A stem's is its BLAKE2b digest; a pair's ("a b") mixes its two stems' (``_pair_hashes``),
+    A stem's is its BLAKE2b digest; a pair's ("a b") mixes its two stems' (``_pair_hash``),
     so that a build hashes a million pairs as numbers, not as strings."""
     first, space, second = term.partition(" ")
     if not space:
         return _stem_hash(first)
-    pair = _pair_hashes(np.array([_stem_hash(first)], dtype=np.uint64), np.array([_stem_hash(second)], dtype=np.uint64))
-    return int(pair[0])
+    return _pair_hash(term_hash(first), term_hash(second))  # (a question's stems are asked for too)
 
 
 def _stem_hash(stem: str) -> int:
@@ -130,22 +129,35 @@ def _stem_hash(stem: str) -> int:
 
 # SplitMix64's multipliers (Steele, Lea and Flood, 2014): odd constants whose products
 # spread every input bit over the whole word.
-_MIX = tuple(np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB))
+_MIX = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+_MIX_U64 = tuple(np.uint64(c) for c in _MIX)
+_MASK64 = (1 << 64) - 1
 
 
 def _pair_hashes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """The keys of word pairs from their stems' keys (uint64 arrays): ``first`` times an odd
     constant plus ``second`` (two pairs meet only if their stems' random keys happen to
     satisfy one equation), then SplitMix64's finaliser, a bijection that scatters the sum
-    (numpy's uint64 arithmetic wraps, modulo 2**64)."""
-    z = first * _MIX[0]
+    (numpy's uint64 arithmetic wraps, modulo 2**64). ``_pair_hash`` is the same for one pair."""
+    z = first * _MIX_U64[0]
     z += second
     z ^= z >> np.uint64(30)
-    z *= _MIX[1]
+    z *= _MIX_U64[1]
     z ^= z >> np.uint64(27)
-    z *= _MIX[2]
+    z *= _MIX_U64[2]
     z ^= z >> np.uint64(31)
     return z
+
+
+def _pair_hash(first: int, second: int) -> int:
+    """``_pair_hashes`` of one pair, in Python's integers: a question's pairs are hashed one
+    at a time, where numpy's overhead would be most of the cost (a microsecond, not eleven)."""
+    z = (first * _MIX[0] + second) & _MASK64
+    z ^= z >> 30
+    z = (z * _MIX[1]) & _MASK64
+    z ^= z >> 27
+    z = (z * _MIX[2]) & _MASK64
+    return z ^ (z >> 31)
 
 
 class TermIds:
@@ -1305,7 +1317,8 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _MALLOC_DEFAULT = -1, -3, 128 << 10
 
 
 def _keep_freed_memory(keep: bool = True) -> None:
-    """Let glibc keep freed memory for reuse (``keep``), or go back to its default.
+    """Let glibc keep freed memory for reuse (``keep``), or go back to its default
+    thresholds (fixed from then on: glibc would otherwise raise them as it goes).
 
     A build allocates and frees arrays of a few megabytes batch after batch; by default
     glibc gives each back to the kernel (as its own mapping, or by trimming its heap) and
