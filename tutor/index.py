@@ -1344,8 +1344,6 @@ def _glibc():
     return _libc or None
 
 
-
-
 # -- saving and loading -------------------------------------------------------------------
 
 FULL_DIGEST_BYTES = 16 << 20  # files up to this size are hashed whole
