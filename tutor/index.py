@@ -1085,14 +1085,9 @@ class _Terms:
         return len(self.first)
 
     def hashes(self) -> np.ndarray:
-        """``term_hash`` of every term, in order: the stems' digests, a block at a time,
-        and the pairs' made from them as numbers."""
-        stem_hashes = np.empty(len(self.stems), dtype=np.uint64)
-        encoded = (s.encode("utf-8", "surrogatepass") for s in self.stems)
-        blake2b = hashlib.blake2b
-        for at in range(0, len(self.stems), 1 << 16):
-            block = b"".join([blake2b(s, digest_size=8).digest() for s in islice(encoded, 1 << 16)])
-            stem_hashes[at:at + len(block) // 8] = np.frombuffer(block, dtype="<u8")
+        """``term_hash`` of every term, in order: the stems' digests, and the pairs' made
+        from them as numbers."""
+        stem_hashes = np.fromiter(map(_stem_hash, self.stems), dtype=np.uint64, count=len(self.stems))
         out = stem_hashes[self.first]
         pair = self.second >= 0
         out[pair] = _pair_hashes(out[pair], stem_hashes[self.second[pair]])
