@@ -769,8 +769,14 @@ def _mp_context():
     import multiprocessing
     import threading
     on_main = threading.current_thread() is threading.main_thread()
-    return multiprocessing.get_context("fork" if on_main and sys.platform.startswith("linux") else
-                                       "forkserver" if sys.platform.startswith("linux") else "spawn")
+    context = multiprocessing.get_context("fork" if on_main and sys.platform.startswith("linux") else
+                                          "forkserver" if sys.platform.startswith("linux") else "spawn")
+    if context.get_start_method() == "forkserver":
+        # The server imports the build's modules once, when it starts, and every worker
+        # is forked from it with them loaded; else each worker of each pass would import
+        # them afresh (NLTK's alone takes over a second).
+        context.set_forkserver_preload([__name__])
+    return context
 
 
 class _InThisProcess(Executor):
