@@ -173,12 +173,25 @@ def _write_jsonl(path: Path, rows) -> None:
 # -- phases (each runs in its own process) ----------------------------------------------------
 
 def phase_tutor_build(a) -> dict:
+    """Build and save; ``--start`` says how: from the main thread (the command line), from
+    a background thread (the app), or with every worker a fresh interpreter (as on macOS
+    and Windows, whose processes start by spawning)."""
     from tutor import index as ix
+    if a.start == "spawn":
+        import multiprocessing
+        ix._mp_context = lambda: multiprocessing.get_context("spawn")
     base = _peak_mb()
     shutil.rmtree(a.index, ignore_errors=True)
     with TreeMemory() as tree:
         t0 = time.perf_counter()
-        index = ix.build(a.corpus)
+        if a.start == "thread":
+            built = {}
+            thread = threading.Thread(target=lambda: built.update(index=ix.build(a.corpus)))
+            thread.start()
+            thread.join()
+            index = built["index"]
+        else:
+            index = ix.build(a.corpus)
         t1 = time.perf_counter()
         folder = ix.save(index, a.index)
         t2 = time.perf_counter()
@@ -520,6 +533,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--start", choices=("main", "thread", "spawn"), default="main", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
     if a.phase:

@@ -197,6 +197,19 @@ def test_building_in_worker_processes_gives_the_same_index(corpus_dir: Path, mon
     assert (parallel.words, parallel.names, parallel.vocabulary) == (serial.words, serial.names, serial.vocabulary)
 
 
+def test_building_in_worker_processes_started_afresh_gives_the_same_index(corpus_dir: Path, monkeypatch):
+    """As on macOS and Windows, where a worker process starts as a new interpreter
+    (spawn): both passes share the workers, and the words' table is made in this process."""
+    import multiprocessing
+    serial = idx.build(corpus_dir)
+    monkeypatch.setattr(idx, "PARALLEL_DOCUMENTS", 1)
+    monkeypatch.setattr(idx, "_mp_context", lambda: multiprocessing.get_context("spawn"))
+    spawned = idx.build(corpus_dir)
+    for name in serial.a:
+        np.testing.assert_array_equal(serial.a[name], spawned.a[name])
+    assert (spawned.words, spawned.names, spawned.vocabulary) == (serial.words, serial.names, serial.vocabulary)
+
+
 def test_a_build_in_a_background_thread_uses_safe_worker_processes(corpus_dir: Path, monkeypatch):
     import threading
     serial = idx.build(corpus_dir)

@@ -41,7 +41,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from itertools import count, islice
 from pathlib import Path
 from typing import Callable
@@ -431,7 +431,7 @@ def dense_columns(P: sp.csc_matrix, df: np.ndarray, share: float, min_rows: int 
 
 # -- building -----------------------------------------------------------------------------
 #
-# A build reads the corpus twice, in worker processes when it is large:
+# A build reads the corpus twice, in worker processes (one set for both passes) when it is large:
 #
 # 1. ``_scan`` each file: can it be read, how long is it, and the digests of its lines
 #    (to find the lines that many documents share: a site's template). The parent then
@@ -492,46 +492,51 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     def learn_from_guess() -> None:
         guess.append(_learn([str(files[i]) for i in training_sample([sizes.get(rel, 0) for rel in rels])]))
 
-    # Pass 1: which files are documents, their lengths, the lines they share.
-    readable: list[tuple[str, str, str, dict, str]] = []  # path, rel, doc_id, manifest entry, SHA-256
-    lengths: list[int] = []
-    line_docs: Counter[int] = Counter()
-    scans = _in_order(_scan, [str(p) for p in files], len(files), meanwhile=learn_from_guess)
-    # ``scans`` first, so that zip runs it to its end, which shuts its workers down now
-    # rather than when build returns (idle, they would add to the peak memory of pass 2).
-    for scan, path, rel in zip(scans, files, rels):
-        if isinstance(scan, str):
-            skipped.append(Skipped(str(path), scan))
-            continue
-        readable.append((str(path), rel, ids[rel], meta.get(rel, {}), scan[1]))
-        lengths.append(scan[0])
-        line_docs.update(scan[2])
-    if not readable:
-        reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped[:3])
-        raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
-    if progress:
-        progress(0, len(readable))
-    sample = [readable[i][0] for i in training_sample(lengths)]
-    learnt, splitter = guess[0]
-    if learnt != sample:
-        _, splitter = _learn(sample)
-    shared = SharedDigests(h for h, n in line_docs.items() if n >= SHARED_LINE_DOCUMENTS)
-    del line_docs
-
-    # Pass 2: passages, sentences and term counts, a batch of documents at a time.
-    # In this process, one document at a time (progress counts documents); in workers, enough
-    # documents per task to make the numbers sent back worth sending, and tasks enough
-    # to share out evenly.
-    size = 1
-    if len(readable) >= PARALLEL_DOCUMENTS:
-        size = max(1, min(BATCH_DOCUMENTS, len(readable) // (_n_workers() * 8)))
-    batches = [readable[i:i + size] for i in range(0, len(readable), size)]
-    assembler = _Assembler()
-    setup = (str(corpus_dir), splitter.to_json(), shared.digests)
-    for result in _in_order(_analyse_batch, batches, len(readable), _start_analyser, setup):
-        assembler.add(result)
+    # Both passes share one set of worker processes (started once: where a process starts
+    # afresh, as on macOS and Windows, each imports the build's code, NLTK's alone over a
+    # second); they end before the index is finished.
+    with _workers(len(files)) as pool:
+        # Pass 1: which files are documents, their lengths, the lines they share.
+        readable: list[tuple[str, str, str, dict, str]] = []  # path, rel, doc_id, manifest entry, SHA-256
+        lengths: list[int] = []
+        line_docs: Counter[int] = Counter()
+        scans = _in_order(_scan, [str(p) for p in files], pool, meanwhile=learn_from_guess)
+        for scan, path, rel in zip(scans, files, rels):
+            if isinstance(scan, str):
+                skipped.append(Skipped(str(path), scan))
+                continue
+            readable.append((str(path), rel, ids[rel], meta.get(rel, {}), scan[1]))
+            lengths.append(scan[0])
+            line_docs.update(scan[2])
+        if not readable:
+            reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped[:3])
+            raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
         if progress:
-            progress(assembler.n_done, len(readable))
+            progress(0, len(readable))
+        sample = [readable[i][0] for i in training_sample(lengths)]
+        learnt, splitter = guess[0]
+        if learnt != sample:
+            _, splitter = _learn(sample)
+        shared = SharedDigests(h for h, n in line_docs.items() if n >= SHARED_LINE_DOCUMENTS)
+        del line_docs
+
+        # Pass 2: passages, sentences and term counts, a batch of documents at a time.
+        # In this process, one document at a time (progress counts documents), by an analyser
+        # of its own, so that two builds cannot share one; in workers, enough documents per
+        # task to make the numbers sent back worth sending, and tasks enough to share out evenly.
+        size = 1
+        if pool is not None:
+            size = max(1, min(BATCH_DOCUMENTS, len(readable) // (_n_workers() * 8)))
+        batches = [readable[i:i + size] for i in range(0, len(readable), size)]
+        if pool is None:
+            analyse = _Analyser(str(corpus_dir), splitter, shared).batch
+        else:
+            analyse = partial(_analyse_batch, (uuid.uuid4().hex, str(corpus_dir), splitter.to_json(), shared.digests))
+        assembler = _Assembler()
+        for result in _in_order(analyse, batches, pool, chunksize=1):
+            assembler.add(result)
+            if progress:
+                progress(assembler.n_done, len(readable))
     skipped.extend(assembler.vanished)
     index = assembler.finish(corpus_dir, splitter, info, skipped)
     after = stamps(corpus_dir)
@@ -716,17 +721,18 @@ class _Analyser:
         }
 
 
-_analyser: _Analyser | None = None
+_analyser: tuple[str, _Analyser] | None = None  # in a worker: its build's token, and its analyser
 
 
-def _start_analyser(corpus_dir: str, splitter_json: str, digests: frozenset[int]) -> None:
+def _analyse_batch(setup: tuple[str, str, str, frozenset[int]], docs: list) -> dict:
+    """Pass 2 in a worker: ``docs`` by its analyser for the build ``setup`` names (its token,
+    corpus, Punkt's parameters and the shared lines), made on the worker's first batch."""
     global _analyser
-    _keep_freed_memory()  # (inherited when forked; not by a process the forkserver starts)
-    _analyser = _Analyser(corpus_dir, SentenceSplitter.from_json(splitter_json), SharedDigests(digests))
-
-
-def _analyse_batch(docs):
-    return _analyser.batch(docs)  # type: ignore[union-attr]
+    token, corpus_dir, splitter_json, digests = setup
+    if _analyser is None or _analyser[0] != token:
+        _keep_freed_memory()  # (inherited when forked; not by a process the forkserver starts)
+        _analyser = token, _Analyser(corpus_dir, SentenceSplitter.from_json(splitter_json), SharedDigests(digests))
+    return _analyser[1].batch(docs)
 
 
 def _in_parallel(n_docs: int) -> bool:
@@ -738,28 +744,34 @@ def _n_workers() -> int:
     return min(os.cpu_count() or 1, 8)
 
 
-def _in_order(fn, items: list, n_docs: int, initializer=None, initargs=(), meanwhile=None):
-    """``fn`` over ``items``, results in order; in worker processes for a large corpus
-    (reading, Punkt and the line classifier are pure Python, one document at a time).
-    ``meanwhile()`` runs in this process while the workers start (before the first result)."""
+@contextmanager
+def _workers(n_docs: int):
+    """The build's worker processes for a large corpus (reading, Punkt and the line
+    classifier are pure Python, one document at a time); None for a small one."""
     if not _in_parallel(n_docs):
-        if meanwhile:
-            meanwhile()
-        if initializer is None:
-            yield from map(fn, items)
-            return
-        # In this process: a private analyser, so that two builds cannot share one.
-        analyser = _Analyser(initargs[0], SentenceSplitter.from_json(initargs[1]), SharedDigests(initargs[2]))
-        yield from map(analyser.batch, items)
+        yield None
         return
     from concurrent.futures import ProcessPoolExecutor
-    workers = _n_workers()
-    chunksize = 1 if initializer else max(1, min(64, len(items) // (workers * 8)))
-    with ProcessPoolExecutor(workers, mp_context=_mp_context(), initializer=initializer, initargs=initargs) as pool:
-        results = pool.map(fn, items, chunksize=chunksize)  # every task submitted
+    pool = ProcessPoolExecutor(_n_workers(), mp_context=_mp_context())
+    try:
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _in_order(fn, items: list, pool: Executor | None, chunksize: int | None = None, meanwhile=None):
+    """``fn`` over ``items``, results in order: by ``pool``'s workers (``chunksize`` items a
+    task; by default, enough for eight tasks a worker), or in this process if it is None.
+    ``meanwhile()`` runs in this process while the workers start (before the first result)."""
+    if pool is None:
         if meanwhile:
             meanwhile()
-        yield from results
+        yield from map(fn, items)
+        return
+    results = pool.map(fn, items, chunksize=chunksize or max(1, min(64, len(items) // (_n_workers() * 8))))
+    if meanwhile:
+        meanwhile()
+    yield from results
 
 
 def _mp_context():
@@ -794,11 +806,13 @@ class _InThisProcess(Executor):
 def _helper(n_docs: int) -> Executor:
     """One more process for a pure-Python part of finishing a large build (the words' table),
     which would otherwise hold the build's one busy thread while the other core idles; for
-    a small corpus, this process."""
-    if not _in_parallel(n_docs):
+    a small corpus, this process, as where a new process would import the build's code
+    afresh (macOS, Windows: that takes longer than the job)."""
+    context = _mp_context()
+    if not _in_parallel(n_docs) or context.get_start_method() == "spawn":
         return _InThisProcess()
     from concurrent.futures import ProcessPoolExecutor
-    return ProcessPoolExecutor(1, mp_context=_mp_context())
+    return ProcessPoolExecutor(1, mp_context=context)
 
 
 def _grow(a: np.ndarray, n: int) -> np.ndarray:
