@@ -198,13 +198,22 @@ def test_building_in_worker_processes_gives_the_same_index(corpus_dir: Path, mon
 
 
 def test_building_in_worker_processes_started_afresh_gives_the_same_index(corpus_dir: Path, monkeypatch):
-    """As on macOS and Windows, where a worker process starts as a new interpreter
-    (spawn): both passes share the workers, and the words' table is made in this process."""
+    """As on macOS and Windows, where a worker process starts as a new interpreter that
+    imports the build's code (spawn): the same index, from one set of workers for both
+    passes and none more for the words' table."""
     import multiprocessing
+    started = []
+
+    class Spawn(type(multiprocessing.get_context("spawn"))):
+        def Process(self, *args, **kwargs):
+            started.append(1)
+            return super().Process(*args, **kwargs)
+
     serial = idx.build(corpus_dir)
     monkeypatch.setattr(idx, "PARALLEL_DOCUMENTS", 1)
-    monkeypatch.setattr(idx, "_mp_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(idx, "_mp_context", Spawn)
     spawned = idx.build(corpus_dir)
+    assert len(started) == idx._n_workers()
     for name in serial.a:
         np.testing.assert_array_equal(serial.a[name], spawned.a[name])
     assert (spawned.words, spawned.names, spawned.vocabulary) == (serial.words, serial.names, serial.vocabulary)
