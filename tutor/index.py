@@ -792,7 +792,7 @@ def _mp_context():
 
 
 class _InThisProcess(Executor):
-    """An executor that runs each task at once, in this process (a small corpus)."""
+    """An executor that runs each task at once, in this process (see ``_helper``)."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         future: Future = Future()
