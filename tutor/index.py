@@ -531,7 +531,7 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         if pool is None:
             analyse = _Analyser(str(corpus_dir), splitter, shared).batch
         else:
-            analyse = partial(_analyse_batch, (uuid.uuid4().hex, str(corpus_dir), splitter.to_json(), shared.digests))
+            analyse = partial(_analyse_batch, (str(corpus_dir), splitter.to_json(), shared.digests))
         assembler = _Assembler()
         for result in _in_order(analyse, batches, pool, chunksize=1):
             assembler.add(result)
@@ -721,18 +721,18 @@ class _Analyser:
         }
 
 
-_analyser: tuple[str, _Analyser] | None = None  # in a worker: its build's token, and its analyser
+_analyser: _Analyser | None = None  # in a worker (whose pool serves one build)
 
 
-def _analyse_batch(setup: tuple[str, str, str, frozenset[int]], docs: list) -> dict:
-    """Pass 2 in a worker: ``docs`` by its analyser for the build ``setup`` names (its token,
-    corpus, Punkt's parameters and the shared lines), made on the worker's first batch."""
+def _analyse_batch(setup: tuple[str, str, frozenset[int]], docs: list) -> dict:
+    """Pass 2 in a worker: ``docs`` by its analyser, made on the worker's first batch from
+    ``setup`` (the corpus, Punkt's parameters and the shared lines)."""
     global _analyser
-    token, corpus_dir, splitter_json, digests = setup
-    if _analyser is None or _analyser[0] != token:
+    if _analyser is None:
         _keep_freed_memory()  # (inherited when forked; not by a process the forkserver starts)
-        _analyser = token, _Analyser(corpus_dir, SentenceSplitter.from_json(splitter_json), SharedDigests(digests))
-    return _analyser[1].batch(docs)
+        corpus_dir, splitter_json, digests = setup
+        _analyser = _Analyser(corpus_dir, SentenceSplitter.from_json(splitter_json), SharedDigests(digests))
+    return _analyser.batch(docs)
 
 
 def _in_parallel(n_docs: int) -> bool:
