@@ -148,6 +148,7 @@ def content_words(text: str) -> list[str]:
 
 _MISSING = object()
 _TERM_OF: dict[str, str | None] = {}  # a token as written -> its stem, or None for a stop word
+_TERM_CACHE = 1_000_000  # tokens remembered at most
 
 
 def term_of(token: str) -> str | None:
@@ -156,9 +157,17 @@ def term_of(token: str) -> str | None:
     if t is _MISSING:
         w = normalise(token)
         t = stem(w) if w and is_content(w) else None
-        if len(_TERM_OF) < 1_000_000:
+        if len(_TERM_OF) < _TERM_CACHE:
             _TERM_OF[token] = t
     return t  # type: ignore[return-value]
+
+
+def remember_terms(tokens: list[str], terms: list[str | None]) -> None:
+    """Take ``terms[i]`` as ``term_of(tokens[i])`` without working it out again: terms
+    another process found (a build's worker processes share out the stemming)."""
+    room = _TERM_CACHE - len(_TERM_OF)
+    if room > 0:
+        _TERM_OF.update(zip(tokens[:room], terms[:room]))
 
 
 def clear_caches() -> None:

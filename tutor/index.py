@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -533,7 +533,8 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         else:
             analyse = partial(_analyse_batch, (str(corpus_dir), splitter.to_json(), shared.digests))
         assembler = _Assembler()
-        for result in _in_order(analyse, batches, pool, chunksize=1):
+        results = map(analyse, batches) if pool is None else _fed(analyse, batches, pool, assembler.news)
+        for result in results:
             assembler.add(result)
             if progress:
                 progress(assembler.n_done, len(readable))
@@ -714,6 +715,7 @@ class _Analyser:
             "worker": self.key, "n_docs": len(docs), "docs": infos, "doc_passages": doc_passages, "vanished": vanished,
             "passages": np.array(pcols, dtype=np.int64).reshape(len(pcols), 6), "sentences": sents,
             "new_surfaces": self.surfaces[surfaces_before:], "new_stems": self.stems[stems_before:],
+            "new_surface_stems": self.surface_stem[surfaces_before:len(self.surfaces)].copy(),
             "surfaces": seen.astype(np.int32), "surface_counts": counts[seen],
             "prose": np.flatnonzero(in_prose).astype(np.int32),
             "row_terms": np.bincount(rows[starts], minlength=n_sent).astype(np.int32),
@@ -724,14 +726,19 @@ class _Analyser:
 _analyser: _Analyser | None = None  # in a worker (whose pool serves one build)
 
 
-def _analyse_batch(setup: tuple[str, str, frozenset[int]], docs: list) -> dict:
+def _analyse_batch(setup: tuple[str, str, frozenset[int]], news: tuple[str, str], docs: list) -> dict:
     """Pass 2 in a worker: ``docs`` by its analyser, made on the worker's first batch from
-    ``setup`` (the corpus, Punkt's parameters and the shared lines)."""
+    ``setup`` (the corpus, Punkt's parameters and the shared lines). ``news`` are words as
+    written that other workers have met, and their terms (``_Assembler.news``): known
+    here, they are not stemmed again."""
     global _analyser
     if _analyser is None:
         _keep_freed_memory()  # (inherited when forked; not by a process the forkserver starts)
         corpus_dir, splitter_json, digests = setup
         _analyser = _Analyser(corpus_dir, SentenceSplitter.from_json(splitter_json), SharedDigests(digests))
+    surfaces, terms = news
+    if surfaces:
+        analysis.remember_terms(surfaces.split("\n"), [None if t == analysis.BREAK else t for t in terms.split("\n")])
     return _analyser.batch(docs)
 
 
@@ -759,19 +766,43 @@ def _workers(n_docs: int):
         pool.shutdown(cancel_futures=True)
 
 
-def _in_order(fn, items: list, pool: Executor | None, chunksize: int | None = None, meanwhile=None):
-    """``fn`` over ``items``, results in order: by ``pool``'s workers (``chunksize`` items a
-    task; by default, enough for eight tasks a worker), or in this process if it is None.
-    ``meanwhile()`` runs in this process while the workers start (before the first result)."""
+def _in_order(fn, items: list, pool: Executor | None, meanwhile=None):
+    """``fn`` over ``items``, results in order: by ``pool``'s workers (in tasks of up to
+    64 items, eight a worker or more), or in this process if it is None. ``meanwhile()``
+    runs in this process while the workers start (before the first result)."""
     if pool is None:
         if meanwhile:
             meanwhile()
         yield from map(fn, items)
         return
-    results = pool.map(fn, items, chunksize=chunksize or max(1, min(64, len(items) // (_n_workers() * 8))))
+    results = pool.map(fn, items, chunksize=max(1, min(64, len(items) // (_n_workers() * 8))))
     if meanwhile:
         meanwhile()
     yield from results
+
+
+def _fed(fn, items: list, pool: Executor, news: Callable[[int], tuple[int, object]]):
+    """``fn(told, item)`` over ``items`` by ``pool``'s workers, results in order, each task
+    sent only when it is nearly due, so that it can carry what the results taken in by
+    then have taught (``told``), rather than every task being sent at the start.
+
+    ``news(mark)`` gives what was learnt since ``mark``, and the mark of now. With twice
+    as many tasks out as workers, a worker's previous task was at most that many before
+    its next one, so each task carries what was learnt since the task that many before
+    it was sent. (A worker that misses some news still gets the same results: it only
+    works out again what it was not told.)
+    """
+    window = 2 * _n_workers()
+    out: deque[Future] = deque()
+    marks: list[int] = []
+    for k, item in enumerate(items):
+        if len(out) == window:
+            yield out.popleft().result()
+        mark, told = news(marks[k - window] if k >= window else 0)
+        marks.append(mark)
+        out.append(pool.submit(fn, told, item))
+    while out:
+        yield out.popleft().result()
 
 
 def _mp_context():
@@ -846,6 +877,7 @@ class _Assembler:
     def __init__(self):
         self.tables: dict[tuple[int, int], _WorkerTables] = {}
         self.surfaces = _Numbering()  # in order of first occurrence in the corpus
+        self.surface_terms: list[str] = []  # their terms (analysis.BREAK for none), for the workers
         self.surface_count = np.zeros(1024, dtype=np.int64)
         self.surface_prose = np.zeros(1024, dtype=bool)
         self.stems = _Numbering()
@@ -869,7 +901,13 @@ class _Assembler:
         t.stem = _grow(t.stem, t.n_stems + len(new_stems))
         t.stem[t.n_stems:t.n_stems + len(new_stems)] = new_stems
         t.n_stems += len(new_stems)
+        n_known = len(self.surfaces)
         new_surfaces = self.surfaces.number(r["new_surfaces"], np.int32)
+        # The terms of the words as written that the corpus meets here first (see ``news``).
+        first_here = r["new_surface_stems"][new_surfaces >= n_known]
+        stem_of = np.where(first_here >= 0, t.stem[np.maximum(first_here, 0)], -1).tolist()
+        stems = self.stems.items
+        self.surface_terms.extend([stems[s] if s >= 0 else analysis.BREAK for s in stem_of])
         t.surface = _grow(t.surface, t.n_surfaces + len(new_surfaces))
         t.surface[t.n_surfaces:t.n_surfaces + len(new_surfaces)] = new_surfaces
         t.n_surfaces += len(new_surfaces)
@@ -916,6 +954,13 @@ class _Assembler:
         self.parts["sentence_terms"].append(r["row_terms"])
         self.parts["passage_terms"].append(np.diff(P.indptr).astype(np.int32))
 
+    def news(self, since: int) -> tuple[int, tuple[str, str]]:
+        """The words as written that the corpus met after its first ``since``, and their
+        terms (``analysis.BREAK`` for none), each one text a line (cheap to send: words hold
+        neither a line break nor a NUL); and how many it has met by now."""
+        now = len(self.surface_terms)
+        return now, ("\n".join(self.surfaces.items[since:now]), "\n".join(self.surface_terms[since:now]))
+
     def finish(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped]) -> Index:
         """The index of everything added: TF-IDF matrices, columns in hash order.
 
@@ -941,7 +986,7 @@ class _Assembler:
         # before the matrices are made.
         n = len(self.surfaces)
         words_job = helper.submit(_words_of, self.surfaces.items, self.surface_count[:n], self.surface_prose[:n])
-        self.surfaces, self.tables = _Numbering(), {}
+        self.surfaces, self.tables, self.surface_terms = _Numbering(), {}, []
         self.stems.ids.clear()
         self.surface_count, self.surface_prose = self.surface_count[:0], self.surface_prose[:0]
         passages = np.concatenate([np.zeros((0, 6), np.int64), *parts.pop("passages")])
