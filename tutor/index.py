@@ -835,10 +835,10 @@ class _InThisProcess(Executor):
 
 
 def _helper(n_docs: int) -> Executor:
-    """One more process for a pure-Python part of finishing a large build (the words' table),
-    which would otherwise hold the build's one busy thread while the other core idles; for
-    a small corpus, this process, as where a new process would import the build's code
-    afresh (macOS, Windows: that takes longer than the job)."""
+    """One more process for the pure-Python parts of finishing a large build (the words'
+    table, the stems' hashes), which would otherwise hold the build's one busy thread
+    while the other core idles; for a small corpus, this process, as where a new process
+    would import the build's code afresh (macOS, Windows: that takes longer than the job)."""
     context = _mp_context()
     if not _in_parallel(n_docs) or context.get_start_method() == "spawn":
         return _InThisProcess()
@@ -983,9 +983,11 @@ class _Assembler:
         parts, counts = self.parts, self.counts
         n_passages = self.n_passages
         # First the words' table, so that the tables of words as written are let go
-        # before the matrices are made.
+        # before the matrices are made; then the stems' hashes, wanted once the columns
+        # are numbered.
         n = len(self.surfaces)
         words_job = helper.submit(_words_of, self.surfaces.items, self.surface_count[:n], self.surface_prose[:n])
+        stem_hashes_job = helper.submit(_stem_hashes, self.stems.items)
         self.surfaces, self.tables, self.surface_terms = _Numbering(), {}, []
         self.stems.ids.clear()
         self.surface_count, self.surface_prose = self.surface_count[:0], self.surface_prose[:0]
@@ -1059,7 +1061,7 @@ class _Assembler:
         df, df_before = df[candidates], df_before[candidates]
         terms = _Terms(self.stems.items, candidates, pair_keys)
         del pair_keys
-        hashes = terms.hashes()
+        hashes = terms.hashes(stem_hashes_job.result())
         order = np.argsort(hashes, kind="stable")
         if np.any(hashes[order][1:] == hashes[order][:-1]):
             order = _first_of_clashes(order, hashes, terms)
@@ -1149,10 +1151,9 @@ class _Terms:
     def __len__(self) -> int:
         return len(self.first)
 
-    def hashes(self) -> np.ndarray:
-        """``term_hash`` of every term, in order: the stems' digests, and the pairs' made
-        from them as numbers."""
-        stem_hashes = np.fromiter(map(_stem_hash, self.stems), dtype=np.uint64, count=len(self.stems))
+    def hashes(self, stem_hashes: np.ndarray) -> np.ndarray:
+        """``term_hash`` of every term, in order, from ``_stem_hashes(stems)``: the stems'
+        digests, and the pairs' made from them as numbers."""
         out = stem_hashes[self.first]
         pair = self.second >= 0
         out[pair] = _pair_hashes(out[pair], stem_hashes[self.second[pair]])
@@ -1194,6 +1195,11 @@ def _distinct(keys: np.ndarray, pair: np.ndarray, n_stems: int) -> tuple[np.ndar
     term[pair] = pair_term
     term[pair] += len(distinct_stems)
     return np.concatenate([distinct_stems, pairs]), term
+
+
+def _stem_hashes(stems: list[str]) -> np.ndarray:
+    """``term_hash`` of each of ``stems`` (uint64)."""
+    return np.fromiter(map(_stem_hash, stems), dtype=np.uint64, count=len(stems))
 
 
 def _pair_stems(keys):
