@@ -729,8 +729,8 @@ _analyser: _Analyser | None = None  # in a worker (whose pool serves one build)
 def _analyse_batch(setup: tuple[str, str, frozenset[int]], news: tuple[str, str], docs: list) -> dict:
     """Pass 2 in a worker: ``docs`` by its analyser, made on the worker's first batch from
     ``setup`` (the corpus, Punkt's parameters and the shared lines). ``news`` are words as
-    written that other workers have met, and their terms (``_Assembler.news``): known
-    here, they are not stemmed again."""
+    written that the build has met (most of them, by other workers), and their terms
+    (``_Assembler.news``): known here, they are not stemmed again."""
     global _analyser
     if _analyser is None:
         _keep_freed_memory()  # (inherited when forked; not by a process the forkserver starts)
@@ -787,8 +787,8 @@ def _fed(fn, items: list, pool: Executor, news: Callable[[int], tuple[int, objec
     then have taught (``told``), rather than every task being sent at the start.
 
     ``news(mark)`` gives what was learnt since ``mark``, and the mark of now. With twice
-    as many tasks out as workers, a worker's previous task was at most that many before
-    its next one, so each task carries what was learnt since the task that many before
+    as many tasks out as workers, a worker's previous task is seldom more than that many
+    before its next one, so each task carries what was learnt since the task that many before
     it was sent. (A worker that misses some news still gets the same results: it only
     works out again what it was not told.)
     """
