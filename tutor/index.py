@@ -971,7 +971,8 @@ class _Assembler:
             raise CorpusError(f"no indexable text in {corpus_dir}")
         if not sum(int(n.sum()) for n in self.parts["sentence_terms"]):  # only punctuation, emoji or stop words
             raise CorpusError(f"no searchable words in {corpus_dir}")
-        # A pure-Python part of what follows goes to a helper process, to run while this one sorts.
+        # The pure-Python parts of what follows (the words' table, the stems' hashes) go to a
+        # helper process, to run while this one sorts.
         helper = _helper(len(self.docs))
         try:
             return self._finish(corpus_dir, splitter, info, skipped, helper)
