@@ -18,6 +18,11 @@ process, so that its peak memory (``ru_maxrss``) is its own:
 - bm25s build: ``bm25s.tokenize`` (English stop words, PyStemmer) + ``BM25.index`` +
   ``save`` on the tutor's own passages (``index.passage_text(i)``), numba backend, JIT
   warmed up on a few passages first;
+- each build once more (``tutor_memory``, ``bm25s_memory``) for its peak memory, sampled
+  by ``TreeMemory``: a sample reads every process's ``smaps_rollup``, which costs the
+  sampler about 5 ms of CPU per process, so build times come from runs without it (on
+  two cores the tutor's three busy processes would pay for it in wall time, bm25s's one
+  process not);
 - bm25s load: ``BM25.load(mmap=True)``, then its first query (which includes numba's JIT);
 - bm25s queries: tokenize + ``retrieve(k=5)`` per query, one thread, after a warm-up.
 
@@ -33,6 +38,7 @@ writes ``results.md`` and ``results.json`` under ``--out``. Corpora are generate
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import importlib.util
 import json
@@ -48,6 +54,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -172,17 +179,24 @@ def _write_jsonl(path: Path, rows) -> None:
 
 # -- phases (each runs in its own process) ----------------------------------------------------
 
-def phase_tutor_build(a) -> dict:
-    """Build and save; ``--start`` says how: from the main thread (the command line), from
-    a background thread (the app), or with every worker a fresh interpreter (as on macOS
-    and Windows, whose processes start by spawning)."""
+def _sampled(memory: bool):
+    """``TreeMemory`` for a phase that measures peak memory; for a timed one, nothing
+    (its ``peak_mb`` stays 0 and ``max_processes`` 1)."""
+    return TreeMemory() if memory else contextlib.nullcontext(TreeMemory())
+
+
+def phase_tutor_build(a, memory: bool = False) -> dict:
+    """Build and save (timed, or with ``memory`` its peak memory sampled); ``--start`` says
+    how: from the main thread (the command line), from a background thread (the app), or
+    with every worker a fresh interpreter (as on macOS and Windows, whose processes start
+    by spawning)."""
     from tutor import index as ix
     if a.start == "spawn":
         import multiprocessing
         ix._mp_context = lambda: multiprocessing.get_context("spawn")
     base = _peak_mb()
     shutil.rmtree(a.index, ignore_errors=True)
-    with TreeMemory() as tree:
+    with _sampled(memory) as tree:
         t0 = time.perf_counter()
         if a.start == "thread":
             built = {}
@@ -284,7 +298,7 @@ def _bm25s_tokenize(texts, stemmer):
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False)
 
 
-def phase_bm25s_build(a) -> dict:
+def phase_bm25s_build(a, memory: bool = False) -> dict:
     import bm25s
     import Stemmer
     passages = _read_jsonl(a.work / "passages.jsonl")
@@ -295,7 +309,7 @@ def phase_bm25s_build(a) -> dict:
     jit_s = time.perf_counter() - t0
     base = _peak_mb()
     shutil.rmtree(a.bm25s, ignore_errors=True)
-    with TreeMemory() as tree:
+    with _sampled(memory) as tree:
         t0 = time.perf_counter()
         tokens = _bm25s_tokenize(passages, stemmer)
         t1 = time.perf_counter()
@@ -348,9 +362,10 @@ def phase_bm25s_query(a) -> dict:
 
 
 PHASES = {
-    "tutor_build": phase_tutor_build, "export": phase_export, "tutor_load": phase_tutor_load,
-    "tutor_query": phase_tutor_query, "bm25s_build": phase_bm25s_build, "bm25s_load": phase_bm25s_load,
-    "bm25s_query": phase_bm25s_query,
+    "tutor_build": phase_tutor_build, "tutor_memory": partial(phase_tutor_build, memory=True),
+    "export": phase_export, "tutor_load": phase_tutor_load, "tutor_query": phase_tutor_query,
+    "bm25s_build": phase_bm25s_build, "bm25s_memory": partial(phase_bm25s_build, memory=True),
+    "bm25s_load": phase_bm25s_load, "bm25s_query": phase_bm25s_query,
 }
 
 
@@ -433,10 +448,10 @@ def run_case(size: str, a) -> dict:
             print(f"  {size}: {name} failed: {r[name]['error']}", file=sys.stderr, flush=True)
         return "error" not in r[name]
 
-    if phase("tutor_build") and phase("export"):
+    if phase("tutor_build") and phase("tutor_memory") and phase("export"):
         phase("tutor_load")
         phase("tutor_query")
-        if not a.skip_bm25s and phase("bm25s_build"):
+        if not a.skip_bm25s and phase("bm25s_build") and phase("bm25s_memory"):
             phase("bm25s_load")
             phase("bm25s_query")
     return r
@@ -470,7 +485,7 @@ def table(r: dict) -> str:
         ("index on disk (MB)", "MB", mb(get("tutor_build", "disk_bytes")), mb(get("bm25s_build", "disk_bytes"))),
         ("load (s)", "s", get("tutor_load", "load_s"), get("bm25s_load", "load_s")),
         ("first query after load (s)", "s", get("tutor_load", "first_query_s"), get("bm25s_load", "first_query_s")),
-        ("peak memory, build (MB)", "MB", get("tutor_build", "peak_mb"), get("bm25s_build", "peak_mb")),
+        ("peak memory, build (MB)", "MB", get("tutor_memory", "peak_mb"), get("bm25s_memory", "peak_mb")),
         ("peak memory, load + first query (MB)", "MB", get("tutor_load", "peak_mb"), get("bm25s_load", "peak_mb")),
         ("peak memory, queries (MB)", "MB", get("tutor_query", "peak_mb"), get("bm25s_query", "peak_mb")),
         ("retrieval p50 (ms)", "ms", get("tutor_query", "retrieval", "p50_ms"), get("bm25s_query", "retrieval", "p50_ms")),
@@ -498,10 +513,15 @@ def table(r: dict) -> str:
         notes.append(f"- tutor build {get('tutor_build', 'build_s'):.2f} s + save {get('tutor_build', 'save_s'):.2f} s; "
                      f"load without checksums {get('tutor_load', 'load_noverify_s') or 0:.3f} s; "
                      f"{get('tutor_query', 'answered') or 0} of {get('tutor_query', 'retrieval', 'n') or 0} timed questions answered")
-    if (get("tutor_build", "processes") or 1) > 1:
-        notes.append(f"- the tutor's build ran {get('tutor_build', 'processes')} processes: its peak memory is the "
-                     f"largest sampled sum of their PSS ({get('tutor_build', 'tree_peak_mb'):.0f} MB; the main process "
-                     f"alone peaked at {get('tutor_build', 'main_peak_mb'):.0f} MB RSS)")
+    if get("tutor_memory", "total_s") is not None:
+        notes.append("- build times are from builds without the memory sampler; peak memory, from one more build "
+                     f"of each engine with it (there, tutor {get('tutor_memory', 'total_s'):.2f} s"
+                     + (f", bm25s {get('bm25s_memory', 'total_s'):.2f} s" if get("bm25s_memory", "total_s") else "")
+                     + ")")
+    if (get("tutor_memory", "processes") or 1) > 1:
+        notes.append(f"- the tutor's build ran {get('tutor_memory', 'processes')} processes: its peak memory is the "
+                     f"largest sampled sum of their PSS ({get('tutor_memory', 'tree_peak_mb'):.0f} MB; the main process "
+                     f"alone peaked at {get('tutor_memory', 'main_peak_mb'):.0f} MB RSS)")
     if get("bm25s_build", "total_s") is not None:
         notes.append(f"- bm25s tokenize {get('bm25s_build', 'tokenize_s'):.2f} s + index {get('bm25s_build', 'index_s'):.2f} s"
                      f" + save {get('bm25s_build', 'save_s'):.2f} s (JIT warm-up {get('bm25s_build', 'jit_s'):.1f} s excluded)")

@@ -56,6 +56,11 @@ def test_benchmark_prints_its_table_for_a_tiny_corpus(tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())
     case = results["cases"][0]
     assert case["tutor_build"]["docs"] == 20
+    # Builds are timed without the memory sampler; one more build of each engine samples it.
+    assert case["tutor_build"]["tree_peak_mb"] == 0 and case["tutor_memory"]["tree_peak_mb"] > 0
+    assert case["tutor_memory"]["docs"] == 20
+    if HAVE_BM25S:
+        assert case["bm25s_memory"]["peak_mb"] > 0
     assert case["export"]["queries"] == 10
     assert (tmp_path / "results.md").read_text().strip() == out.strip()
     assert not list(ROOT.glob("corpus-*")), "corpora belong under --out, not in the repository"
