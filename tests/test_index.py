@@ -187,6 +187,36 @@ def test_a_questions_pair_is_hashed_as_the_build_hashes_pairs(pairs):
     assert idx._pair_hashes(first, second).tolist() == [idx._pair_hash(a, b) for a, b in pairs]
 
 
+@pytest.mark.parametrize("n_stems", [50, 70_000])
+def test_a_batchs_terms_are_numbered_as_sorting_them_would_number_them(n_stems):
+    """A batch's distinct term keys in order, and each entry's number among them, as
+    ``np.unique`` gives them: with the batch's stems few enough to be sorted by their
+    ranks (50) and too many for that (70,000 distinct in one batch)."""
+    rng = np.random.default_rng(n_stems)
+    stems = rng.permutation(n_stems)[:max(40, n_stems * 95 // 100)]  # the batch's stems, each occurring
+    first, second = rng.choice(stems, 3000), rng.choice(stems, 3000)
+    first[::7], second[::7] = first[0], second[0]  # repeated pairs
+    pair_keys = ((first.astype(np.int64) + 1) << 32) | second
+    keys = np.concatenate([stems, rng.choice(stems, 500), pair_keys])
+    shuffle = rng.permutation(len(keys))
+    keys = keys[shuffle]
+    pair = keys >= idx._PAIR
+    terms, term = idx._distinct(keys, pair, n_stems)
+    expected, expected_term = np.unique(keys, return_inverse=True)
+    np.testing.assert_array_equal(terms, expected)
+    np.testing.assert_array_equal(term, expected_term)
+    assert term.dtype == np.int32
+
+
+def test_the_vocabularys_text_names_each_stem_and_pair_on_its_own_line():
+    stems = ["great", "leap", "famin", "mao"]
+    first = np.array([2, 0, 1, 3, 0] * 30_000)  # more than one block
+    second = np.array([-1, 1, -1, 2, 0] * 30_000)
+    text = idx._terms_text(stems, first, second)
+    assert text == "famin\ngreat leap\nleap\nmao famin\ngreat great\n" * 30_000
+    assert idx._terms_text(stems, first[:0], second[:0]) == ""
+
+
 def test_building_in_worker_processes_gives_the_same_index(corpus_dir: Path, monkeypatch):
     serial = idx.build(corpus_dir)
     monkeypatch.setattr(idx, "PARALLEL_DOCUMENTS", 1)

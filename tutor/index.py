@@ -1172,25 +1172,51 @@ class _Terms:
 
 def _terms_text(stems: list[str], first: np.ndarray, second: np.ndarray) -> str:
     """The terms ``first``/``second`` number (see ``_Terms``), each ending its line, made
-    a block at a time (not a million strings at once)."""
+    a block at a time (not a million strings at once): numpy picks each block's stems
+    and joins a pair's two (an object array's ``+`` is ``str``'s)."""
+    alone = np.array(stems, dtype=object)
+    before = np.array([f"{s} " for s in stems], dtype=object)
     blocks = []
     for at in range(0, len(first), 1 << 16):
-        pairs = zip(first[at:at + (1 << 16)].tolist(), second[at:at + (1 << 16)].tolist())
-        blocks.append("".join([f"{stems[a]}\n" if b < 0 else f"{stems[a]} {stems[b]}\n" for a, b in pairs]))
+        a, b = first[at:at + (1 << 16)], second[at:at + (1 << 16)]
+        pair = b >= 0
+        terms = alone[a]
+        terms[pair] = before[a[pair]] + alone[b[pair]]
+        blocks.append("\n".join(terms.tolist()) + "\n")
     return "".join(blocks)
 
 
 def _distinct(keys: np.ndarray, pair: np.ndarray, n_stems: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(keys, return_inverse=True)`` of term keys (``pair`` marks the pairs'),
     the inverse as int32: stems are told apart by a table of every stem, so that only
-    the pairs are sorted."""
+    the pairs are sorted.
+
+    A pair's stems occur in the batch too, so a pair is also two ranks among the batch's
+    stems, in the same order as its key; where those ranks fit 16 bits (a batch's
+    stems mostly do), the pairs are sorted by them, a radix sort of each (numpy's
+    stable sort of 16-bit numbers), about twice as quick as sorting the keys."""
     stems = keys[~pair]
     seen = np.zeros(n_stems, dtype=bool)
     seen[stems] = True
     distinct_stems = np.flatnonzero(seen)
     rank = np.cumsum(seen, dtype=np.int32)
     rank -= 1
-    pairs, pair_term = np.unique(keys[pair], return_inverse=True)
+    pair_keys = keys[pair]
+    if len(distinct_stems) <= 1 << 16:
+        first, second = _pair_stems(pair_keys)
+        first_rank = rank[first].astype(np.uint16)
+        order = np.argsort(rank[second].astype(np.uint16), kind="stable")
+        order = order[np.argsort(first_rank[order], kind="stable")]
+        pair_keys = pair_keys[order]
+        new = np.empty(len(pair_keys), dtype=bool)
+        new[:1] = True
+        np.not_equal(pair_keys[1:], pair_keys[:-1], out=new[1:])
+        pairs = pair_keys[new]
+        pair_term = np.empty(len(order), dtype=np.int32)
+        pair_term[order] = np.cumsum(new, dtype=np.int32)
+        pair_term -= 1
+    else:
+        pairs, pair_term = np.unique(pair_keys, return_inverse=True)
     term = np.empty(len(keys), dtype=np.int32)
     term[~pair] = rank[stems]
     term[pair] = pair_term
