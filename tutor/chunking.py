@@ -162,6 +162,7 @@ class SentenceSplitter:
             params = PunktParameters()
             params.abbrev_types = set(COMMON_ABBREVIATIONS)
         self.params_ = params
+        self._json: str | None = None  # to_json's text, made once (a build sends it to each worker, then saves it)
         self._tokenizer = PunktSentenceTokenizer(params, lang_vars=_VARS, token_cls=_PlainToken)
         self._abbrev = frozenset(params.abbrev_types)
         self._collocations = frozenset(params.collocations)
@@ -359,16 +360,18 @@ class SentenceSplitter:
         return None
 
     def to_json(self) -> str:
-        p = self.params_
-        return json.dumps(
-            {
-                "abbrev_types": sorted(p.abbrev_types),
-                "collocations": sorted(list(c) for c in p.collocations),
-                "sent_starters": sorted(p.sent_starters),
-                "ortho_context": sorted([k, v] for k, v in p.ortho_context.items()),
-            },
-            ensure_ascii=False,
-        )
+        if self._json is None:
+            p = self.params_
+            self._json = json.dumps(
+                {
+                    "abbrev_types": sorted(p.abbrev_types),
+                    "collocations": sorted(list(c) for c in p.collocations),
+                    "sent_starters": sorted(p.sent_starters),
+                    "ortho_context": sorted([k, v] for k, v in p.ortho_context.items()),
+                },
+                ensure_ascii=False,
+            )
+        return self._json
 
     @classmethod
     def from_json(cls, data: str) -> "SentenceSplitter":

@@ -226,10 +226,11 @@ class Index:
                  splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped],
                  fingerprint: list[FileStamp], texts: dict[int, str] | None = None,
                  names: frozenset[str] = frozenset(),
-                 vocabulary: list[str] | Path | Callable[[], str] | None = None):
+                 vocabulary: list[str] | Path | Callable[[], str] | None = None, words_json: str | None = None):
         self.docs = docs
         self.a = arrays
         self.words = words
+        self.words_json = words_json  # ``words`` as JSON, made by a build's helper process for save
         self.names = names  # words the corpus always capitalises mid-sentence: parts of names
         self.splitter = splitter
         self.info = info
@@ -971,8 +972,8 @@ class _Assembler:
             raise CorpusError(f"no indexable text in {corpus_dir}")
         if not sum(int(n.sum()) for n in self.parts["sentence_terms"]):  # only punctuation, emoji or stop words
             raise CorpusError(f"no searchable words in {corpus_dir}")
-        # The pure-Python parts of what follows (the words' table, the stems' hashes) go to a
-        # helper process, to run while this one sorts.
+        # The pure-Python parts of what follows (the words' table and its JSON, the stems'
+        # hashes) go to a helper process, to run while this one sorts.
         helper = _helper(len(self.docs))
         try:
             return self._finish(corpus_dir, splitter, info, skipped, helper)
@@ -987,7 +988,7 @@ class _Assembler:
         # before the matrices are made; then the stems' hashes, wanted once the columns
         # are numbered.
         n = len(self.surfaces)
-        words_job = helper.submit(_words_of, self.surfaces.items, self.surface_count[:n], self.surface_prose[:n])
+        words_job = helper.submit(_words_table, self.surfaces.items, self.surface_count[:n], self.surface_prose[:n])
         stem_hashes_job = helper.submit(_stem_hashes, self.stems.items)
         self.surfaces, self.tables, self.surface_terms = _Numbering(), {}, []
         self.stems.ids.clear()
@@ -1066,7 +1067,7 @@ class _Assembler:
         order = np.argsort(hashes, kind="stable")
         if np.any(hashes[order][1:] == hashes[order][:-1]):
             order = _first_of_clashes(order, hashes, terms)
-        words, names = words_job.result()
+        words, names, words_json = words_job.result()
         # The helper is let go before the matrices, the build's largest arrays, are made: the
         # pages it shares with this process would be its own as this one frees or reuses them.
         helper.shutdown()
@@ -1113,7 +1114,7 @@ class _Assembler:
         })
         del P
         _give_back_memory()  # before the index is saved
-        return Index(self.docs, arrays, words, splitter, info, skipped, [], None, names, vocabulary)
+        return Index(self.docs, arrays, words, splitter, info, skipped, [], None, names, vocabulary, words_json)
 
 
 def _words_of(surfaces: list[str], counts: np.ndarray, prose: np.ndarray) -> tuple[dict[str, int], frozenset[str]]:
@@ -1131,6 +1132,13 @@ def _words_of(surfaces: list[str], counts: np.ndarray, prose: np.ndarray) -> tup
             (capitalised if t[:1].isupper() else lower).add(w)
     names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
     return dict(words), names
+
+
+def _words_table(surfaces: list[str], counts: np.ndarray, prose: np.ndarray) -> tuple[dict[str, int], frozenset[str], str]:
+    """``_words_of``, and the words' table as ``save`` writes it (JSON), made together by
+    the finishing's helper process rather than by save on the build's one thread."""
+    words, names = _words_of(surfaces, counts, prose)
+    return words, names, _json_text(words)
 
 
 class _Terms:
@@ -1468,8 +1476,12 @@ def _file_entry(path: Path) -> dict:
     return {"size": path.stat().st_size, "digest": _digest(path)}
 
 
+def _json_text(data) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
 def _write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    path.write_text(_json_text(data), encoding="utf-8")
 
 
 def _save_arrays(index: Index, folder: Path) -> dict[str, dict]:
@@ -1484,7 +1496,8 @@ def _save_arrays(index: Index, folder: Path) -> dict[str, dict]:
 
 def _save_json(index: Index, folder: Path) -> None:
     """Write the index's words, names, Punkt parameters, documents and corpus as JSON."""
-    _write_json(folder / "words.json", index.words)
+    (folder / "words.json").write_text(index.words_json or _json_text(index.words), encoding="utf-8")
+    index.words_json = None  # written: an index the app serves need not hold it
     _write_json(folder / "names.json", sorted(index.names))
     (folder / "punkt.json").write_text(index.splitter.to_json(), encoding="utf-8")
     # As asdict would give them (its deep copy of every field is most of the time, and
