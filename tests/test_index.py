@@ -31,6 +31,7 @@ def test_save_then_load_gives_identical_scores(corpus_dir: Path, tmp_path: Path)
         np.testing.assert_array_equal(pa, pb)
         assert [sa[j] for j in range(built.n_sentences)] == [sb[j] for j in range(loaded.n_sentences)]
     assert loaded.vocabulary == built.vocabulary
+    assert loaded.words == built.words and loaded.names == built.names  # (the words' JSON is made while building)
     assert [d.title for d in loaded.docs] == [d.title for d in built.docs]
     assert loaded.passage_text(0) == built.passage_text(0)
 
