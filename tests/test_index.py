@@ -442,6 +442,28 @@ def test_words_and_their_spans_are_what_the_plain_word_pattern_finds(text: str):
     assert analysis.words_with_breaks(text) == re.findall("\x00|" + _BACKTRACKING_WORD, text)
 
 
+# White space of every kind str.split splits at, which no word holds either.
+_SPACES = st.sampled_from([" ", "\n", "\t", "\xa0", "\u2028", "\u3000", "\x1c", "  "])
+
+
+@given(st.lists(st.lists(st.one_of(_WORD_PIECES.filter(lambda p: p != "\x00"), _SPACES), max_size=20).map("".join),
+                max_size=6), st.lists(st.lists(st.one_of(_WORD_PIECES.filter(lambda p: p != "\x00"), _SPACES),
+                                               max_size=20).map("".join), max_size=6))
+def test_a_batchs_sentences_are_numbered_word_for_word_as_the_word_pattern_finds_them(first: list[str],
+                                                                                     then: list[str]):
+    """The build numbers the white-space-separated tokens of a batch's sentences and finds
+    the words of each token once: the words it numbers are the word pattern's over the
+    sentences, one after another with a BREAK after each, in a first batch and in a later
+    one (which meets tokens the first met, and new ones)."""
+    from tutor import analysis
+    from tutor.cleaning import SharedDigests
+    analyser = idx._Analyser(".", None, SharedDigests([]))
+    for texts in (first, then, first):
+        numbered = analyser._numbered_words(texts)
+        words = [analyser.surfaces[i] if i >= 0 else analysis.BREAK for i in numbered.tolist()]
+        assert words == (analysis.words_with_breaks(analysis.BREAK.join(texts) + analysis.BREAK) if texts else [])
+
+
 def test_each_columns_largest_weight_is_stored_with_the_index(corpus_dir: Path, tmp_path: Path):
     """A query's max-score bounds come from P_max, saved with the index: it must be every
     column's largest weight, exactly."""
