@@ -123,3 +123,22 @@ def test_a_label_under_a_repeated_furniture_line_is_a_caption_whatever_the_line_
     once = f"{body}\n{banner}\nLock gates at Worsley\n\n{body}"
     assert classify(twice, shared)[2].kind == JUNK
     assert classify(once, shared)[2].kind == HEADING
+
+
+def test_a_texts_lines_are_normalised_alike_whether_at_once_or_one_by_one():
+    """Pass 1 normalises a document's lines at once, taking a shortcut for single-spaced
+    ASCII text: the same lines as normalising each, in any text (spaces doubled, at a
+    line's ends, tabs, other white space, capitals, non-ASCII letters)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tutor.cleaning import normalised_line, normalised_lines
+    pieces = st.sampled_from(["Mao", "wheat", "I", "ß", "É", " ", "  ", "\n", "\n\n", "\t", "\x0b", "\x0c", "\x1c", "\x1f",
+                              "\xa0", "\u2028", "\u3000", ".", "1958"])
+
+    @settings(max_examples=500)
+    @given(st.lists(pieces, max_size=25).map("".join))
+    def agree(text):
+        assert normalised_lines(text) == [normalised_line(s) for s in text.split("\n")]
+    agree()
+    assert normalised_lines("Grain  quotas\nrose.") == ["grain quotas", "rose."]

@@ -92,6 +92,20 @@ def normalised_line(s: str) -> str:
     return " ".join(s.lower().split())
 
 
+# What makes an ASCII text's lines other than single-spaced: white space but a space or a
+# line break, two spaces running, a space beside a line break.
+_UNEVEN_ASCII_SPACE = ("\t", "\v", "\f", "\r", "\x1c", "\x1d", "\x1e", "\x1f", "  ", " \n", "\n ")
+
+
+def normalised_lines(text: str) -> list[str]:
+    """``normalised_line`` of every line of ``text``: for an ASCII text whose lines are
+    single-spaced already (most are), its lower case split into lines (a third quicker,
+    most of it spent making sure they are)."""
+    if text.isascii() and text[:1] != " " and text[-1:] != " " and not any(s in text for s in _UNEVEN_ASCII_SPACE):
+        return text.lower().split("\n")
+    return [normalised_line(s) for s in text.split("\n")]
+
+
 def ends_sentence(s: str) -> bool:
     return s.rstrip().endswith(_END_PUNCT)
 
@@ -224,7 +238,7 @@ def line_digest(norm: str) -> int:
 
 def line_digests(text: str) -> set[int]:
     """Digests of a document's normalised lines of three words or more (see ``shared_lines``)."""
-    return {line_digest(n) for n in map(normalised_line, text.split("\n")) if n.count(" ") >= 2}
+    return {line_digest(n) for n in normalised_lines(text) if n.count(" ") >= 2}
 
 
 class SharedDigests:
