@@ -1528,7 +1528,9 @@ def _write_json(path: Path, data) -> None:
 def _save_arrays(index: Index, folder: Path) -> dict[str, dict]:
     """Write the index's arrays into ``folder``; their sizes and digests for the manifest."""
     files = {}
-    for name in _ARRAYS:
+    # The largest first: numpy writes and hashlib hashes them without the GIL, beside
+    # the other thread's text; a small array's few calls each wait for a turn at it.
+    for name in sorted(_ARRAYS, key=lambda name: -index.a[name].nbytes):
         path = folder / f"{name}.npy"
         np.save(path, np.ascontiguousarray(index.a[name]), allow_pickle=False)
         files[path.name] = _file_entry(path)
