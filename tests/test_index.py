@@ -250,38 +250,49 @@ def test_building_in_worker_processes_started_afresh_gives_the_same_index(corpus
     assert (spawned.words, spawned.names, spawned.vocabulary) == (serial.words, serial.names, serial.vocabulary)
 
 
-def test_each_task_of_a_parallel_build_carries_what_the_results_before_it_taught(monkeypatch):
-    """Pass 2's tasks are sent as results come in, twice as many out as workers, each
-    with what the results taken in since the task that many before it was sent taught:
-    what other workers found reaches a worker before its next batch."""
-    from concurrent.futures import ThreadPoolExecutor
-    monkeypatch.setattr(idx, "_n_workers", lambda: 2)
-    window = 4
-    learnt: list[str] = []
-
-    def news(since):
-        return len(learnt), learnt[since:]
-
-    seen = []
-    with ThreadPoolExecutor(2) as pool:
-        for told, k in idx._fed(lambda told, item: (told, item), list(range(12)), pool, news):
-            seen.append((told, k))
-            learnt.append(f"from batch {k}")
-    assert [k for _, k in seen] == list(range(12))
-    for told, k in seen:
-        assert told == [f"from batch {i}" for i in range(max(0, k - 2 * window + 1), k - window + 1)]
-
-
-def test_a_word_whose_term_a_worker_is_told_is_not_stemmed_again(monkeypatch):
+def test_a_builds_workers_tell_each_other_the_stems_they_work_out(tmp_path: Path, monkeypatch):
+    """Each worker stems the words no other has told it of, and tells its stems to the
+    others through a shared file, read before each chunk of stemming: a word met in
+    every case and by every worker is stemmed once."""
     from tutor import analysis
+    monkeypatch.setattr(analysis, "_TOLD_STEMS", {})
+    monkeypatch.setattr(idx._SharedStems, "CHUNK", 2)
+    stemmed: list[str] = []
+    monkeypatch.setattr(analysis, "stem", lambda word: stemmed.append(word) or word[:4])
+    path = tmp_path / "stems"
+    path.touch()
+    first, second = idx._SharedStems(str(path)), idx._SharedStems(str(path))
+    first.work_out(["Canals", "canals", "locks", "the", "Worsley’s"])
+    assert sorted(stemmed) == ["canals", "locks", "worsley"]  # once each, stop words never
+    assert first.read_to == path.stat().st_size  # its own words are not read back
+    stemmed.clear()
+    second.work_out(["Locks", "barges", "CANALS", "Barges"])
+    assert stemmed == ["barges"]
+    assert analysis._TOLD_STEMS == {"canals": "cana", "locks": "lock", "worsley": "wors"}
+    stemmed.clear()
+    first.work_out(["barges", "aqueduct"])
+    assert stemmed == ["aqueduct"] and analysis._TOLD_STEMS["barges"] == "barg"
+
+
+def test_a_word_whose_stem_a_worker_is_told_is_not_stemmed_again(monkeypatch):
+    from tutor import analysis
+
+    class Stemmer:
+        def stem(self, word):
+            pytest.fail(f"{word!r} stemmed again")
+    monkeypatch.setattr(analysis, "_TOLD_STEMS", {})
+    monkeypatch.setattr(analysis, "_STEMMER", Stemmer())
     monkeypatch.setattr(analysis, "_TERM_OF", {})
-    analysis.remember_terms(["Zyxwarbles", "Qwop"], ["zyxwarbl", None])
-    monkeypatch.setattr(analysis, "stem", lambda word: pytest.fail(f"{word!r} stemmed again"))
-    assert (analysis.term_of("Zyxwarbles"), analysis.term_of("Qwop")) == ("zyxwarbl", None)
-    # what it is told counts towards the words it remembers at most
-    monkeypatch.setattr(analysis, "_TERM_CACHE", 3)
-    analysis.remember_terms(["Alpha", "Beta", "Gamma"], ["alpha", "beta", "gamma"])
-    assert len(analysis._TERM_OF) == 3
+    analysis.stem.cache_clear()
+    try:
+        analysis.remember_stems(["zyxwarbles"], ["zyxwarbl"])
+        assert (analysis.term_of("Zyxwarbles"), analysis.term_of("the")) == ("zyxwarbl", None)
+        # what it is told counts towards the stems it is told at most
+        monkeypatch.setattr(analysis, "_TOLD_CACHE", 3)
+        analysis.remember_stems(["alpha", "beta", "gamma"], ["alpha", "beta", "gamma"])
+        assert len(analysis._TOLD_STEMS) == 3
+    finally:
+        analysis.stem.cache_clear()
 
 
 def test_a_build_in_a_background_thread_uses_safe_worker_processes(corpus_dir: Path, monkeypatch):

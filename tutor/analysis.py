@@ -120,9 +120,16 @@ def is_content(word: str) -> bool:
     return len(word) > 1 and word not in STOP_WORDS or word.isdigit()
 
 
+_TOLD_STEMS: dict[str, str] = {}  # stems another process worked out (see ``remember_stems``)
+_TOLD_CACHE = 1_000_000  # stems told at most
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """The Snowball stem of a normalised word; numbers are kept as they are."""
+    told = _TOLD_STEMS.get(word)
+    if told is not None:
+        return told
     if not word.isalpha() and any(ch.isdigit() for ch in word):  # (a letter is never a digit)
         return word.replace(",", "")
     return _STEMMER.stem(IRREGULAR.get(word, word))
@@ -151,28 +158,35 @@ _TERM_OF: dict[str, str | None] = {}  # a token as written -> its stem, or None 
 _TERM_CACHE = 1_000_000  # tokens remembered at most
 
 
+def content_word(token: str) -> str | None:
+    """The normalised word ``term_of`` stems for a token as written; None for a stop word."""
+    w = normalise(token)
+    return w if w and is_content(w) else None
+
+
 def term_of(token: str) -> str | None:
     """The index term of one token as written (None for a stop word), remembered."""
     t = _TERM_OF.get(token, _MISSING)
     if t is _MISSING:
-        w = normalise(token)
-        t = stem(w) if w and is_content(w) else None
+        w = content_word(token)
+        t = None if w is None else stem(w)
         if len(_TERM_OF) < _TERM_CACHE:
             _TERM_OF[token] = t
     return t  # type: ignore[return-value]
 
 
-def remember_terms(tokens: list[str], terms: list[str | None]) -> None:
-    """Take ``terms[i]`` as ``term_of(tokens[i])`` without working it out again: terms
-    another process found (a build's worker processes share out the stemming)."""
-    room = _TERM_CACHE - len(_TERM_OF)
+def remember_stems(words: list[str], stems: list[str]) -> None:
+    """Take ``stems[i]`` as ``stem(words[i])`` without working it out: stems another
+    process worked out (a build's worker processes share out the stemming)."""
+    room = _TOLD_CACHE - len(_TOLD_STEMS)
     if room > 0:
-        _TERM_OF.update(zip(tokens[:room], terms[:room]))
+        _TOLD_STEMS.update(zip(words[:room], stems[:room]))
 
 
 def clear_caches() -> None:
-    """Forget remembered stems (for experiments that swap the stemmer)."""
+    """Forget remembered and told stems (for experiments that swap the stemmer)."""
     _TERM_OF.clear()
+    _TOLD_STEMS.clear()
     if hasattr(stem, "cache_clear"):  # an experiment may have swapped ``stem`` for a plain function
         stem.cache_clear()
 

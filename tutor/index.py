@@ -32,14 +32,15 @@ import json
 import math
 import mmap
 import os
+import random
 import shutil
 import sys
 import tempfile
 import time
 import uuid
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property, lru_cache, partial
 from itertools import count, islice
@@ -529,16 +530,17 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         if pool is not None:
             size = max(1, min(BATCH_DOCUMENTS, len(readable) // (_n_workers() * 8)))
         batches = [readable[i:i + size] for i in range(0, len(readable), size)]
-        if pool is None:
-            analyse = _Analyser(str(corpus_dir), splitter, shared).batch
-        else:
-            analyse = partial(_analyse_batch, (str(corpus_dir), splitter.to_json(), shared.digests))
         assembler = _Assembler()
-        results = map(analyse, batches) if pool is None else _fed(analyse, batches, pool, assembler.news)
-        for result in results:
-            assembler.add(result)
-            if progress:
-                progress(assembler.n_done, len(readable))
+        with _stems_file(pool is not None) as stems_path:
+            if pool is None:
+                results = map(_Analyser(str(corpus_dir), splitter, shared).batch, batches)
+            else:
+                results = pool.map(partial(_analyse_batch, (str(corpus_dir), splitter.to_json(), shared.digests,
+                                                            stems_path)), batches)
+            for result in results:
+                assembler.add(result)
+                if progress:
+                    progress(assembler.n_done, len(readable))
     skipped.extend(assembler.vanished)
     index = assembler.finish(corpus_dir, splitter, info, skipped)
     after = stamps(corpus_dir)
@@ -601,10 +603,12 @@ class _Analyser:
     meets them; a batch's result lists only the ones it has not sent before.
     """
 
-    def __init__(self, corpus_dir: str, splitter: SentenceSplitter, shared: SharedDigests):
+    def __init__(self, corpus_dir: str, splitter: SentenceSplitter, shared: SharedDigests,
+                 shared_stems: _SharedStems | None = None):
         self.corpus_dir = Path(corpus_dir)
         self.splitter = splitter
         self.shared = shared
+        self.shared_stems = shared_stems  # the stems the build's workers tell each other
         self.key = (os.getpid(), id(self))
         # BREAK, the end of a sentence's words, is numbered -1.
         self.surface_numbers = _Numbering({analysis.BREAK: -1})
@@ -626,6 +630,8 @@ class _Analyser:
         known = len(self.surfaces)
         ids = self.surface_numbers.number(words, np.int32)
         self.surface_stem = _grow(self.surface_stem, len(self.surfaces))
+        if self.shared_stems is not None and len(self.surfaces) > known:
+            self.shared_stems.work_out(self.surfaces[known:])
         for i in range(known, len(self.surfaces)):
             term = analysis.term_of(self.surfaces[i])
             if term is None:
@@ -757,7 +763,6 @@ class _Analyser:
             "worker": self.key, "n_docs": len(docs), "docs": infos, "doc_passages": doc_passages, "vanished": vanished,
             "passages": np.array(pcols, dtype=np.int64).reshape(len(pcols), 6), "sentences": sents,
             "new_surfaces": self.surfaces[surfaces_before:], "new_stems": self.stems[stems_before:],
-            "new_surface_stems": self.surface_stem[surfaces_before:len(self.surfaces)].copy(),
             "surfaces": seen.astype(np.int32), "surface_counts": counts[seen],
             "prose": np.flatnonzero(in_prose).astype(np.int32),
             "row_terms": np.bincount(rows[starts], minlength=n_sent).astype(np.int32),
@@ -768,20 +773,80 @@ class _Analyser:
 _analyser: _Analyser | None = None  # in a worker (whose pool serves one build)
 
 
-def _analyse_batch(setup: tuple[str, str, frozenset[int]], news: tuple[str, str], docs: list) -> dict:
+def _analyse_batch(setup: tuple[str, str, frozenset[int], str], docs: list) -> dict:
     """Pass 2 in a worker: ``docs`` by its analyser, made on the worker's first batch from
-    ``setup`` (the corpus, Punkt's parameters and the shared lines). ``news`` are words as
-    written that the build has met (most of them, by other workers), and their terms
-    (``_Assembler.news``): known here, they are not stemmed again."""
+    ``setup`` (the corpus, Punkt's parameters, the shared lines and the file through which
+    the workers tell each other the stems of the words they meet, ``_SharedStems``)."""
     global _analyser
     if _analyser is None:
         _keep_freed_memory()  # (inherited when forked; not by a process the forkserver starts)
-        corpus_dir, splitter_json, digests = setup
-        _analyser = _Analyser(corpus_dir, SentenceSplitter.from_json(splitter_json), SharedDigests(digests))
-    surfaces, terms = news
-    if surfaces:
-        analysis.remember_terms(surfaces.split("\n"), [None if t == analysis.BREAK else t for t in terms.split("\n")])
+        corpus_dir, splitter_json, digests, stems_path = setup
+        _analyser = _Analyser(corpus_dir, SentenceSplitter.from_json(splitter_json), SharedDigests(digests),
+                              _SharedStems(stems_path))
     return _analyser.batch(docs)
+
+
+class _SharedStems:
+    """The stems of words, which a build's workers tell each other through a file: each
+    appends the words it stemmed and their stems, and before stemming more reads what
+    the others appended since it last read, so that a word is seldom stemmed twice.
+    A lock keeps a reader from meeting half a write. (A word a worker is not told in
+    time, it stems itself: the same index either way.)"""
+
+    CHUNK = 1000  # words stemmed between two reads of what the others told (about 8 ms)
+
+    def __init__(self, path: str):
+        self.path = path
+        self.read_to = 0  # bytes of the file taken in (or written) by this worker
+        self.known: set[str] = set()  # words stemmed here or told
+        self.random = random.Random()  # (where each worker starts in its words: not the index)
+
+    def work_out(self, surfaces: list[str]) -> None:
+        """Make sure this worker knows the stem of every word among ``surfaces`` (words
+        as written): it stems those no worker has told it of, a chunk at a time, and
+        tells each chunk's stems to the others.
+
+        The workers run alike and meet the same common words at about the same time: each
+        starts at a place of its own among the words (going round), and takes in what the
+        others told before each chunk, so that they seldom stem the same words at once.
+        """
+        known = self.known
+        words = list(dict.fromkeys(w for s in surfaces
+                                   if (w := analysis.content_word(s)) is not None and w not in known))
+        if not words:
+            return
+        start = self.random.randrange(len(words))
+        words = words[start:] + words[:start]
+        for at in range(0, len(words), self.CHUNK):
+            self.learn()
+            chunk = [w for w in words[at:at + self.CHUNK] if w not in known]
+            if chunk:
+                known.update(chunk)
+                self.tell(chunk, list(map(analysis.stem, chunk)))
+
+    def learn(self) -> None:
+        """Take in the words and stems appended since this worker last read."""
+        with open(self.path, "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_SH)
+            f.seek(self.read_to)
+            data = f.read()
+        self.read_to += len(data)
+        parts = data.decode("utf-8", "surrogatepass").split("\0\n")  # blocks of words, then their stems
+        for words, stems in zip(parts[0::2], parts[1::2]):
+            words = words.split("\n")
+            self.known.update(words)
+            analysis.remember_stems(words, stems.split("\n"))
+
+    def tell(self, words: list[str], stems: list[str]) -> None:
+        """Append words and their stems for the other workers."""
+        block = ("\n".join(words) + "\0\n" + "\n".join(stems) + "\0\n").encode("utf-8", "surrogatepass")
+        with open(self.path, "ab") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            at = f.seek(0, os.SEEK_END)
+            f.write(block)
+            f.flush()  # (before the lock is let go, as the file closes)
+        if at == self.read_to:  # nothing appended by others since it last read: skip its own block
+            self.read_to += len(block)
 
 
 def _in_parallel(n_docs: int) -> bool:
@@ -823,28 +888,20 @@ def _in_order(fn, items: list, pool: Executor | None, meanwhile=None):
     yield from results
 
 
-def _fed(fn, items: list, pool: Executor, news: Callable[[int], tuple[int, object]]):
-    """``fn(told, item)`` over ``items`` by ``pool``'s workers, results in order, each task
-    sent only when it is nearly due, so that it can carry what the results taken in by
-    then have taught (``told``), rather than every task being sent at the start.
-
-    ``news(mark)`` gives what was learnt since ``mark``, and the mark of now. With twice
-    as many tasks out as workers, a worker's previous task is seldom more than that many
-    before its next one, so each task carries what was learnt since the task that many before
-    it was sent. (A worker that misses some news still gets the same results: it only
-    works out again what it was not told.)
-    """
-    window = 2 * _n_workers()
-    out: deque[Future] = deque()
-    marks: list[int] = []
-    for k, item in enumerate(items):
-        if len(out) == window:
-            yield out.popleft().result()
-        mark, told = news(marks[k - window] if k >= window else 0)
-        marks.append(mark)
-        out.append(pool.submit(fn, told, item))
-    while out:
-        yield out.popleft().result()
+@contextmanager
+def _stems_file(wanted: bool):
+    """The path of an empty file for the workers' ``_SharedStems`` (None if not ``wanted``),
+    removed afterwards."""
+    if not wanted:
+        yield None
+        return
+    fd, path = tempfile.mkstemp(prefix="tutor-terms-")
+    os.close(fd)
+    try:
+        yield path
+    finally:
+        with suppress(OSError):
+            os.unlink(path)
 
 
 def _mp_context():
@@ -919,7 +976,6 @@ class _Assembler:
     def __init__(self):
         self.tables: dict[tuple[int, int], _WorkerTables] = {}
         self.surfaces = _Numbering()  # in order of first occurrence in the corpus
-        self.surface_terms: list[str] = []  # their terms (analysis.BREAK for none), for the workers
         self.surface_count = np.zeros(1024, dtype=np.int64)
         self.surface_prose = np.zeros(1024, dtype=bool)
         self.stems = _Numbering()
@@ -943,13 +999,7 @@ class _Assembler:
         t.stem = _grow(t.stem, t.n_stems + len(new_stems))
         t.stem[t.n_stems:t.n_stems + len(new_stems)] = new_stems
         t.n_stems += len(new_stems)
-        n_known = len(self.surfaces)
         new_surfaces = self.surfaces.number(r["new_surfaces"], np.int32)
-        # The terms of the words as written that the corpus meets here first (see ``news``).
-        first_here = r["new_surface_stems"][new_surfaces >= n_known]
-        stem_of = np.where(first_here >= 0, t.stem[np.maximum(first_here, 0)], -1).tolist()
-        stems = self.stems.items
-        self.surface_terms.extend([stems[s] if s >= 0 else analysis.BREAK for s in stem_of])
         t.surface = _grow(t.surface, t.n_surfaces + len(new_surfaces))
         t.surface[t.n_surfaces:t.n_surfaces + len(new_surfaces)] = new_surfaces
         t.n_surfaces += len(new_surfaces)
@@ -996,13 +1046,6 @@ class _Assembler:
         self.parts["sentence_terms"].append(r["row_terms"])
         self.parts["passage_terms"].append(np.diff(P.indptr).astype(np.int32))
 
-    def news(self, since: int) -> tuple[int, tuple[str, str]]:
-        """The words as written that the corpus met after its first ``since``, and their
-        terms (``analysis.BREAK`` for none), each one text a line (cheap to send: words hold
-        neither a line break nor a NUL); and how many it has met by now."""
-        now = len(self.surface_terms)
-        return now, ("\n".join(self.surfaces.items[since:now]), "\n".join(self.surface_terms[since:now]))
-
     def finish(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped]) -> Index:
         """The index of everything added: TF-IDF matrices, columns in hash order.
 
@@ -1031,7 +1074,7 @@ class _Assembler:
         n = len(self.surfaces)
         words_job = helper.submit(_words_table, self.surfaces.items, self.surface_count[:n], self.surface_prose[:n])
         stem_hashes_job = helper.submit(_stem_hashes, self.stems.items)
-        self.surfaces, self.tables, self.surface_terms = _Numbering(), {}, []
+        self.surfaces, self.tables = _Numbering(), {}
         self.stems.ids.clear()
         self.surface_count, self.surface_prose = self.surface_count[:0], self.surface_prose[:0]
         passages = np.concatenate([np.zeros((0, 6), np.int64), *parts.pop("passages")])
