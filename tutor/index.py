@@ -448,7 +448,7 @@ def dense_columns(P: sp.csc_matrix, df: np.ndarray, share: float, min_rows: int 
 # end, and only the pairs that are kept become strings.
 
 PARALLEL_DOCUMENTS = 200  # from this many documents, reading, chunking and counting use every core
-BATCH_DOCUMENTS = 128  # documents a worker handles per task (fewer, larger tasks: less per-task overhead)
+BATCH_DOCUMENTS = 256  # documents a worker handles per task (fewer, larger tasks: less per-task overhead)
 SHARED_LINE_DOCUMENTS = 3  # a line in this many documents is a site's template (see cleaning.shared_lines)
 _PAIR = 1 << 32  # a term's key: a stem's number, or (first + 1) * 2**32 + second for a pair of stems
 
