@@ -630,18 +630,23 @@ class _Analyser:
         known = len(self.surfaces)
         ids = self.surface_numbers.number(words, np.int32)
         self.surface_stem = _grow(self.surface_stem, len(self.surfaces))
-        if self.shared_stems is not None and len(self.surfaces) > known:
-            self.shared_stems.work_out(self.surfaces[known:])
-        for i in range(known, len(self.surfaces)):
-            term = analysis.term_of(self.surfaces[i])
-            if term is None:
-                self.surface_stem[i] = -1
-            else:
-                stem = self.stem_ids.get(term)
-                if stem is None:
-                    stem = self.stem_ids[term] = len(self.stems)
-                    self.stems.append(term)
-                self.surface_stem[i] = stem
+        # A new word's term (analysis.term_of, not remembered by word as written here: each
+        # is new once): the stem of its normalised form, unless that is a stop word.
+        words = list(map(analysis.content_word, self.surfaces[known:]))
+        if self.shared_stems is not None and words:
+            self.shared_stems.work_out(words)
+        stems = []
+        for w in words:
+            if w is None:
+                stems.append(-1)
+                continue
+            term = analysis.stem(w)
+            stem = self.stem_ids.get(term)
+            if stem is None:
+                stem = self.stem_ids[term] = len(self.stems)
+                self.stems.append(term)
+            stems.append(stem)
+        self.surface_stem[known:len(self.surfaces)] = stems
         return ids
 
     def _numbered_words(self, texts: list[str]) -> np.ndarray:
@@ -801,18 +806,17 @@ class _SharedStems:
         self.known: set[str] = set()  # words stemmed here or told
         self.random = random.Random()  # (where each worker starts in its words: not the index)
 
-    def work_out(self, surfaces: list[str]) -> None:
-        """Make sure this worker knows the stem of every word among ``surfaces`` (words
-        as written): it stems those no worker has told it of, a chunk at a time, and
-        tells each chunk's stems to the others.
+    def work_out(self, words: list[str | None]) -> None:
+        """Make sure this worker knows the stem of every one of ``words`` (normalised
+        content words; None stands for a stop word): it stems those no worker has told
+        it of, a chunk at a time, and tells each chunk's stems to the others.
 
         The workers run alike and meet the same common words at about the same time: each
         starts at a place of its own among the words (going round), and takes in what the
         others told before each chunk, so that they seldom stem the same words at once.
         """
         known = self.known
-        words = list(dict.fromkeys(w for s in surfaces
-                                   if (w := analysis.content_word(s)) is not None and w not in known))
+        words = list(dict.fromkeys(w for w in words if w is not None and w not in known))
         if not words:
             return
         start = self.random.randrange(len(words))
