@@ -111,6 +111,31 @@ def test_a_damaged_index_is_detected_and_rebuilt(corpus_dir: Path, tmp_path: Pat
     idx.load(index_dir, corpus_dir)  # whole again
 
 
+def test_a_large_files_digest_samples_its_size_and_64_blocks_spread_over_it(tmp_path: Path, monkeypatch):
+    """A file over FULL_DIGEST_BYTES is hashed by its size and 64 blocks of 64 KB from its
+    start to its end: an edit inside a block, or a cut, shows; the rest is not read."""
+    import hashlib
+    monkeypatch.setattr(idx, "FULL_DIGEST_BYTES", 1 << 20)
+    data = bytearray(np.random.default_rng(7).integers(0, 256, 3_000_001, dtype=np.uint8).tobytes())
+    path = tmp_path / "big.npy"
+    path.write_bytes(bytes(data))
+    size, block = len(data), 1 << 16
+    expected = hashlib.sha256(str(size).encode())
+    for k in range(64):
+        at = (size - block) * k // 63
+        expected.update(bytes(data[at:at + block]))
+    assert idx._digest(path) == expected.hexdigest()
+    last = size - 1
+    data[last] ^= 0xFF  # inside the last block
+    path.write_bytes(bytes(data))
+    assert idx._digest(path) != expected.hexdigest()
+    path.write_bytes(bytes(data[:-1]))
+    assert idx._digest(path) != expected.hexdigest()
+    small = tmp_path / "small.npy"
+    small.write_bytes(b"x" * 1000)
+    assert idx._digest(small) == hashlib.sha256(b"x" * 1000).hexdigest()
+
+
 def test_a_crash_mid_write_leaves_the_previous_index(corpus_dir: Path, tmp_path: Path, monkeypatch):
     index_dir = tmp_path / "index"
     idx.ensure_index(corpus_dir, index_dir)
