@@ -28,8 +28,8 @@ def _load_script():
 
 scale = _load_script()
 ROWS = ["build (s)", "index on disk (MB)", "load (s)", "first query after load (s)", "peak memory, build (MB)",
-        "peak memory, queries (MB)", "retrieval p50 (ms)", "retrieval p95 (ms)", "whole ask p50 (ms)",
-        "whole ask p95 (ms)"]
+        "peak memory, queries (MB)", "whole ask p50 (ms): tutor answer", "whole ask p95 (ms): tutor answer",
+        "retrieval p50 (ms): tutor scores+rerank", "retrieval p95 (ms): tutor scores+rerank"]
 NUMBER = r"\d[\d,]*(?:\.\d+)?"
 
 
@@ -81,7 +81,8 @@ def test_table_shows_missing_figures_and_phase_errors():
               "tutor_query": {"error": "timed out after 10 s"}}
     text = scale.table(result)
     assert "| build (s): tutor build+save / bm25s tokenize+index+save | 12.0 | 3.000 | 4.00× |" in text
-    assert "| retrieval p50 (ms) | — | — | — |" in text
+    assert "| retrieval p50 (ms): tutor scores+rerank / bm25s tokenize+retrieve | — | — | — |" in text
+    assert "| whole ask p50 (ms): tutor answer | — | — | — |" in text
     assert "tutor_query: timed out after 10 s" in text
 
 
