@@ -1,33 +1,35 @@
 """From an understood question to ranked passages and sentences.
 
-``scores`` gives every passage and sentence a score for a ``Query`` (see ``query.py``
-for how a question becomes one):
+The product's path (``answer.answer`` and ``check.check`` both take it, nothing else):
 
-- TF-IDF cosine with pivoted length normalisation (formula in ``index.py``), query
-  words that only frame the question ("effects", "think") at half weight, summed from
-  the query terms' postings (the passage matrix is stored by column: an inverted
-  index), so a query costs what its terms' postings cost, not the corpus's size;
-- ``rank`` then re-ranks the leading passages by how many of the question's concepts
-  they hold (a name such as "Peng Dehuai" is one concept, matched by either part):
-  a passage that mentions every part of the question beats one that repeats a part.
+1. ``scores(index, query, docs)``: every passage's score for a ``Query`` (see
+   ``query.py`` for how a question becomes one) in one sparse product, ``P[:, ids] @
+   weights``, of the query's columns of the passage matrix (stored by column: an
+   inverted index), so a query costs what its terms' postings cost, not the corpus's
+   size. The score is TF-IDF cosine with pivoted length normalisation (formula in
+   ``index.py``), with query words that only frame the question ("effects", "think")
+   at half weight and borrowed words (history, related, synonyms) at lower weights.
+   With it comes a ``SentenceScores``, which scores only the sentences then read.
+2. ``rerank(index, query, p, k)``: the ``RERANK`` leading passages (``top_k``)
+   re-scored by how many of the question's concepts they hold (a name such as "Peng
+   Dehuai" is one concept, matched by either part): a passage that mentions every part
+   of the question beats one that repeats a part.
+3. ``concepts``, ``concept_coverage`` and ``concept_ids``: what the answer weighs to
+   decide whether the top passages cover the question at all, and the check whether
+   a sentence states the claim.
 
-Top-k by ``np.argpartition``, sorting only k; ties go to the earlier passage.
+Top-k by ``np.argpartition``, sorting only the values that reach the k-th; ties go to
+the earlier passage.
 """
 
 from __future__ import annotations
 
 import heapq
-import threading
 from dataclasses import dataclass
 from itertools import compress
 
 import numpy as np
 import scipy.sparse as sp
-
-try:  # the compiled loop of scipy's sparse matrix-vector product (see _Columns.add)
-    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
-except ImportError:  # pragma: no cover - another scipy layout
-    _csc_matvec = None
 
 from tutor import analysis
 from tutor.index import Index
@@ -37,20 +39,10 @@ FRAME_QUERY_WEIGHT = 0.5  # weight of a frame word ("effects") in the query vect
 FRAME_WEIGHT = 0.25  # weight of a frame word in concept coverage
 COORDINATION = 0.5  # how much concept coverage re-ranks the leading passages
 SYNONYM_SHARE = 0.7  # a concept found only through a synonym ("urban" for "cities") counts this much
-RERANK = 20
-SORT_ALL = 8  # top_k sorts up to this many times k candidates whole
-FOLD = 128  # top_k folds a long array into this many rows (a power of two) to find a floor
+RERANK = 20  # how many leading passages ``rerank`` re-scores by concept coverage
 CONCEPT_MEMO = 100_000  # concepts of word groups (and whether word pairs are phrases) remembered, per index
 PHRASE_MIN_DF = 3  # a bigram in this many passages makes its two words one concept
 COMMON_ENGLISH = 50_000  # pyspellchecker's count above which a word is everyday English
-MAX_PRUNED_TERMS = 1000  # a longer query vector is scored whole (float32 error stays within _SLACK)
-COMMON = 8  # a column in more than one passage in this many is common: pruning tries not to read it
-PRUNE_POSTINGS = 200_000  # ... when adding the common columns costs this many postings (fewer cost less to add than pruning)
-SEARCH_RATIO = 64  # pruning gives up when its candidates times the query's terms exceed the cost of adding every column over this
-PRUNE_SAMPLE = 256  # pruning first estimates its candidates from about this many of a long column's passages
-NTH_SAMPLE = 512  # when every column is added, the floor for top_k reads about this many of the rarest's scores
-DENSE_SPEEDUP = 4  # adding a dense column (Index.dense) costs about what a quarter as many postings cost
-_SLACK = 1e-4  # relative margin for float32 rounding in max-score bounds
 
 
 @dataclass(frozen=True)
@@ -200,7 +192,7 @@ def concept_coverage(index: Index, query: Query, cs: list[Concept], present: set
 def _concept_terms(index: Index, query: Query, cs: list[Concept]) -> list[tuple[Concept, tuple, int, tuple, tuple]]:
     """Per concept, the term ids ``concept_coverage`` looks for: its stems', its acronym's
     (-1 when none), and those of the related and synonym words that stand for it. Looked
-    up once when many sets of present terms are tried (the leaders in ``rank``)."""
+    up once when many sets of present terms are tried (the leaders in ``rerank``)."""
     ids = index.term_ids
     related = [(r, i) for r in query.related if (i := ids.get(r)) is not None]
     synonyms = [(s, ids[syn]) for s, syn in query.synonyms if syn in ids]
@@ -299,60 +291,31 @@ def scores(index: Index, query: Query, docs: set[int] | None = None) -> tuple[np
     return p, SentenceScores(index, (ids, weights))
 
 
-def top_k(values: np.ndarray, k: int, floor: float = 0.0) -> np.ndarray:
+def top_k(values: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` largest positive values, best first, ties to the lower index.
 
-    Only the values at or above a floor that at least k values reach are sorted: exact,
-    and on a large corpus far cheaper than partitioning every score. The caller may know
-    such a ``floor``; otherwise the values are folded into ``FOLD`` rows and the rows'
-    element-wise maximum taken, halving the rows each time (whole-array maxima, which
-    NumPy runs many times faster than a maximum per block): the k-th largest of those
-    column maxima is a floor, and only the columns that reach it need reading again.
+    ``np.argpartition`` finds the k-th largest value; only the values that reach it
+    (every one tied with it too, so that ties go to the lower index) are sorted.
     """
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    width = len(values) // FOLD
-    maxima = None
-    if floor <= 0 and width >= 8 and k <= width:
-        rows = values[:FOLD * width].reshape(FOLD, width)
-        maxima = rows
-        while len(maxima) > 1:
-            half = len(maxima) // 2
-            maxima = np.maximum(maxima[:half], maxima[half:])
-        maxima = maxima[0]
-        floor = float(np.partition(maxima, width - k)[width - k])
-    # (``nonzero`` and ``argpartition`` as methods: NumPy's function wrappers cost more)
-    if floor <= 0:
-        cand = (values > 0).nonzero()[0]
-    elif maxima is None:
-        cand = (values >= floor).nonzero()[0]
-    else:  # every value at or above the floor: in the columns that reach it, or in the tail
-        reach = np.flatnonzero(maxima >= floor)
-        at = np.flatnonzero(rows[:, reach] >= floor)  # (row, column) as one number: faster than np.nonzero
-        tail = np.flatnonzero(values[FOLD * width:] >= floor)
-        cand = np.concatenate(((at // len(reach)) * width + reach[at % len(reach)], tail + FOLD * width))
-    if len(cand) > SORT_ALL * k:  # (a few candidates sort faster than they partition)
+    cand = np.flatnonzero(values > 0)
+    if len(cand) > k:
         vals = values[cand]
-        floor_k = float(vals[(-vals).argpartition(k - 1)[:k]].min())
-        # keep every value tied with the k-th, so ties go to the lower index
-        cand = cand[vals >= floor_k]
-    order = cand[np.lexsort((cand, -values[cand]))]
-    return order[:k]
+        kth = vals[np.argpartition(-vals, k - 1)[k - 1]]
+        cand = cand[vals >= kth]
+    return cand[np.lexsort((cand, -values[cand]))][:k]
 
 
 def rerank(index: Index, query: Query, p_scores: np.ndarray, k: int) -> list[Hit]:
-    """The ``k`` best passages after re-ranking the leaders by concept coverage."""
-    lead = top_k(p_scores, max(k, RERANK))
-    return _rerank_leaders(index, query, lead, p_scores[lead], k)
-
-
-def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: np.ndarray, k: int) -> list[Hit]:
-    """``rerank`` given the leaders (best first, as ``top_k`` orders them) and their scores.
+    """The ``k`` best passages after re-ranking the ``max(k, RERANK)`` leaders of the
+    passage scores ``p_scores`` by concept coverage.
 
     Coverage only lowers a score (by at most ``COORDINATION``), so once ``k`` leaders
     are re-scored, a leader whose plain score is below the k-th re-scored one cannot
     enter the k best, nor can any after it: their coverage is never worked out.
     """
+    lead = top_k(p_scores, max(k, RERANK))
     if not len(lead):
         return []
     looked_up = _concept_terms(index, query, concepts(index, query))
@@ -365,7 +328,7 @@ def _rerank_leaders(index: Index, query: Query, lead: np.ndarray, lead_scores: n
     coverage: dict[bytes, float] = {}  # leaders often hold the same terms: worked out once
     rescored: list[tuple[float, int]] = []  # (minus the re-scored value, passage): sorted, best first
     best: list[float] = []  # the k best re-scored values, a heap: best[0] is the k-th
-    for x, (i, sc) in enumerate(zip(lead.tolist(), lead_scores.tolist())):
+    for x, (i, sc) in enumerate(zip(lead.tolist(), p_scores[lead].tolist())):
         if len(best) == k and sc < best[0]:
             break
         row = held[x * t:(x + 1) * t]
@@ -394,215 +357,3 @@ def _held(index: Index, passages: np.ndarray, terms: list[int]) -> np.ndarray:
             rows = indices[a:b]
             np.equal(rows.take(rows.searchsorted(keys), mode="clip"), keys, out=row)
     return found.T.copy()
-
-
-def rank(index: Index, query: Query, k: int = 5, docs: set[int] | None = None) -> list[Hit]:
-    """The ``k`` best passages for ``query``, best first: ``rerank(scores(...))``, but
-    reading only the postings that can change the leaders (``leaders``)."""
-    if docs is None:
-        return _rerank_leaders(index, query, *leaders(index, query_vector(index, query), max(k, RERANK)), k)
-    p, _ = scores(index, query, docs)
-    return rerank(index, query, p, k)
-
-
-_scratch = threading.local()
-_START_END = np.array([0, 1])  # a column's start and end in indptr: ids[:, None] + _START_END
-
-
-def _buffers(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """This thread's float32 accumulator (zero; callers zero again what they touch), and
-    int32 and float32 scratch (any content), of ``n`` values each."""
-    bufs = getattr(_scratch, "bufs", None)
-    if bufs is None or len(bufs[0]) != n:
-        bufs = _scratch.bufs = (np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.int32),
-                                np.zeros(n, dtype=np.float32))
-    return bufs
-
-
-def _zero(acc: np.ndarray, seen: list[np.ndarray], count: int) -> None:
-    """Zero the accumulator where ``seen`` (``count`` positions in all) touched it."""
-    if count > len(acc) // 32:
-        acc.fill(0.0)
-    else:
-        for rows in seen:
-            acc[rows] = 0.0
-
-
-def _distinct(rows: list[np.ndarray], slot: np.ndarray) -> np.ndarray:
-    """The distinct passages of ``rows`` (not sorted), in time linear in their length:
-    each passage keeps the one position that ``slot`` remembers for it."""
-    if len(rows) == 1:
-        return rows[0]  # a column's passages are distinct already
-    allr = np.concatenate(rows)
-    at = np.arange(len(allr), dtype=np.int32)
-    slot[allr] = at
-    return allr[slot[allr] == at]
-
-
-class _Columns:
-    """The query's columns of the inverted index: postings bounds, weights, lookups, and
-    what adding each whole costs (in postings)."""
-
-    def __init__(self, index: Index, ids: np.ndarray, weights: np.ndarray, spare: np.ndarray):
-        indptr = index.a["P_indptr"]
-        self.indices, self.data = index.a["P_indices"], index.a["P_data"]
-        self.w = weights.astype(np.float32)
-        # Column j's postings bounds are bounds[2j:2j + 2], in the postings' integer type,
-        # which scipy chose to hold every posting's position: a one-column indptr.
-        bounds = indptr[ids[:, None] + _START_END]
-        self.bounds = bounds.astype(self.indices.dtype).ravel()
-        self.starts, self.ends = bounds.T.tolist()
-        self.df = [b - a for a, b in zip(self.starts, self.ends)]
-        self._index, self._ids = index, ids.tolist()
-        self.dense = [index.dense.get(c) for c in self._ids]
-        self.spare = spare
-        dense_cost = index.n_passages // DENSE_SPEEDUP
-        self.cost = [n if row is None else dense_cost for n, row in zip(self.df, self.dense)]
-
-    def bound(self, j: int) -> float:
-        """The most column ``j`` adds to a score."""
-        return float(self._index.a["P_max"][self._ids[j]]) * float(self.w[j])
-
-    def add(self, acc: np.ndarray, j: int) -> np.ndarray:
-        """Add column ``j`` whole to ``acc`` (``acc[rows] += vals * w`` in float32); its passages.
-
-        scipy's own compiled loop (the one ``P[:, ids] @ w`` runs) when it can be reached,
-        so that the sums are scipy's bit for bit and cost what a compiled loop costs: given
-        the whole postings and the column's bounds in them, nothing is copied or built per
-        column. ``np.add.at`` (the same float32 additions) otherwise. A column also held
-        dense is added whole, the same product and sum for every passage it holds, and
-        0.0 added to the others.
-        """
-        a, b = self.starts[j], self.ends[j]
-        rows = self.indices[a:b]
-        dense = self.dense[j]
-        if dense is not None:
-            np.add(acc, np.multiply(dense, self.w[j], out=self.spare), out=acc)
-        elif _csc_matvec is not None:
-            _csc_matvec(len(acc), 1, self.bounds[2 * j:2 * j + 2], self.indices, self.data, self.w[j:j + 1], acc)
-        else:
-            np.add.at(acc, rows, self.data[a:b] * self.w[j])
-        return rows
-
-    def sums(self, cand: np.ndarray) -> np.ndarray:
-        """The scores of the passages ``cand`` (sorted, in the postings' integer type: searching a
-        column for keys of another type would first convert it), as scipy's product sums them:
-        float32, column by column in the query's order (adding 0.0 where a column lacks
-        a passage changes no sum). One binary search per column, the rest in one go."""
-        m = len(self.df)
-        pos = np.empty((m, len(cand)), dtype=np.int64)
-        for row, a, b in zip(pos, self.starts, self.ends):
-            np.add(self.indices[a:b].searchsorted(cand), a, out=row)
-        ends = np.array(self.ends, dtype=np.int64)[:, None]
-        # a passage past a column's last one is found at the column's end: not in it
-        held = (self.indices.take(pos, mode="clip") == cand) & (pos < ends)
-        weights = self.data.take(pos, mode="clip") * self.w[:, None]
-        weights *= held
-        total = np.zeros(len(cand), dtype=np.float32)
-        for row in weights:
-            total += row
-        return total
-
-
-def leaders(index: Index, qv: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``top_k(p, n)`` of the passage scores ``p`` that ``scores`` computes, and those
-    scores (bit for bit), without adding up every posting of a common word.
-
-    Max-score pruning (Turtle and Flood, 1995): the query's rarer columns are added
-    whole; when the n-th best partial score is above the most its common columns (those
-    in more than one passage in ``COMMON``) could add, no passage the rarer columns lack
-    can reach the n best, and one whose partial score plus that most is below the n-th
-    cannot either. The survivors' scores are then summed as scipy's product sums them,
-    their weights found by binary search in the postings. When nothing can be pruned,
-    every column is added in the query's order.
-    """
-    ids, weights = qv
-    m, n_p = len(ids), index.n_passages
-    if not m or n <= 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    acc, slot, spare = _buffers(n_p)
-    cols = _Columns(index, ids, weights, spare)
-    df = cols.df
-    seen: list[np.ndarray] = []
-    try:
-        common = [j for j in range(m) if df[j] > n_p // COMMON]
-        if len(common) < m and sum(cols.cost[j] for j in common) >= PRUNE_POSTINGS and m <= MAX_PRUNED_TERMS:
-            read = [j for j in range(m) if df[j] <= n_p // COMMON]
-            seen = [cols.add(acc, j) for j in read]
-            cand = _prune(acc, cols, read, seen, common, n)
-            if cand is not None:
-                return _best(cand, cols.sums(cand), n)
-            _zero(acc, seen, sum(len(rows) for rows in seen))
-        seen = [cols.add(acc, j) for j in range(m)]
-        if sum(df) > n_p // 8:
-            lead = top_k(acc, n, _nth(acc, cols, list(range(m)), seen, n, NTH_SAMPLE))
-            return lead, acc[lead]
-        cand = _distinct(seen, slot)
-        return _best(cand, acc[cand], n)
-    finally:
-        _zero(acc, seen, sum(len(rows) for rows in seen))
-
-
-def _nth(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarray], n: int,
-         sample: int = 0) -> float:
-    """A value that at least n passages' scores in ``acc`` reach: the n-th best score of
-    the passages of the rarest of the columns ``read`` (their passages ``seen``) that
-    has n, whose word weighs most; 0.0 when none has. With a ``sample`` size, a longer
-    column's passages are read at an even stride, keeping at least that many: the n-th
-    best of fewer scores is a lower floor, but still one that n passages reach."""
-    df = cols.df
-    having = [(df[j], x) for x, j in enumerate(read) if df[j] >= n]
-    if not having:
-        return 0.0
-    rows = seen[min(having)[1]]  # the rarest (of equally rare ones, the first)
-    if sample >= n and len(rows) >= 2 * sample:
-        rows = rows[::len(rows) // sample]
-    part = acc.take(rows)
-    part.partition(len(part) - n)  # (in place, on the copy ``take`` made)
-    return float(part[len(part) - n])
-
-
-def _prune(acc: np.ndarray, cols: _Columns, read: list[int], seen: list[np.ndarray], common: list[int],
-           n: int) -> np.ndarray | None:
-    """The passages (sorted) that can still reach the n best, given the partial scores
-    ``acc`` of the columns ``read`` (their passages ``seen``), or None when the unread
-    ``common`` columns might lift a passage not read yet among them."""
-    # Each whole score is at least its partial one: the n-th best partial is a floor.
-    floor = _nth(acc, cols, read, seen, n) * (1 - _SLACK)
-    left = sum(cols.bound(j) for j in common) * (1 + _SLACK)
-    if floor <= left:  # (or no column has n passages: floor is 0)
-        return None
-    least = (floor - left) / (1 + _SLACK)  # partial * (1 + slack) + left >= floor
-    # Given up when the candidates are too many to search for (adding every posting then
-    # costs less): first if an even sample of a long column shows twice too many in it
-    # alone, then as soon as counting them, the longest columns first, finds too many.
-    # (Giving up only costs time: every column is then added, which ranks the same.)
-    total, many = sum(cols.cost), len(cols.df) * SEARCH_RATIO
-    by_length = sorted(seen, key=len, reverse=True)
-    if len(by_length[0]) > 8 * PRUNE_SAMPLE:
-        step = len(by_length[0]) // PRUNE_SAMPLE
-        if int(np.count_nonzero(acc[by_length[0][::step]] >= least)) * step * many > 2 * total:
-            return None
-    found, count = [], 0
-    for rows in by_length:
-        found.append(rows[acc[rows] >= least])
-        count += len(found[-1])
-        if count * many > total:
-            return None
-    cand = np.sort(np.concatenate(found))
-    # distinct (np.unique hashes, and np.diff's prepend copies: both cost more)
-    keep = np.ones(len(cand), dtype=bool)
-    np.not_equal(cand[1:], cand[:-1], out=keep[1:])
-    return cand[keep]
-
-
-def _best(cand: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``n`` best positive ``values`` and their passages ``cand``, as ``top_k`` orders them."""
-    keep = values > 0
-    cand, values = cand[keep], values[keep]
-    if len(cand) > 4 * n:  # only those at or above the n-th value need sorting
-        nth = np.partition(values, len(values) - n)[len(values) - n]
-        keep = values >= nth
-        cand, values = cand[keep], values[keep]
-    best = np.lexsort((cand, -values))[:n]
-    return cand[best].astype(np.int64), values[best]
