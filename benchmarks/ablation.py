@@ -18,7 +18,7 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-from tutor import analysis, answer, index, query, retrieval
+from tutor import analysis, answer, build, query, retrieval, store
 from tutor.evaluate import evaluate, read_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,8 +95,8 @@ def main() -> None:
     for label, build_changes, query_changes in VARIANTS:
         with patched(build_changes), tempfile.TemporaryDirectory() as tmp:
             analysis.clear_caches()
-            idx = index.build(a.corpus)
-            index.save(idx, Path(tmp))
+            idx = build.build(a.corpus)
+            store.save(idx, Path(tmp))
             with patched(query_changes):
                 cells = []
                 for _, rows in sets:

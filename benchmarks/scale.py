@@ -57,6 +57,7 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
@@ -186,15 +187,23 @@ def _sampled(memory: bool):
     return TreeMemory() if memory else contextlib.nullcontext(TreeMemory())
 
 
+def _tutor():
+    """The tutor's build, save and load: ``tutor.build`` and ``tutor.store``, or, in a
+    checkout from before they were split out, ``tutor.index`` (so that one script times
+    both sides of that change)."""
+    try:
+        from tutor import build, store
+        return SimpleNamespace(build=build.build, save=store.save, load=store.load)
+    except ImportError:
+        from tutor import index as ix
+        return SimpleNamespace(build=ix.build, save=ix.save, load=ix.load)
+
+
 def phase_tutor_build(a, memory: bool = False) -> dict:
     """Build and save (timed, or with ``memory`` its peak memory sampled); ``--start`` says
-    how: from the main thread (the command line), from a background thread (the app), or
-    with every worker a fresh interpreter (as on macOS and Windows, whose processes start
-    by spawning)."""
-    from tutor import index as ix
-    if a.start == "spawn":
-        import multiprocessing
-        ix._mp_context = lambda: multiprocessing.get_context("spawn")
+    how: from the main thread (the command line) or from a background thread (the app,
+    whose worker processes start afresh rather than by fork)."""
+    ix = _tutor()
     base = _peak_mb()
     shutil.rmtree(a.index, ignore_errors=True)
     with _sampled(memory) as tree:
@@ -221,7 +230,7 @@ def phase_export(a) -> dict:
     """Write the tutor's passages and the queries, for bm25s and the query phases."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    from tutor import index as ix
+    ix = _tutor()
     index = ix.load(a.index, a.corpus, verify=False)
     passages = [index.passage_text(i) for i in range(index.n_passages)]
     _write_jsonl(a.work / "passages.jsonl", passages)
@@ -243,7 +252,7 @@ def phase_export(a) -> dict:
 
 
 def phase_tutor_load(a) -> dict:
-    from tutor import index as ix
+    ix = _tutor()
     from tutor.answer import answer
     queries = _read_jsonl(a.work / "queries.jsonl")
     base = _peak_mb()
@@ -267,7 +276,7 @@ def phase_tutor_query(a) -> dict:
     so what the engine remembers per word (concepts) is warm only from other
     questions, as in a class; and it is not timed between two whole answers, which
     would leave caches cold."""
-    from tutor import index as ix
+    ix = _tutor()
     from tutor.answer import CANDIDATE_PASSAGES, answer
     from tutor.query import understand
     from tutor.retrieval import rerank, scores
@@ -559,7 +568,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
-    ap.add_argument("--start", choices=("main", "thread", "spawn"), default="main", help=argparse.SUPPRESS)
+    ap.add_argument("--start", choices=("main", "thread"), default="main", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
     if a.phase:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.index import ensure_index
+from tutor.store import ensure_index
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"

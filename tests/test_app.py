@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from tutor import markdown as md
 from tutor.answer import answer
 from tutor.check import check
-from tutor.index import ensure_index
+from tutor.store import ensure_index
 from tutor.render import place
 
 ROOT = Path(__file__).resolve().parent.parent

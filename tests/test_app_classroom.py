@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tutor import build, store
 from tutor import index as idx
 from tutor import markdown as md
 from tutor.answer import MAX_QUESTION_CHARS, answer
@@ -23,7 +24,7 @@ MAX_TURNS = 40  # app.MAX_TURNS
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("classroom") / "index"
-    idx.ensure_index(ROOT / "corpus", path)
+    store.ensure_index(ROOT / "corpus", path)
     return path
 
 
@@ -102,7 +103,7 @@ def test_a_blank_question_gets_a_hint_not_an_empty_turn(app):
 
 def test_the_conversation_is_capped(app, index_dir):
     app.run()
-    index = idx.load(index_dir, ROOT / "corpus")
+    index = store.load(index_dir, ROOT / "corpus")
     q = "What were the backyard furnaces?"
     ans = answer(index, q, [])
     app.session_state["turns"] = [md.Turn(f"{q} ({i})", ans, index) for i in range(MAX_TURNS)]
@@ -126,8 +127,8 @@ def test_a_damaged_index_is_rebuilt_when_the_app_starts(tmp_path: Path, monkeypa
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     index_dir = tmp_path / "index"
-    idx.ensure_index(corpus, index_dir)
-    folder = idx.current_folder(index_dir)
+    store.ensure_index(corpus, index_dir)
+    folder = store.current_folder(index_dir)
     if damage == "truncate":
         for p in folder.glob("*.npy"):
             p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2])
@@ -135,10 +136,10 @@ def test_a_damaged_index_is_rebuilt_when_the_app_starts(tmp_path: Path, monkeypa
         (index_dir / "CURRENT").write_text("data-nothing\n")
     else:
         (folder / "manifest.json").write_text((folder / "manifest.json").read_text().replace(
-            f'"format_version": {idx.FORMAT_VERSION}', '"format_version": 1'))
+            f'"format_version": {store.FORMAT_VERSION}', '"format_version": 1'))
     monkeypatch.setenv("TUTOR_CORPUS", str(corpus))
     monkeypatch.setenv("TUTOR_INDEX", str(index_dir))
     at = _ask(AppTest.from_file(str(APP), default_timeout=60).run(), "What were the backyard furnaces?")
     assert at.session_state["turns"][0].answer.answered
-    assert idx.current_folder(index_dir) != folder or damage == "version"
-    idx.load(index_dir, corpus)  # whole again
+    assert store.current_folder(index_dir) != folder or damage == "version"
+    store.load(index_dir, corpus)  # whole again

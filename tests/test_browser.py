@@ -23,7 +23,7 @@ import pytest
 from tutor.answer import answer
 from tutor.markdown import WORD_JOINER
 from tutor.check import check
-from tutor.index import ensure_index
+from tutor.store import ensure_index
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():

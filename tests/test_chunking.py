@@ -122,7 +122,7 @@ def _trained_splitter() -> SentenceSplitter:
 
     from tutor.corpus import load_corpus
     docs, _, _ = load_corpus(Path(__file__).resolve().parent.parent / "corpus")
-    return SentenceSplitter.train([d.text for d in docs])
+    return SentenceSplitter.train([Path(d.path).read_text(encoding=d.encoding) for d in docs])
 
 
 TRAINED = _trained_splitter()
@@ -216,5 +216,5 @@ def test_training_on_the_shipped_corpus_learns_what_nltk_punkt_learns():
 
     from tutor.corpus import load_corpus
     docs, _, _ = load_corpus(Path(__file__).resolve().parent.parent / "corpus")
-    texts = [d.text for d in docs]
+    texts = [Path(d.path).read_text(encoding=d.encoding) for d in docs]
     assert _learnt(_fast_trained(texts)) == _learnt(_nltk_trained(texts))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tutor.answer import answer
 from tutor.cleaning import BODY, HEADING, JUNK, classify
-from tutor.index import ensure_index
+from tutor.store import ensure_index
 
 PAGE = """Home > Articles > Canals
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tutor import build, store
 from tutor import index as idx
 from tutor import live as live_mod
 from tutor.answer import answer
@@ -22,14 +23,14 @@ NEW_DOC = ("The Quillon festival\n\nThe Quillon festival was held every spring i
 def _gate(monkeypatch):
     """Make the next builds wait until the returned event is set (to look at the server mid-build)."""
     go, started = threading.Event(), threading.Event()
-    real_build = idx.build
+    real_build = build.build
 
     def slow_build(*args, **kwargs):
         started.set()
         assert go.wait(30), "the test never let the build finish"
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr(idx, "build", slow_build)
+    monkeypatch.setattr(build, "build", slow_build)
     return go, started
 
 
@@ -117,14 +118,14 @@ def test_an_upload_during_a_build_is_picked_up_by_another_build(corpus_dir: Path
 
 def test_a_document_changed_behind_the_index_is_not_served(corpus_dir: Path, tmp_path: Path):
     index_dir = tmp_path / "index"
-    idx.ensure_index(corpus_dir, index_dir)
+    store.ensure_index(corpus_dir, index_dir)
     doc = corpus_dir / "steam-and-cotton.txt"
     st = doc.stat()
     text = doc.read_text(encoding="utf-8")
     doc.write_text(text.replace("Hargreaves", "Hargreeves"), encoding="utf-8")  # same size
     os.utime(doc, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same time: the fingerprint cannot tell
-    loaded = idx.load(index_dir, corpus_dir)
-    assert idx.is_fresh(loaded, corpus_dir)
+    loaded = store.load(index_dir, corpus_dir)
+    assert store.is_fresh(loaded, corpus_dir)
     with pytest.raises(IndexDamaged, match="changed"):
         warm(loaded)
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tutor import markdown as md
 from tutor.answer import Answer, Figure, answer, decline_message
 from tutor.check import Verdict
-from tutor.index import ensure_index
+from tutor.store import ensure_index
 from tutor.render import place
 from tutor.retrieval import Query
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tutor import analysis
+from tutor import analysis, build, sentences, store
 from tutor import index as idx
 from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, SYNONYM_WEIGHT, Query, understand
 from tutor.retrieval import (COORDINATION, FRAME_QUERY_WEIGHT, RERANK, concept_coverage, concept_ids, concepts,
@@ -38,7 +38,7 @@ def zipf_index(tmp_path_factory) -> idx.Index:
                          for _ in range(rng.randint(3, 6))]
             paragraphs.append(" ".join(sentences))
         (corpus / f"doc{d:02d}.txt").write_text(f"Document {d}\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
-    index = idx.build(corpus)
+    index = build.build(corpus)
     index.queries = [" ".join(rng.choices(vocab[:400], k=rng.randint(1, 7))) for _ in range(150)]
     index.queries += [" ".join(rng.sample(vocab[:8], 3)), vocab[0], f"{vocab[0]} {vocab[1]} {vocab[0]}", "zzzz qqqq"]
     return index
@@ -129,11 +129,11 @@ def test_sentence_scores_are_the_sentences_own_cosines(fixture_index):
     first, end = fixture_index.passage_sentences[best], fixture_index.passage_sentences[best + 1]
     ids, weights = s.q.indices, s.q.data
     for j in range(first, end):
-        row = fixture_index.sentence_rows([j]).toarray().ravel()
+        row = sentences.rows(fixture_index, [j]).toarray().ravel()
         assert s[j] == pytest.approx(float(row[ids] @ weights), rel=1e-5)
     assert max(s[j] for j in range(first, end)) > 0
     other = int(fixture_index.passage_sentences[(best + 1) % fixture_index.n_passages])
-    assert s[other] == pytest.approx(float(fixture_index.sentence_rows([other]).toarray().ravel()[ids] @ weights))
+    assert s[other] == pytest.approx(float(sentences.rows(fixture_index, [other]).toarray().ravel()[ids] @ weights))
 
 
 # -- top_k: a stable sort --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import run_tutor
 from tutor import corpus as corpus_mod
+from tutor import build, store
 from tutor import index as idx
 from tutor.answer import MAX_QUESTION_CHARS
 from tutor.corpus import Unreadable, decode, load_corpus, read_file
@@ -128,14 +129,14 @@ def test_a_file_that_vanishes_while_indexing_is_reported_and_the_rest_indexed(co
         return real_read(path)
 
     monkeypatch.setattr(corpus_mod, "read_file", read_then_delete)
-    index = idx.build(corpus_dir)
+    index = build.build(corpus_dir)
     assert [Path(s.path).name for s in index.skipped] == ["zz-doomed.txt"]
     assert "disappeared" in index.skipped[0].reason
     assert len(index.docs) == 3
-    assert not idx.is_fresh(index, corpus_dir)  # the folder changed under the build: rebuild next time
+    assert not store.is_fresh(index, corpus_dir)  # the folder changed under the build: rebuild next time
     monkeypatch.undo()
-    idx.save(index, tmp_path / "index")
-    again, rebuilt = idx.ensure_index(corpus_dir, tmp_path / "index")
+    store.save(index, tmp_path / "index")
+    again, rebuilt = store.ensure_index(corpus_dir, tmp_path / "index")
     assert rebuilt and not again.skipped and len(again.docs) == 3
 
 
@@ -150,16 +151,16 @@ def test_a_file_that_changes_while_indexing_is_rebuilt_next_time(corpus_dir: Pat
         return out
 
     monkeypatch.setattr(corpus_mod, "read_file", read_then_edit)
-    index, rebuilt = idx.ensure_index(corpus_dir, tmp_path / "index")
+    index, rebuilt = store.ensure_index(corpus_dir, tmp_path / "index")
     monkeypatch.undo()
     assert rebuilt and "bridgewat" not in index.term_ids
     # What was indexed is what was read: every passage still slices the text it came from.
     for i in range(index.n_passages):
         assert index.passage_text(i).strip()
-    assert not idx.is_fresh(index, corpus_dir)
-    again, rebuilt = idx.ensure_index(corpus_dir, tmp_path / "index")
+    assert not store.is_fresh(index, corpus_dir)
+    again, rebuilt = store.ensure_index(corpus_dir, tmp_path / "index")
     assert rebuilt and "bridgewat" in again.term_ids
-    assert idx.is_fresh(again, corpus_dir)
+    assert store.is_fresh(again, corpus_dir)
 
 
 def assert_clean_error(proc) -> None:
@@ -232,14 +233,14 @@ def test_any_bytes_in_a_file_never_crash_the_indexer(tmp_path_factory, data: byt
     folder = tmp_path_factory.mktemp("anybytes")
     (folder / "good.txt").write_text(GOOD, encoding="utf-8")
     (folder / "odd.txt").write_bytes(data)
-    index = idx.build(folder)  # must not raise: a good file is beside it
+    index = build.build(folder)  # must not raise: a good file is beside it
     assert any(d.rel == "good.txt" for d in index.docs)
     assert "watt" in index.term_ids
     odd = [d for d in index.docs if d.rel == "odd.txt"]
     assert bool(odd) != any(Path(s.path).name == "odd.txt" for s in index.skipped)  # indexed or reported
     (folder / "good.txt").unlink()
     try:
-        alone = idx.build(folder)
+        alone = build.build(folder)
     except CorpusError as exc:  # nothing readable or searchable: a clear error, not a crash
         assert str(exc)
     else:
@@ -366,14 +367,14 @@ def test_a_build_killed_midway_leaves_the_old_index_and_the_next_run_rebuilds(co
     import subprocess
     import sys
     index_dir = tmp_path / "index"
-    idx.ensure_index(corpus_dir, index_dir)
-    before = idx.current_folder(index_dir)
+    store.ensure_index(corpus_dir, index_dir)
+    before = store.current_folder(index_dir)
     (corpus_dir / "canal.txt").write_text("The Bridgewater Canal opened in 1761 to carry coal.", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-c", KILLER, stage, str(corpus_dir), str(index_dir)],
                           capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
     assert proc.returncode == -9, proc.stderr
-    assert idx.current_folder(index_dir) == before  # the pointer never moved
-    assert "bridgewat" not in idx.load(index_dir, corpus_dir).term_ids  # the old index, whole
+    assert store.current_folder(index_dir) == before  # the pointer never moved
+    assert "bridgewat" not in store.load(index_dir, corpus_dir).term_ids  # the old index, whole
     leftovers = list(index_dir.glob(".build-*")) + [p for p in index_dir.glob("data-*") if p != before]
     assert leftovers  # the killed build did leave something behind...
     out = json.loads(run_tutor("ask", "When did the Bridgewater Canal open?", "--json", "--corpus", str(corpus_dir),
@@ -387,7 +388,7 @@ def test_loads_during_rebuilds_never_see_a_mixture(corpus_dir: Path, tmp_path: P
     """One thread rebuilds over and over (the corpus alternating); loads meanwhile are whole or refused."""
     import threading
     index_dir = tmp_path / "index"
-    idx.ensure_index(corpus_dir, index_dir)
+    store.ensure_index(corpus_dir, index_dir)
     extra = corpus_dir / "extra.txt"
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -402,7 +403,7 @@ def test_loads_during_rebuilds_never_see_a_mixture(corpus_dir: Path, tmp_path: P
                                      encoding="utf-8")
                 else:
                     extra.unlink(missing_ok=True)
-                idx.rebuild(corpus_dir, index_dir)
+                store.rebuild(corpus_dir, index_dir)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -413,11 +414,11 @@ def test_loads_during_rebuilds_never_see_a_mixture(corpus_dir: Path, tmp_path: P
     try:
         while time.monotonic() < deadline:
             try:
-                index = idx.load(index_dir, corpus_dir)
-            except idx.IndexDamaged:
+                index = store.load(index_dir, corpus_dir)
+            except store.IndexDamaged:
                 refused += 1  # caught mid-switch: the caller rebuilds or retries, never mixes
                 continue
-            folder = idx.current_folder(index_dir)
+            folder = store.current_folder(index_dir)
             whole += 1
             n_docs = len(index.docs)
             assert n_docs in (3, 4)

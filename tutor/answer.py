@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from tutor import analysis
+from tutor import analysis, sentences
 from tutor.index import Index
 from tutor.kinds import figures_in, holds, wants
 from tutor.query import Query, subject_of, understand
@@ -123,7 +123,7 @@ def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) 
     together = 0
     for h in hits[:3]:
         for j in range(int(index.passage_sentences[h.passage]), int(index.passage_sentences[h.passage + 1])):
-            present = index.sentence_terms(j)
+            present = sentences.terms(index, j)
             together = max(together, sum(1 for c in topic if any(index.term_ids[s] in present
                                                                    for s in c.stems if s in index.term_ids)))
     top5 = top_k(p_scores, 5)
@@ -213,10 +213,10 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: Sente
                 continue
             near = [i for i in (j - 1, j + 1) if a <= i < b]
             own = float(s_scores[j]) + sum(float(s_scores[i]) for i in near) / 3
-            present = index.sentence_terms(j)
+            present = sentences.terms(index, j)
             cov_own, _ = concept_coverage(index, query, cs, present)
             for i in near:
-                present |= index.sentence_terms(i)
+                present |= sentences.terms(index, i)
             cov_near, _ = concept_coverage(index, query, cs, present)
             cov = (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near
             score = W_SIMILARITY * own / top_s + W_COVERAGE * cov + W_PASSAGE * h.score / top_p
@@ -240,7 +240,7 @@ def _choose(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScore
     first = fresh[0] if fresh and fresh[0][0] >= 0.6 * cands[0][0] else cands[0]
     chosen = [first]
     top = first[0]
-    S = index.sentence_rows([j for _, j, _ in cands])
+    S = sentences.rows(index, [j for _, j, _ in cands])
     row = {j: i for i, (_, j, _) in enumerate(cands)}
     while len(chosen) < MAX_QUOTES:
         best, best_val = None, -1.0
@@ -267,7 +267,7 @@ def _agreeing(index: Index, citations: list[Citation]) -> int:
     """How many distinct sources state what the first quote states (1 when only it does)."""
     first = citations[0]
     docs = {first.doc}
-    S = index.sentence_rows([c.sentence for c in citations])
+    S = sentences.rows(index, [c.sentence for c in citations])
     for i, c in enumerate(citations[1:], start=1):
         if c.doc not in docs and float(S[i].multiply(S[0]).sum()) >= 0.2:
             docs.add(c.doc)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tutor import sentences
 from tutor.answer import Citation
 from tutor.index import Index
 from tutor.kinds import NAME, figures_in
@@ -81,7 +82,7 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     candidates.sort(key=lambda j: (-s_scores[j], j))
     for j in candidates[:CANDIDATES]:
         text = index.sentence_text(j)
-        in_sentence = index.sentence_terms(j)
+        in_sentence = sentences.terms(index, j)
         in_context = in_sentence | index.terms_in_passages([int(index.a["sentence_passage"][j])], qids)[0]
         # Names may come from the passage ("He was replaced" under "Peng's Downfall").
         share, _ = concept_coverage(index, query, others, in_sentence)

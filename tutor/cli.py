@@ -16,7 +16,8 @@ from tutor.answer import answer
 from tutor.check import check
 from tutor.errors import TutorError
 from tutor.evaluate import evaluate, read_lines
-from tutor.index import Index, ensure_index, rebuild
+from tutor.index import Index
+from tutor.store import ensure_index, rebuild
 from tutor.inputs import clean
 from tutor.render import answer_for_terminal, answer_json, verdict_for_terminal, verdict_json
 

@@ -24,16 +24,19 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Document:
-    """One readable source document.
+    """One readable source document, as found under the corpus folder.
 
-    Invariant: ``text == Path(path).read_text(encoding=encoding)``.
+    ``rel`` is its path under the folder (``/`` between folders), ``path`` that path
+    joined to the folder, ``sha256`` the digest of its text (``sha256``), which is
+    ``Path(path).read_text(encoding=encoding)``: ``Texts`` reads it when it is wanted.
     """
 
     doc_id: str
+    rel: str
     path: str
-    text: str
-    encoding: str
     title: str
+    encoding: str
+    sha256: str
     author: str | None = None
     publisher: str | None = None
     year: str | None = None
@@ -274,13 +277,16 @@ def _opt(meta: dict, key: str) -> str | None:
 
 
 def make_document(corpus_dir: Path, path: Path, text: str, encoding: str, meta: dict, doc_id: str) -> Document:
+    """The ``Document`` of the file ``path`` under ``corpus_dir``, whose text is ``text``;
+    ``meta`` is its entry in ``sources.toml`` (title, author, ...)."""
     rel = path.relative_to(corpus_dir).as_posix()
     return Document(
         doc_id=doc_id,
+        rel=rel,
         path=str(path),
-        text=text,
-        encoding=encoding,
         title=str(meta.get("title") or title_from_text(text, rel)),
+        encoding=encoding,
+        sha256=sha256(text),
         author=_opt(meta, "author"),
         publisher=_opt(meta, "publisher"),
         year=_opt(meta, "year"),
@@ -303,7 +309,8 @@ def unique_ids(rels: list[str]) -> dict[str, str]:
 
 
 def load_corpus(corpus_dir: Path | str) -> tuple[list[Document], list[Skipped], CorpusInfo]:
-    """Read every document under ``corpus_dir``; unreadable files become ``Skipped``."""
+    """Read every document under ``corpus_dir``: the documents (``Texts`` reads their
+    texts), the files skipped (unreadable ones, with why) and the corpus's settings."""
     corpus_dir = Path(corpus_dir)
     rels = candidate_rels(corpus_dir)
     info, meta, skipped = load_manifest(corpus_dir)
@@ -318,3 +325,20 @@ def load_corpus(corpus_dir: Path | str) -> tuple[list[Document], list[Skipped], 
             continue
         docs.append(make_document(corpus_dir, path, text, encoding, meta.get(rel, {}), ids[rel]))
     return docs, skipped, info
+
+
+class Texts:
+    """The texts of ``docs`` by number, read from disk when first asked for, then kept.
+
+    Raises ``Unreadable`` for a document that can no longer be read.
+    """
+
+    def __init__(self, docs: list[Document], known: dict[int, str] | None = None):
+        self.docs = docs
+        self._texts: dict[int, str] = dict(known or {})
+
+    def __getitem__(self, d: int) -> str:
+        text = self._texts.get(d)
+        if text is None:
+            text = self._texts[d] = read_file(Path(self.docs[d].path))[0]
+        return text

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from tutor.corpus import FileStamp, stamps
 from tutor.errors import IndexDamaged, TutorError
-from tutor.index import Index, ensure_index, is_fresh
+from tutor.index import Index
+from tutor.store import ensure_index, is_fresh
 
 log = logging.getLogger("tutor.live")
 

@@ -113,11 +113,10 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
 
 
 def _choices(index: Index) -> list[str]:
-    cached = getattr(index, "_spelling_choices", None)
-    if cached is None:
-        cached = sorted(w for w in index.words if len(w) >= 3)
-        index._spelling_choices = cached
-    return cached
+    memo = index.memo.setdefault("spelling_choices", {})
+    if not memo:
+        memo[None] = sorted(w for w in index.words if len(w) >= 3)
+    return memo[None]
 
 
 def related_terms(index: Index, text: str) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ from itertools import compress
 import numpy as np
 import scipy.sparse as sp
 
-from tutor import analysis
+from tutor import analysis, sentences
 from tutor.index import Index
 from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, SYNONYM_WEIGHT, Query
 
@@ -116,7 +116,7 @@ def concepts(index: Index, query: Query) -> list[Concept]:
         else:
             merged.append((list(group), is_name))
     out, seen = [], set()
-    memo = index.__dict__.setdefault("_concepts", {})  # a group's concept is the same in every question
+    memo = index.memo.setdefault("concepts", {})  # a group's concept is the same in every question
     for group, is_name in merged:
         key = (tuple(group), is_name)
         c = memo.get(key, False)
@@ -149,14 +149,14 @@ def _concept(index: Index, group: list[str], is_name: bool, top_idf: float) -> C
 
 def _top_idf(index: Index) -> float:
     """One more than the highest idf (worked out once per index: it reads every term's)."""
-    top = index.__dict__.get("_top_idf")
-    if top is None:
-        top = index.__dict__["_top_idf"] = float(index.idf.max()) + 1.0 if len(index.idf) else 1.0
-    return top
+    memo = index.memo.setdefault("top_idf", {})
+    if not memo:
+        memo[None] = float(index.idf.max()) + 1.0 if len(index.idf) else 1.0
+    return memo[None]
 
 
 def _is_phrase(index: Index, a: str, b: str) -> bool:
-    memo = index.__dict__.setdefault("_phrases", {})  # (a pair of words is asked about again and again)
+    memo = index.memo.setdefault("phrases", {})  # (a pair of words is asked about again and again)
     found = memo.get((a, b))
     if found is None:
         t = f"{analysis.stem(a)} {analysis.stem(b)}"
@@ -269,7 +269,7 @@ class SentenceScores:
         rows = rows[[int(r) not in self._cache for r in rows]] if len(rows) else rows
         if not len(rows):
             return
-        self._cache.update(zip(rows.tolist(), (self.index.sentence_rows(rows) @ self.q).toarray().ravel().tolist()))
+        self._cache.update(zip(rows.tolist(), (sentences.rows(self.index, rows) @ self.q).toarray().ravel().tolist()))
 
     def __getitem__(self, j: int) -> float:
         j = int(j)

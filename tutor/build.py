@@ -1,0 +1,389 @@
+"""Corpus folder -> ``Index``: read, clean, chunk, count, weigh.
+
+1. **Read** every candidate file to find the documents (unreadable files are skipped
+   with the reason), their lengths, and the lines that three or more of them share (a
+   web site's menus and footers, which ``cleaning.classify`` then drops).
+2. **Train** Punkt (``chunking.SentenceSplitter``) on a sample of the documents.
+3. **Count**, a batch of documents at a time: clean and chunk each document into
+   passages and sentences, and count each sentence's terms, ``analysis.terms`` (stems,
+   and pairs of adjacent stems) as 64-bit hashes (``index.term_hash``), each distinct
+   word analysed once, with one ``csr_matrix`` that sums duplicates (the shape of
+   DrQA's ``build_tfidf.py``). A passage's counts are the sum of its sentences'.
+4. **Weigh** (formula in ``tutor.index``): idf over the passages, each passage's
+   weights and each sentence's length. A column is a term hash, in hash order.
+
+Reading and counting run in worker processes (``multiprocessing.Pool.imap``, in
+document order) for a corpus of ``PARALLEL_DOCUMENTS`` or more; the terms' hashes are
+the same in every process, so the workers' counts need no renumbering.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import scipy.sparse as sp
+
+from tutor import analysis
+from tutor.chunking import SentenceSplitter, spans, training_sample
+from tutor.cleaning import SharedDigests, classify, line_digests
+from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, Unreadable, candidate_rels, load_manifest,
+                          make_document, read_file, sha256, stamps, unique_ids)
+from tutor.errors import CorpusError
+from tutor.index import PIVOT_SLOPE, Index, pair_hashes, pivot_scale, term_hash, tf_idf
+
+SHARED_LINE_DOCUMENTS = 3  # a line in this many documents is a site's template (see cleaning.shared_lines)
+BIGRAM_PRUNE_PASSAGES = 20_000  # above this many passages, a word pair must occur in two
+BATCH_DOCUMENTS = 256  # documents counted together (numpy's per-call cost spread over many)
+PARALLEL_DOCUMENTS = 200  # from this many documents, reading and counting use every core
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A readable file as the first reading found it."""
+
+    rel: str
+    length: int
+    sha256: str
+    lines: frozenset[int]  # its lines' digests (cleaning.line_digests)
+
+
+def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None) -> Index:
+    """Read, clean, chunk and weigh every document under ``corpus_dir``.
+
+    ``progress(done, total)`` is told of the documents counted. Raises ``CorpusError``
+    when the folder is missing or holds nothing to index.
+    """
+    corpus_dir = Path(corpus_dir)
+    rels = candidate_rels(corpus_dir)
+    before = stamps(corpus_dir, rels)
+    info, meta, skipped = load_manifest(corpus_dir)
+    with _pool(len(rels)) as pool:
+        found = []
+        for rel, f in zip(rels, _map(pool, _read, [(corpus_dir, rel) for rel in rels], chunk=64)):
+            if isinstance(f, str):
+                skipped.append(Skipped(str(corpus_dir / rel), f))
+            else:
+                found.append(f)
+        if not found:
+            reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped[:3])
+            raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
+        splitter = _train(corpus_dir, [found[i] for i in training_sample([f.length for f in found])])
+        line_docs = Counter(h for f in found for h in f.lines)
+        setup = (str(corpus_dir), splitter.to_json(), frozenset(h for h, n in line_docs.items()
+                                                                 if n >= SHARED_LINE_DOCUMENTS))
+        ids = unique_ids(rels)
+        tasks = [(setup, [(f.rel, f.sha256, ids[f.rel], meta.get(f.rel, {})) for f in found[at:at + BATCH_DOCUMENTS]])
+                 for at in range(0, len(found), BATCH_DOCUMENTS)]
+        gathered = _Gathered()
+        for batch in _map(pool, _count, tasks):
+            gathered.add(batch)
+            if progress:
+                progress(gathered.n_read, len(found))
+    index = gathered.index(corpus_dir, splitter, info, skipped)
+    # A file that changed while we read it: record no fingerprint, so the next run rebuilds.
+    index.fingerprint = before if not gathered.vanished and before == stamps(corpus_dir) else []
+    return index
+
+
+def _read(task: tuple[Path, str]) -> _Found | str:
+    """The first reading of one file: what ``_Found`` holds, or why it cannot be read."""
+    corpus_dir, rel = task
+    try:
+        text, _ = read_file(corpus_dir / rel)
+    except Unreadable as exc:
+        return str(exc)
+    return _Found(rel, len(text), sha256(text), frozenset(line_digests(text)))
+
+
+def _train(corpus_dir: Path, sample: list[_Found]) -> SentenceSplitter:
+    """Punkt trained on the sample's documents (those still readable)."""
+    texts = []
+    for f in sample:
+        try:
+            texts.append(read_file(corpus_dir / f.rel)[0])
+        except Unreadable:
+            pass  # removed since the first reading: the changed stamps ask for a rebuild
+    return SentenceSplitter.train(texts, sampled=True)
+
+
+# -- processes -------------------------------------------------------------------------------
+
+@contextmanager
+def _pool(n_docs: int) -> Iterator[multiprocessing.pool.Pool | None]:
+    """Worker processes for a large corpus on a machine with cores to share it; else None."""
+    n = min(os.cpu_count() or 1, 8)
+    if n_docs < PARALLEL_DOCUMENTS or n < 2:
+        yield None
+        return
+    # Fork is quickest, but forking a process with other threads running (the app rebuilds
+    # in a background thread of its server) can deadlock; a fresh process cannot.
+    on_main = threading.current_thread() is threading.main_thread()
+    method = "fork" if on_main and sys.platform.startswith("linux") else "spawn"
+    with multiprocessing.get_context(method).Pool(n) as pool:
+        yield pool
+
+
+def _map(pool, fn, tasks: list, chunk: int = 1):
+    """``fn`` over ``tasks``, results in order: by ``pool``'s workers, or here if None."""
+    return map(fn, tasks) if pool is None else pool.imap(fn, tasks, chunksize=chunk)
+
+
+# -- counting (in a worker) --------------------------------------------------------------------
+
+@dataclass
+class _Batch:
+    """What counting a batch of documents gives.
+
+    ``terms`` are the distinct term hashes of its sentences (sorted); ``parts`` says
+    what each is, as numbers into ``stems``: a stem ``(i, -1)``, a pair ``(i, j)``.
+    ``S`` and ``P`` count the terms in its sentences and passages (rows in order).
+    ``words`` are its words as written, with how often each occurs and whether one
+    occurs inside a quotable sentence other than as its first word (a capital there
+    marks a name).
+    """
+
+    n_read: int
+    docs: list[Document]
+    vanished: list[Skipped]
+    passages: np.ndarray  # (doc in batch, start, end, para, para_end, line, part) per passage
+    sentences: np.ndarray  # (passage in batch, start, end, quotable) per sentence
+    terms: np.ndarray
+    parts: np.ndarray
+    stems: list[str]
+    S: sp.csr_matrix
+    P: sp.csr_matrix
+    words: list[str]
+    word_counts: np.ndarray
+    word_prose: np.ndarray
+
+
+_setup: tuple | None = None  # the build a worker serves, and its splitter and shared lines
+_tools: tuple[SentenceSplitter, SharedDigests] | None = None
+
+
+def _count(task: tuple[tuple, list[tuple[str, str, str, dict]]]) -> _Batch:
+    """Read, clean, chunk and count a batch of documents ``(rel, sha256, doc_id, meta)``."""
+    global _setup, _tools
+    setup, files = task
+    if setup != _setup:
+        _setup, _tools = setup, (SentenceSplitter.from_json(setup[1]), SharedDigests(setup[2]))
+    corpus_dir = Path(setup[0])
+    splitter, shared = _tools
+    docs, vanished, texts = [], [], []
+    passages: list[tuple] = []
+    sentences: list[tuple] = []
+    for rel, digest, doc_id, meta in files:
+        path = corpus_dir / rel
+        try:
+            text, encoding = read_file(path)
+        except Unreadable as exc:  # removed since the first reading
+            vanished.append(Skipped(str(path), str(exc)))
+            continue
+        if sha256(text) != digest:  # not what the first reading read: the next build indexes it
+            vanished.append(Skipped(str(path), "the file changed while it was being read"))
+            continue
+        doc_passages, doc_sentences = spans(text, splitter, classify(text, shared))
+        kept: dict[int, int] = {}  # boilerplate passages are neither indexed nor quoted
+        for i, p in enumerate(doc_passages):
+            if not p[6]:
+                kept[i] = len(passages)
+                passages.append((len(docs), *p[:6]))
+        for start, end, passage, quotable in doc_sentences:
+            if passage in kept:
+                sentences.append((kept[passage], start, end, quotable))
+                texts.append(text[start:end])
+        docs.append(make_document(corpus_dir, path, text, encoding, meta, doc_id))
+    p = np.array(passages, dtype=np.int64).reshape(len(passages), 7)
+    s = np.array(sentences, dtype=np.int64).reshape(len(sentences), 4)
+    terms, parts, stems, S, words = _sentence_counts(texts, s[:, 3].astype(bool))
+    # A passage's counts: the sum of its sentences' (its sentences are consecutive).
+    membership = sp.csr_matrix((np.ones(len(s), dtype=np.float32), np.arange(len(s)),
+                                np.searchsorted(s[:, 0], np.arange(len(p) + 1))), shape=(len(p), len(s)))
+    return _Batch(len(files), docs, vanished, p, s, terms, parts, stems, S, membership @ S, *words)
+
+
+def _sentence_counts(texts: list[str], quotable: np.ndarray):
+    """The terms of the sentences ``texts`` counted (see ``_Batch``): ``terms``, ``parts``,
+    ``stems``, ``S``, and the words as written with their counts and prose marks."""
+    if any(analysis.BREAK in t for t in texts):
+        words = [w for t in texts for w in (*analysis.words(t), analysis.BREAK)]
+    else:  # one regex call for the batch (no word holds BREAK)
+        words = analysis.words_with_breaks(analysis.BREAK.join(texts) + analysis.BREAK) if texts else []
+    # Each distinct word as written numbered (BREAK, after each sentence, as -1) and
+    # analysed once: its stem's number, -1 for a stop word.
+    numbers = defaultdict(count().__next__)
+    numbers[analysis.BREAK]
+    ids = np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words)) - 1
+    surfaces = list(numbers)[1:]
+    stem_ids: dict[str, int] = {}
+    surface_stem = np.array([-1 if (t := analysis.term_of(w)) is None else stem_ids.setdefault(t, len(stem_ids))
+                             for w in surfaces], dtype=np.int64)
+    stems = list(stem_ids)
+    lengths = np.diff(np.flatnonzero(ids < 0), prepend=-1) - 1  # words per sentence
+    ids = ids[ids >= 0]
+    row = np.repeat(np.arange(len(texts)), lengths)
+    counts = np.bincount(ids, minlength=len(surfaces))
+    first = np.zeros(len(ids), dtype=bool)
+    first[(np.cumsum(lengths) - lengths)[lengths > 0]] = True
+    prose = np.zeros(len(surfaces), dtype=bool)
+    prose[ids[quotable[row] & ~first]] = True
+    # Terms: content stems, and pairs of stems adjacent in one sentence (the stop words
+    # between them dropped, as analysis.terms does).
+    stem, row = surface_stem[ids], row
+    content = stem >= 0
+    stem, row = stem[content], row[content]
+    pair = row[1:] == row[:-1]
+    a, b = stem[:-1][pair], stem[1:][pair]
+    hashes = np.fromiter(map(term_hash, stems), dtype=np.uint64, count=len(stems))
+    keys = np.concatenate([hashes[stem], pair_hashes(hashes[a], hashes[b])])
+    parts = np.concatenate([np.stack([stem, np.full(len(stem), -1)], axis=1), np.stack([a, b], axis=1)])
+    terms, first_at, column = np.unique(keys, return_index=True, return_inverse=True)
+    S = sp.csr_matrix((np.ones(len(keys), dtype=np.float32), (np.concatenate([row, row[1:][pair]]), column.ravel())),
+                      shape=(len(texts), len(terms)))  # (duplicates summed)
+    return terms, parts[first_at].astype(np.int32), stems, S, (surfaces, counts, prose)
+
+
+# -- gathering and weighing (in this process) --------------------------------------------------
+
+class _Gathered:
+    """The batches' documents, positions and counts, in document order."""
+
+    def __init__(self):
+        self.n_read = 0
+        self.docs: list[Document] = []
+        self.vanished: list[Skipped] = []
+        self.columns: dict[str, list[np.ndarray]] = defaultdict(list)
+        self.n_passages = 0
+        # Stems and words as written, numbered in the order first met (a dict keeps that order).
+        self.stem_ids: defaultdict[str, int] = defaultdict(count().__next__)
+        self.word_ids: defaultdict[str, int] = defaultdict(count().__next__)
+        self.word_counts = np.zeros(0, dtype=np.int64)
+        self.word_prose = np.zeros(0, dtype=bool)
+        self.counts: list[tuple[np.ndarray, np.ndarray, sp.csr_matrix, sp.csr_matrix]] = []  # terms, parts, S, P
+
+    def add(self, b: _Batch) -> None:
+        self.n_read += b.n_read
+        p, s = b.passages, b.sentences
+        for name, column in (("passage_doc", p[:, 0] + len(self.docs)), ("passage_start", p[:, 1]),
+                             ("passage_end", p[:, 2]), ("passage_para", p[:, 3]), ("passage_para_end", p[:, 4]),
+                             ("passage_line", p[:, 5]), ("passage_part", p[:, 6]),
+                             ("sentence_passage", s[:, 0] + self.n_passages), ("sentence_start", s[:, 1]),
+                             ("sentence_end", s[:, 2]), ("sentence_quotable", s[:, 3])):
+            self.columns[name].append(column.astype(_DTYPES.get(name, np.int64)))
+        self.docs.extend(b.docs)
+        self.vanished.extend(b.vanished)
+        self.n_passages += len(p)
+        stem = np.fromiter(map(self.stem_ids.__getitem__, b.stems), dtype=np.int32, count=len(b.stems))
+        stem = np.append(stem, np.int32(-1))  # a stem's second part, -1, picks this and stays -1
+        self.counts.append((b.terms, stem[b.parts], b.S, b.P))
+        word = np.fromiter(map(self.word_ids.__getitem__, b.words), dtype=np.int64, count=len(b.words))
+        self.word_counts = np.concatenate([self.word_counts, np.zeros(len(self.word_ids) - len(self.word_counts), np.int64)])
+        self.word_prose = np.concatenate([self.word_prose, np.zeros(len(self.word_ids) - len(self.word_prose), bool)])
+        self.word_counts[word] += b.word_counts  # (a batch's words are distinct)
+        self.word_prose[word[b.word_prose]] = True
+
+    def index(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped]) -> Index:
+        """The ``Index`` of everything added."""
+        skipped.extend(self.vanished)
+        if not sum(S.shape[0] for _, _, S, _ in self.counts):
+            raise CorpusError(f"no indexable text in {corpus_dir}")
+        if not sum(S.nnz for _, _, S, _ in self.counts):  # only punctuation, emoji or stop words
+            raise CorpusError(f"no searchable words in {corpus_dir}")
+        arrays = {name: np.concatenate(parts) for name, parts in self.columns.items()}
+        self.columns.clear()
+        # The corpus's terms in hash order, and each batch's as numbers into them.
+        hashes, first_at, term = np.unique(np.concatenate([t for t, _, _, _ in self.counts]),
+                                           return_index=True, return_inverse=True)
+        parts = np.concatenate([p for _, p, _, _ in self.counts])[first_at]
+        del first_at
+        batch_terms = np.split(term.ravel(), np.cumsum([len(t) for t, _, _, _ in self.counts])[:-1])
+        del term
+        df = np.zeros(len(hashes), dtype=np.int64)
+        for (_, _, _, P), t in zip(self.counts, batch_terms):
+            df[t] += np.bincount(P.indices, minlength=len(t))  # (a batch's terms are distinct)
+        # Smooth idf, as scikit-learn's TfidfTransformer computes it (float32).
+        idf = np.full(len(hashes), self.n_passages + 1, dtype=np.float32)
+        idf /= df.astype(np.float32) + np.float32(1)
+        np.log(idf, out=idf)
+        idf += np.float32(1)
+        # In a large corpus most word pairs occur once and say nothing; they would be most
+        # of the vocabulary. Keep a pair only where two passages share it.
+        kept = np.arange(len(hashes))
+        if self.n_passages > BIGRAM_PRUNE_PASSAGES:
+            kept = np.flatnonzero((parts[:, 1] < 0) | (df >= 2))
+        del df
+        column = np.full(len(hashes), -1, dtype=np.int64)  # term -> column, -1 when dropped
+        column[kept] = np.arange(len(kept))
+        arrays["vocab_hash"], arrays["idf"] = hashes[kept], idf[kept]
+        arrays["S_norm"] = np.concatenate([_norms(S, idf[t]) for (_, _, S, _), t in zip(self.counts, batch_terms)])
+        arrays["P_norm"] = np.concatenate([_norms(P, idf[t]) for (_, _, _, P), t in zip(self.counts, batch_terms)])
+        P = self._weighted(batch_terms, idf, column, arrays["P_norm"], len(kept))
+        self.counts.clear()
+        arrays.update(P_data=P.data, P_indices=P.indices.astype(np.int32), P_indptr=P.indptr.astype(np.int64))
+        stems = list(self.stem_ids)
+        vocabulary = [stems[i] if j < 0 else f"{stems[i]} {stems[j]}" for i, j in parts[kept].tolist()]
+        words, names = _words_of(list(self.word_ids), self.word_counts, self.word_prose)
+        return Index(self.docs, arrays, words, names, splitter, info, skipped, [], Texts(self.docs), vocabulary)
+
+    def _weighted(self, batch_terms: list[np.ndarray], idf: np.ndarray, column: np.ndarray,
+                  norms: np.ndarray, n_columns: int) -> sp.csc_matrix:
+        """The passages' counts as pivoted TF-IDF weights (float32), by column, the dropped
+        terms left out (their weight still counts in each passage's length)."""
+        scale = pivot_scale(norms, float(norms.mean()) if norms.size else 1.0, PIVOT_SLOPE)
+        rows, columns, data = [], [], []
+        first = 0
+        for (_, _, _, P), t in zip(self.counts, batch_terms):
+            lengths = np.diff(P.indptr)
+            w = tf_idf(P.data, idf[t][P.indices])
+            w *= np.repeat(scale[first:first + P.shape[0]], lengths)
+            c = column[t][P.indices]
+            keep = c >= 0
+            rows.append(np.repeat(np.arange(first, first + P.shape[0], dtype=np.int32), lengths)[keep])
+            columns.append(c[keep].astype(np.int32))
+            data.append(w[keep])
+            first += P.shape[0]
+        return sp.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(columns))),
+                             shape=(first, n_columns))
+
+
+_DTYPES = {"passage_doc": np.int32, "passage_para": np.int32, "passage_para_end": np.int32,
+           "passage_line": np.int32, "passage_part": np.int32, "sentence_passage": np.int32,
+           "sentence_quotable": np.int8}
+
+
+def _norms(counts: sp.csr_matrix, idf: np.ndarray) -> np.ndarray:
+    """The lengths of a matrix of counts' rows as TF-IDF weights (float32); ``idf`` of its columns."""
+    squares = np.zeros(counts.shape[0], dtype=np.float64)
+    rows = np.flatnonzero(np.diff(counts.indptr))  # reduceat cannot sum an empty row
+    if len(rows):
+        sq = tf_idf(counts.data, idf[counts.indices]).astype(np.float64)
+        sq *= sq
+        squares[rows] = np.add.reduceat(sq, counts.indptr[rows])
+    return np.sqrt(squares).astype(np.float32)
+
+
+def _words_of(surfaces: list[str], counts: np.ndarray, prose: np.ndarray) -> tuple[dict[str, int], frozenset[str]]:
+    """How often each word occurs, and the names (words capitalised wherever they occur
+    inside a quotable sentence), from the words as written: ``surfaces``, how often each
+    occurs, and whether it occurs inside a quotable sentence other than as its first word."""
+    words: Counter[str] = Counter()
+    for t, n in zip(surfaces, counts.tolist()):
+        if (w := analysis.normalise(t)).isalpha():
+            words[w] += n
+    capitalised, lower = set(), set()
+    for g in np.flatnonzero(prose).tolist():
+        t = surfaces[g]
+        if (w := analysis.normalise(t)).isalpha():
+            (capitalised if t[:1].isupper() else lower).add(w)
+    names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
+    return dict(words), names
