@@ -209,7 +209,7 @@ def test_document_html_without_target_marks_nothing(index):
 
 
 def test_document_text_in_the_reader_is_escaped(index, monkeypatch):
-    monkeypatch.setitem(index._texts, 0, MARKUP + "\n\n" + index.doc_text(0))
+    monkeypatch.setitem(index.texts._texts, 0, MARKUP + "\n\n" + index.doc_text(0))
     out = md.document_html(index, 0)
     assert "<script>" not in out and MARKUP in _text_of(out)
 

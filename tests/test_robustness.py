@@ -121,14 +121,14 @@ def test_a_file_that_vanishes_while_indexing_is_reported_and_the_rest_indexed(co
                                                                              monkeypatch):
     doomed = corpus_dir / "zz-doomed.txt"
     doomed.write_text("The Sankey Viaduct carried the railway over the Sankey Canal valley.", encoding="utf-8")
-    real_read = corpus_mod.read_file
+    real_read = build.read_file
 
     def read_then_delete(path: Path):
         if path.name == "a-short-history.txt" and doomed.exists():
             doomed.unlink()  # gone after the folder was listed, before it is read
         return real_read(path)
 
-    monkeypatch.setattr(corpus_mod, "read_file", read_then_delete)
+    monkeypatch.setattr(build, "read_file", read_then_delete)
     index = build.build(corpus_dir)
     assert [Path(s.path).name for s in index.skipped] == ["zz-doomed.txt"]
     assert "disappeared" in index.skipped[0].reason
@@ -142,7 +142,7 @@ def test_a_file_that_vanishes_while_indexing_is_reported_and_the_rest_indexed(co
 
 def test_a_file_that_changes_while_indexing_is_rebuilt_next_time(corpus_dir: Path, tmp_path: Path, monkeypatch):
     target = corpus_dir / "steam-and-cotton.txt"
-    real_read = corpus_mod.read_file
+    real_read = build.read_file
 
     def read_then_edit(path: Path):
         out = real_read(path)
@@ -150,7 +150,7 @@ def test_a_file_that_changes_while_indexing_is_rebuilt_next_time(corpus_dir: Pat
             target.write_text(out[0] + "\nThe Bridgewater Canal opened in 1761 to carry coal.\n", encoding="utf-8")
         return out
 
-    monkeypatch.setattr(corpus_mod, "read_file", read_then_edit)
+    monkeypatch.setattr(build, "read_file", read_then_edit)
     index, rebuilt = store.ensure_index(corpus_dir, tmp_path / "index")
     monkeypatch.undo()
     assert rebuilt and "bridgewat" not in index.term_ids

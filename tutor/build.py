@@ -82,8 +82,11 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         setup = (str(corpus_dir), splitter.to_json(), frozenset(h for h, n in line_docs.items()
                                                                  if n >= SHARED_LINE_DOCUMENTS))
         ids = unique_ids(rels)
-        tasks = [(setup, [(f.rel, f.sha256, ids[f.rel], meta.get(f.rel, {})) for f in found[at:at + BATCH_DOCUMENTS]])
-                 for at in range(0, len(found), BATCH_DOCUMENTS)]
+        # Batches of up to BATCH_DOCUMENTS, and at least 32 of them: progress a teacher can
+        # follow, work the workers can share evenly.
+        size = min(BATCH_DOCUMENTS, max(1, len(found) // 32))
+        tasks = [(setup, [(f.rel, f.sha256, ids[f.rel], meta.get(f.rel, {})) for f in found[at:at + size]])
+                 for at in range(0, len(found), size)]
         gathered = _Gathered()
         for batch in _map(pool, _count, tasks):
             gathered.add(batch)
