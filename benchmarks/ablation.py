@@ -18,7 +18,7 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-from tutor import analysis, answer, build, query, retrieval, store
+from tutor import analysis, answer, build, index, query, retrieval, sentences, store
 from tutor.evaluate import evaluate, read_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,10 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _identity_stem(word: str) -> str:
     return word.replace(",", "") if any(ch.isdigit() for ch in word) else word
-
-
-def _unigrams_only(text: str) -> list[str]:
-    return analysis.stems(text)
 
 
 def _no_correction(index_, text):
@@ -64,9 +60,9 @@ def patched(changes: list[tuple[object, str, object]]):
 VARIANTS = [
     ("full system", [], []),
     ("no Snowball stemming", [(analysis, "stem", _identity_stem)], []),
-    ("no bigrams", [(analysis, "terms", _unigrams_only)], []),
+    ("no bigrams", [(analysis, "WORD_PAIRS", False)], []),
     ("no sublinear tf", [(index, "SUBLINEAR_TF", False)], []),
-    ("no pivoted length normalisation", [(index, "PIVOT_SLOPE", 1.0), (index, "SENTENCE_PIVOT_SLOPE", 1.0)], []),
+    ("no pivoted length normalisation", [(build, "PIVOT_SLOPE", 1.0), (sentences, "PIVOT_SLOPE", 1.0)], []),
     ("no concept re-ranking of passages", [], [(retrieval, "COORDINATION", 0.0)]),
     ("no concept coverage in choosing quotes", [], [(answer, "W_COVERAGE", 0.0)]),
     ("no answer-kind preference (when/how many/who)", [], [(answer, "ANSWER_KIND_BONUS", 1.0),

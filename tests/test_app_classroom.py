@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tutor import build, store
-from tutor import index as idx
+from tutor import store
 from tutor import markdown as md
 from tutor.answer import MAX_QUESTION_CHARS, answer
 

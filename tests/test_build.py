@@ -8,11 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from tutor import analysis, build, sentences
-from tutor.index import PIVOT_SLOPE, pivot_scale
+from tutor.index import pivot_scale
 
 
 def _passage_terms(index, i: int) -> list[str]:
@@ -33,7 +32,7 @@ def test_passage_weights_are_scikit_learns_tf_idf_over_the_pivot(corpus_dir: Pat
     vocabulary = counts.get_feature_names_out().tolist()
     assert sorted(vocabulary) == sorted(index.vocabulary)  # every term, none more (small corpus: no pruning)
     np.testing.assert_allclose(index.a["P_norm"], np.linalg.norm(expected, axis=1), rtol=1e-5)
-    scale = pivot_scale(np.linalg.norm(expected, axis=1), float(np.mean(index.a["P_norm"])), PIVOT_SLOPE)
+    scale = pivot_scale(np.linalg.norm(expected, axis=1), float(np.mean(index.a["P_norm"])), build.PIVOT_SLOPE)
     columns = [index.term_ids[t] for t in vocabulary]
     got = index.P.toarray()[:, columns]
     np.testing.assert_allclose(got, expected * scale[:, None], rtol=1e-5, atol=1e-7)

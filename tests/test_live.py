@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from tutor import build, store
-from tutor import index as idx
 from tutor import live as live_mod
 from tutor.answer import answer
 from tutor.errors import CorpusError, IndexDamaged

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tutor import analysis, build, sentences, store
+from tutor import analysis, build, sentences
 from tutor import index as idx
 from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, SYNONYM_WEIGHT, Query, understand
 from tutor.retrieval import (COORDINATION, FRAME_QUERY_WEIGHT, RERANK, concept_coverage, concept_ids, concepts,
@@ -63,7 +63,7 @@ def _reference_passages(index) -> tuple[np.ndarray, dict[str, int], dict[str, fl
         for t, tf in c.items():
             W[i, column[t]] = (1 + math.log(tf)) * idf[t]
     norms = np.linalg.norm(W, axis=1)
-    s = idx.PIVOT_SLOPE
+    s = build.PIVOT_SLOPE
     W /= ((1 - s) * norms.mean() + s * norms)[:, None]
     return W, column, idf
 

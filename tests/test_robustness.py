@@ -20,9 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import run_tutor
-from tutor import corpus as corpus_mod
 from tutor import build, store
-from tutor import index as idx
 from tutor.answer import MAX_QUESTION_CHARS
 from tutor.corpus import Unreadable, decode, load_corpus, read_file
 from tutor.errors import CorpusError

@@ -185,6 +185,9 @@ def stems(text: str) -> list[str]:
     return [t for tok in _WORD.findall(text) if (t := term_of(tok)) is not None]
 
 
+WORD_PAIRS = True  # terms include the pairs of adjacent stems ("backyard furnac")
+
+
 def terms(text: str) -> list[str]:
     """Index terms: content stems and the bigrams of adjacent content stems.
 
@@ -192,4 +195,4 @@ def terms(text: str) -> list[str]:
     ['backyard', 'furnac', 'smelt', 'scrap', 'iron', 'backyard furnac', 'furnac smelt', 'smelt scrap', 'scrap iron']
     """
     unigrams = stems(text)
-    return unigrams + [f"{a} {b}" for a, b in zip(unigrams, unigrams[1:])]
+    return unigrams + ([f"{a} {b}" for a, b in zip(unigrams, unigrams[1:])] if WORD_PAIRS else [])

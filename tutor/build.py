@@ -39,10 +39,11 @@ from tutor.cleaning import SharedDigests, classify, line_digests
 from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, Unreadable, candidate_rels, load_manifest,
                           make_document, read_file, sha256, stamps, unique_ids)
 from tutor.errors import CorpusError
-from tutor.index import PIVOT_SLOPE, Index, pair_hashes, pivot_scale, term_hash, tf_idf
+from tutor.index import Index, pair_hashes, pivot_scale, term_hash, tf_idf
 
 SHARED_LINE_DOCUMENTS = 3  # a line in this many documents is a site's template (see cleaning.shared_lines)
 BIGRAM_PRUNE_PASSAGES = 20_000  # above this many passages, a word pair must occur in two
+PIVOT_SLOPE = 0.7  # 1.0 is plain cosine; lower gives longer passages back some weight
 BATCH_DOCUMENTS = 256  # documents counted together (numpy's per-call cost spread over many)
 PARALLEL_DOCUMENTS = 200  # from this many documents, reading and counting use every core
 
@@ -245,7 +246,7 @@ def _sentence_counts(texts: list[str], quotable: np.ndarray):
     stem, row = surface_stem[ids], row
     content = stem >= 0
     stem, row = stem[content], row[content]
-    pair = row[1:] == row[:-1]
+    pair = (row[1:] == row[:-1]) & analysis.WORD_PAIRS
     a, b = stem[:-1][pair], stem[1:][pair]
     hashes = np.fromiter(map(term_hash, stems), dtype=np.uint64, count=len(stems))
     keys = np.concatenate([hashes[stem], pair_hashes(hashes[a], hashes[b])])

@@ -6,7 +6,8 @@ Ranking formula (TF-IDF with pivoted length normalisation)::
     score(q, p) = sum_t w(t, q) w(t, p) / ((1 - s) * mean|w| + s * |w(p)|)
 
 over terms ``t`` from ``tutor.analysis.terms`` (Snowball stems and pairs of adjacent
-stems), ``N`` passages, ``w(q)`` of unit length. Plain cosine (slope ``s`` = 1)
+stems), ``N`` passages, ``w(q)`` of unit length, slope ``s`` ``build.PIVOT_SLOPE`` for
+passages and ``sentences.PIVOT_SLOPE`` for sentences. Plain cosine (slope ``s`` = 1)
 over-rewards short passages; the pivot (Singhal, Buckley and Mitra, 1996) gives longer
 ones back part of what the norm took. The idf is scikit-learn's smooth idf, so that a
 passage's weights are ``TfidfTransformer(sublinear_tf=True, norm=None)``'s times its
@@ -23,7 +24,6 @@ import math
 from collections import Counter
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import scipy.sparse as sp
@@ -33,8 +33,6 @@ from tutor.corpus import CorpusInfo, Document, FileStamp, Skipped, Texts, Unread
 from tutor.errors import IndexDamaged
 
 SUBLINEAR_TF = True  # 1 + ln(tf): the tenth mention of a word adds little
-PIVOT_SLOPE = 0.7  # passages; 1.0 is plain cosine, lower gives longer passages back some weight
-SENTENCE_PIVOT_SLOPE = 0.7
 
 
 def tf_idf(counts: np.ndarray, idf: np.ndarray) -> np.ndarray:

@@ -16,8 +16,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from tutor import analysis
-from tutor.index import SENTENCE_PIVOT_SLOPE, Index, pivot_scale, tf_idf
+from tutor.index import Index, pivot_scale, tf_idf
 
+PIVOT_SLOPE = 0.7  # as a passage's (build.PIVOT_SLOPE)
 ROWS_KEPT = 20_000  # sentences' weighted terms remembered per index
 
 
@@ -53,7 +54,7 @@ def _rows_of(index: Index, js: list[int]) -> list[tuple[np.ndarray, np.ndarray]]
         order = np.lexsort((columns, row))
         columns, tf, row = columns[order].astype(np.int32), tf[order], row[order]
         weights = tf_idf(tf, index.idf[columns])
-        weights *= pivot_scale(index.a["S_norm"][new], index.sentence_mean, SENTENCE_PIVOT_SLOPE)[row]
+        weights *= pivot_scale(index.a["S_norm"][new], index.sentence_mean, PIVOT_SLOPE)[row]
         bounds = np.searchsorted(row, np.arange(len(new) + 1)).tolist()
         if len(kept) + len(new) > ROWS_KEPT:
             kept.clear()

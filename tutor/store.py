@@ -30,7 +30,8 @@ from typing import Callable
 import numpy as np
 
 from tutor import build as _build
-from tutor import chunking, index as _index
+from tutor import analysis, chunking, sentences
+from tutor import index as _index
 from tutor.chunking import SentenceSplitter
 from tutor.corpus import CorpusInfo, Document, FileStamp, Skipped, Texts, stamps
 from tutor.errors import CorpusError, IndexDamaged
@@ -38,9 +39,10 @@ from tutor.index import ARRAYS, Index
 
 FORMAT_VERSION = 7
 SETTINGS = {
-    "analyzer": "tutor.analysis.terms (regex words, lower case, stop words, Snowball, pairs of adjacent stems)",
+    "analyzer": "tutor.analysis.terms (regex words, lower case, stop words, Snowball (PyStemmer))",
+    "word_pairs": analysis.WORD_PAIRS,
     "sublinear_tf": _index.SUBLINEAR_TF,
-    "pivot_slopes": [_index.PIVOT_SLOPE, _index.SENTENCE_PIVOT_SLOPE],
+    "pivot_slopes": [_build.PIVOT_SLOPE, sentences.PIVOT_SLOPE],
     "idf": "smooth",
     "pairs_kept_above_passages": _build.BIGRAM_PRUNE_PASSAGES,
     "shared_line_documents": _build.SHARED_LINE_DOCUMENTS,
