@@ -151,8 +151,9 @@ class _Batch:
     ``terms`` are the distinct term hashes of its sentences (sorted); ``parts`` says
     what each is, as numbers into ``stems``: a stem ``(i, -1)``, a pair ``(i, j)``.
     ``S`` and ``P`` count the terms in its sentences and passages (rows in order).
-    ``words`` are its words as written, with how often each occurs and whether one
-    occurs inside a quotable sentence other than as its first word (a capital there
+    ``words`` are its words (``analysis.normalise``, letters only) in the order first
+    met, with how often each occurs and whether it occurs capitalised, and in lower
+    case, inside a quotable sentence other than as its first word (where a capital
     marks a name).
     """
 
@@ -168,7 +169,8 @@ class _Batch:
     P: sp.csr_matrix
     words: list[str]
     word_counts: np.ndarray
-    word_prose: np.ndarray
+    capitalised: np.ndarray
+    lower: np.ndarray
 
 
 _setup: tuple | None = None  # the build a worker serves, and its splitter and shared lines
@@ -218,7 +220,7 @@ def _count(task: tuple[tuple, list[tuple[str, str, str, dict]]]) -> _Batch:
 
 def _sentence_counts(texts: list[str], quotable: np.ndarray):
     """The terms of the sentences ``texts`` counted (see ``_Batch``): ``terms``, ``parts``,
-    ``stems``, ``S``, and the words as written with their counts and prose marks."""
+    ``stems``, ``S``, and ``_words`` of the words as written."""
     if any(analysis.BREAK in t for t in texts):
         words = [w for t in texts for w in (*analysis.words(t), analysis.BREAK)]
     else:  # one regex call for the batch (no word holds BREAK)
@@ -254,7 +256,22 @@ def _sentence_counts(texts: list[str], quotable: np.ndarray):
     terms, first_at, column = np.unique(keys, return_index=True, return_inverse=True)
     S = sp.csr_matrix((np.ones(len(keys), dtype=np.float32), (np.concatenate([row, row[1:][pair]]), column.ravel())),
                       shape=(len(texts), len(terms)))  # (duplicates summed)
-    return terms, parts[first_at].astype(np.int32), stems, S, (surfaces, counts, prose)
+    return terms, parts[first_at].astype(np.int32), stems, S, _words(surfaces, counts, prose)
+
+
+def _words(surfaces: list[str], counts: np.ndarray, prose: np.ndarray):
+    """The words of ``surfaces`` (words as written, each occurring ``counts`` times,
+    ``prose`` where one occurs inside a quotable sentence other than as its first word)
+    as ``_Batch`` holds them."""
+    numbers = defaultdict(count().__next__)
+    ids = np.array([numbers[w] if w.isalpha() else -1 for w in map(analysis.normalise, surfaces)], dtype=np.int64)
+    kept = ids >= 0
+    word_counts = np.bincount(ids[kept], weights=counts[kept], minlength=len(numbers)).astype(np.int64)
+    upper = np.array([t[:1].isupper() for t in surfaces], dtype=bool)
+    capitalised, lower = np.zeros(len(numbers), dtype=bool), np.zeros(len(numbers), dtype=bool)
+    capitalised[ids[kept & prose & upper]] = True
+    lower[ids[kept & prose & ~upper]] = True
+    return list(numbers), word_counts, capitalised, lower
 
 
 # -- gathering and weighing (in this process) --------------------------------------------------
@@ -268,11 +285,12 @@ class _Gathered:
         self.vanished: list[Skipped] = []
         self.columns: dict[str, list[np.ndarray]] = defaultdict(list)
         self.n_passages = 0
-        # Stems and words as written, numbered in the order first met (a dict keeps that order).
+        # Stems and words, numbered in the order first met (a dict keeps that order).
         self.stem_ids: defaultdict[str, int] = defaultdict(count().__next__)
         self.word_ids: defaultdict[str, int] = defaultdict(count().__next__)
         self.word_counts = np.zeros(0, dtype=np.int64)
-        self.word_prose = np.zeros(0, dtype=bool)
+        self.capitalised = np.zeros(0, dtype=bool)
+        self.lower = np.zeros(0, dtype=bool)
         self.counts: list[tuple[np.ndarray, np.ndarray, sp.csr_matrix, sp.csr_matrix]] = []  # terms, parts, S, P
 
     def add(self, b: _Batch) -> None:
@@ -291,10 +309,13 @@ class _Gathered:
         stem = np.append(stem, np.int32(-1))  # a stem's second part, -1, picks this and stays -1
         self.counts.append((b.terms, stem[b.parts], b.S, b.P))
         word = np.fromiter(map(self.word_ids.__getitem__, b.words), dtype=np.int64, count=len(b.words))
-        self.word_counts = np.concatenate([self.word_counts, np.zeros(len(self.word_ids) - len(self.word_counts), np.int64)])
-        self.word_prose = np.concatenate([self.word_prose, np.zeros(len(self.word_ids) - len(self.word_prose), bool)])
+        new = len(self.word_ids) - len(self.word_counts)
+        self.word_counts = np.concatenate([self.word_counts, np.zeros(new, np.int64)])
+        self.capitalised = np.concatenate([self.capitalised, np.zeros(new, bool)])
+        self.lower = np.concatenate([self.lower, np.zeros(new, bool)])
         self.word_counts[word] += b.word_counts  # (a batch's words are distinct)
-        self.word_prose[word[b.word_prose]] = True
+        self.capitalised[word[b.capitalised]] = True
+        self.lower[word[b.lower]] = True
 
     def index(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped]) -> Index:
         """The ``Index`` of everything added."""
@@ -336,8 +357,11 @@ class _Gathered:
         arrays.update(P_data=P.data, P_indices=P.indices.astype(np.int32), P_indptr=P.indptr.astype(np.int64))
         stems = list(self.stem_ids)
         vocabulary = [stems[i] if j < 0 else f"{stems[i]} {stems[j]}" for i, j in parts[kept].tolist()]
-        words, names = _words_of(list(self.word_ids), self.word_counts, self.word_prose)
-        return Index(self.docs, arrays, words, names, splitter, info, skipped, [], Texts(self.docs), vocabulary)
+        # Names: words capitalised wherever they occur inside a quotable sentence.
+        words = list(self.word_ids)
+        names = frozenset(words[i] for i in np.flatnonzero(self.capitalised & ~self.lower).tolist()
+                          if words[i] not in analysis.STOP_WORDS)
+        return Index(self.docs, arrays, dict(zip(words, self.word_counts.tolist())), names, splitter, info, skipped, [], Texts(self.docs), vocabulary)
 
     def _weighted(self, batch_terms: list[np.ndarray], idf: np.ndarray, column: np.ndarray,
                   norms: np.ndarray, n_columns: int) -> sp.csc_matrix:
@@ -374,20 +398,3 @@ def _norms(counts: sp.csr_matrix, idf: np.ndarray) -> np.ndarray:
         sq *= sq
         squares[rows] = np.add.reduceat(sq, counts.indptr[rows])
     return np.sqrt(squares).astype(np.float32)
-
-
-def _words_of(surfaces: list[str], counts: np.ndarray, prose: np.ndarray) -> tuple[dict[str, int], frozenset[str]]:
-    """How often each word occurs, and the names (words capitalised wherever they occur
-    inside a quotable sentence), from the words as written: ``surfaces``, how often each
-    occurs, and whether it occurs inside a quotable sentence other than as its first word."""
-    words: Counter[str] = Counter()
-    for t, n in zip(surfaces, counts.tolist()):
-        if (w := analysis.normalise(t)).isalpha():
-            words[w] += n
-    capitalised, lower = set(), set()
-    for g in np.flatnonzero(prose).tolist():
-        t = surfaces[g]
-        if (w := analysis.normalise(t)).isalpha():
-            (capitalised if t[:1].isupper() else lower).add(w)
-    names = frozenset(w for w in capitalised - lower if w not in analysis.STOP_WORDS)
-    return dict(words), names
