@@ -28,7 +28,7 @@ import time
 import streamlit as st
 
 from tutor import markdown as md
-from tutor import teacher
+from tutor import reader, teacher
 from tutor.answer import MAX_QUESTION_CHARS, answer
 from tutor.check import check
 from tutor.errors import TutorError
@@ -124,7 +124,7 @@ def sidebar(index: Index) -> None:
 
 def reader_button(index: Index, c, key: str) -> None:
     st.button("Read it in the document", key=key, icon=":material/menu_book:", type="tertiary",
-              on_click=open_reader, args=(md.citation_params(index, c),))
+              on_click=open_reader, args=(reader.citation_params(index, c),))
 
 
 def citations_block(index: Index, citations, key: str) -> None:
@@ -362,7 +362,7 @@ def library_view(index: Index, live: LiveIndex | None = None, corpus_dir: str | 
             meta.append(f'<div class="tt-meta">{words:,} words</div>')
             st.html("".join(meta))
             st.button("Read", key=f"lib-{d.doc_id}", icon=":material/menu_book:",
-                      on_click=open_reader, args=(md.reader_params(index, i),))
+                      on_click=open_reader, args=(reader.reader_params(index, i),))
     if index.skipped:
         with st.expander("Files that could not be read"):
             st.html("<ul>" + "".join(
@@ -373,8 +373,8 @@ def library_view(index: Index, live: LiveIndex | None = None, corpus_dir: str | 
 def reader_view(index: Index) -> None:
     st.button("Back", icon=":material/arrow_back:", on_click=close_reader, key="reader_back")
     try:
-        target = md.reader_target(index, st.query_params.to_dict())
-    except md.BadAddress as exc:
+        target = reader.reader_target(index, st.query_params.to_dict())
+    except reader.BadAddress as exc:
         st.warning(str(exc))
         return
     d = index.docs[target.doc]
@@ -390,9 +390,9 @@ def reader_view(index: Index) -> None:
         st.html(f'<div class="tt-meta"><mark class="tt-mark">Highlighted</mark>: the quoted words{where}. '
                 "The address of this page links straight to them.</div>")
     st.divider()
-    st.html(md.document_html(index, target.doc, target))
+    st.html(reader.document_html(index, target.doc, target))
     if target.start is not None:
-        st.html(md.scroll_script(f"{d.doc_id}:{target.start}:{target.end}"), unsafe_allow_javascript=True)
+        st.html(reader.scroll_script(f"{d.doc_id}:{target.start}:{target.end}"), unsafe_allow_javascript=True)
     st.divider()
     st.button("Back", icon=":material/arrow_back:", on_click=close_reader, key="reader_back_end")
 

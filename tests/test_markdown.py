@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tutor import markdown as md
+from tutor import reader
 from tutor.answer import Answer, Figure, answer, decline_message
 from tutor.check import Verdict
 from tutor.store import ensure_index
@@ -165,9 +166,9 @@ def test_context_highlights_the_quote_inside_its_passage(index, furnaces):
 
 def test_reader_address_round_trips(index, furnaces):
     c = furnaces.citations[0]
-    params = md.citation_params(index, c)
+    params = reader.citation_params(index, c)
     assert params == {"doc": index.docs[c.doc].doc_id, "start": str(c.start), "end": str(c.end)}
-    target = md.reader_target(index, params)
+    target = reader.reader_target(index, params)
     assert (target.doc, target.start, target.end) == (c.doc, c.start, c.end)
     assert target.passage == c.passage
 
@@ -181,15 +182,15 @@ def test_reader_address_round_trips(index, furnaces):
     {"doc": "alpha-history-great-leap-forward", "start": "0", "end": "99999999"},
 ])
 def test_bad_reader_addresses_are_refused_in_words(index, params):
-    with pytest.raises(md.BadAddress) as exc:
-        md.reader_target(index, params)
+    with pytest.raises(reader.BadAddress) as exc:
+        reader.reader_target(index, params)
     assert "link" in str(exc.value)
 
 
 def test_document_html_shows_the_whole_text_and_marks_the_quote(index, furnaces):
     c = furnaces.citations[0]
-    target = md.reader_target(index, md.citation_params(index, c))
-    out = md.document_html(index, c.doc, target)
+    target = reader.reader_target(index, reader.citation_params(index, c))
+    out = reader.document_html(index, c.doc, target)
     shown = _text_of(out)
     text = index.doc_text(c.doc)
     assert " ".join(shown.split()) == " ".join(text.split())
@@ -204,26 +205,26 @@ def test_document_html_shows_the_whole_text_and_marks_the_quote(index, furnaces)
 
 
 def test_document_html_without_target_marks_nothing(index):
-    out = md.document_html(index, 0)
+    out = reader.document_html(index, 0)
     assert "<mark" not in out and "tt-passage" not in out
 
 
 def test_document_text_in_the_reader_is_escaped(index, monkeypatch):
     monkeypatch.setitem(index.texts._texts, 0, MARKUP + "\n\n" + index.doc_text(0))
-    out = md.document_html(index, 0)
+    out = reader.document_html(index, 0)
     assert "<script>" not in out and MARKUP in _text_of(out)
 
 
 def test_long_documents_are_shown_around_the_target(index, monkeypatch, furnaces):
-    monkeypatch.setattr(md, "READER_WINDOW", 1000)
+    monkeypatch.setattr(reader, "READER_WINDOW", 1000)
     c = furnaces.citations[0]
-    out = md.document_html(index, c.doc, md.reader_target(index, md.citation_params(index, c)))
+    out = reader.document_html(index, c.doc, reader.reader_target(index, reader.citation_params(index, c)))
     assert c.quote in _text_of(out)
     assert len(_text_of(out)) < 1300
 
 
 def test_scroll_script_targets_the_mark():
-    out = md.scroll_script('doc:1:2"<')
+    out = reader.scroll_script('doc:1:2"<')
     assert 'getElementById("tt-target")' in out and 'data-key="doc:1:2&quot;&lt;"' in out
 
 

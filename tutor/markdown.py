@@ -23,16 +23,14 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
-import numpy as np
 
 from tutor.answer import Answer, Citation
 from tutor.check import Verdict
 from tutor.index import Index
 from tutor.render import attribution, place, summary_notes
 
-READER_WINDOW = 200_000  # a document longer than this is shown in a window around the target
 MAX_CHECK_CHARS = 6000
 MAX_CHECK_SENTENCES = 40
 
@@ -91,7 +89,7 @@ def escape_export(text: str) -> str:
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
-def _text_block(text: str) -> str:
+def text_block(text: str) -> str:
     """Escaped HTML that keeps the text's own line breaks (shown with ``pre-wrap``).
 
     Runs of blank lines shrink to one: a pasted page's spacing is not the author's.
@@ -108,73 +106,8 @@ def source_label(index: Index, doc: int) -> str:
     return f"{title} — {who}" if who else title
 
 
-def passage_of(index: Index, doc: int, offset: int) -> int | None:
-    """The indexed passage of ``doc`` that holds character ``offset``, if any."""
-    a = index.a
-    docs = np.asarray(a["passage_doc"])
-    rows = np.flatnonzero(docs == doc)
-    if rows.size == 0:
-        return None
-    starts = np.asarray(a["passage_start"])[rows]
-    ends = np.asarray(a["passage_end"])[rows]
-    inside = np.flatnonzero((starts <= offset) & (offset < ends))
-    if inside.size:
-        return int(rows[inside[0]])
-    return None
-
-
 def citation_place(index: Index, c: Citation) -> str:
     return place(index, c.passage)
-
-
-# -- the reader's address ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ReaderTarget:
-    """What a reader address points at: a document, and optionally a range to highlight.
-
-    ``start``/``end`` are character offsets into ``index.doc_text(doc)`` (the quote);
-    ``passage`` is the indexed passage holding ``start``, highlighted around it.
-    """
-
-    doc: int
-    start: int | None = None
-    end: int | None = None
-    passage: int | None = None
-
-
-class BadAddress(ValueError):
-    """A reader address that names no document, or a range outside it."""
-
-
-def reader_params(index: Index, doc: int, start: int | None = None, end: int | None = None) -> dict[str, str]:
-    """Query parameters of the reader at ``doc`` (highlighting ``[start, end)``)."""
-    params = {"doc": index.docs[doc].doc_id}
-    if start is not None and end is not None:
-        params.update(start=str(int(start)), end=str(int(end)))
-    return params
-
-
-def citation_params(index: Index, c: Citation) -> dict[str, str]:
-    return reader_params(index, c.doc, c.start, c.end)
-
-
-def reader_target(index: Index, params: Mapping[str, str]) -> ReaderTarget:
-    """Read a reader address; raise ``BadAddress`` (with a message for people) if it is wrong."""
-    doc_id = str(params.get("doc", ""))
-    doc = next((i for i, d in enumerate(index.docs) if d.doc_id == doc_id), None)
-    if doc is None:
-        raise BadAddress("That link points to a document that is not in this library.")
-    start, end = params.get("start"), params.get("end")
-    if start is None and end is None:
-        return ReaderTarget(doc)
-    try:
-        a, b = int(str(start)), int(str(end))
-    except (TypeError, ValueError):
-        raise BadAddress("That link points to a place in the document that cannot be read.") from None
-    if not 0 <= a < b <= len(index.doc_text(doc)):
-        raise BadAddress("That link points past the end of the document; it may have changed since.")
-    return ReaderTarget(doc, a, b, passage_of(index, doc, a))
 
 
 # -- pieces of HTML ---------------------------------------------------------------------
@@ -187,10 +120,10 @@ def highlighted(text: str, start: int, end: int, a: int, b: int, mark_id: str | 
     """``text[a:b]`` (a window starting at offset ``a``) as HTML, ``[start, end)`` marked."""
     s, e = max(start, a), min(end, b)
     if s >= e:
-        return _text_block(text[a:b])
+        return text_block(text[a:b])
     ident = f' id="{escape_html(mark_id)}"' if mark_id else ""
-    return (_text_block(text[a:s]) + f"<mark class=\"tt-mark\"{ident}>" + _text_block(text[s:e]) + "</mark>"
-            + _text_block(text[e:b]))
+    return (text_block(text[a:s]) + f"<mark class=\"tt-mark\"{ident}>" + text_block(text[s:e]) + "</mark>"
+            + text_block(text[e:b]))
 
 
 def interpreted_html(ans: Answer) -> str:
@@ -207,7 +140,7 @@ def interpreted_html(ans: Answer) -> str:
 
 
 def question_html(question: str) -> str:
-    return f'<div class="tt-question">{_text_block(question)}</div>'
+    return f'<div class="tt-question">{text_block(question)}</div>'
 
 
 def answer_html(index: Index, ans: Answer) -> str:
@@ -222,7 +155,7 @@ def answer_html(index: Index, ans: Answer) -> str:
         return "".join(out)
     out.append('<div class="tt-answer">')
     for c in ans.citations:
-        out.append(f'<blockquote class="tt-quote">“{_text_block(c.quote)}” {_marker(c.n)}</blockquote>')
+        out.append(f'<blockquote class="tt-quote">“{text_block(c.quote)}” {_marker(c.n)}</blockquote>')
     out.append("</div>")
     for note in summary_notes(ans):
         if ans.figures and note.startswith(_FIGURES_NOTE):
@@ -286,7 +219,7 @@ def verdict_html(index: Index, v: Verdict, sentence: str | None = None) -> str:
     copied = ('<span class="tt-badge tt-copied">Copied word for word</span>' if v.copied else "")
     return (f'<div class="tt-verdict tt-{escape_html(v.verdict)}">'
             f'<span class="tt-badge tt-badge-{escape_html(v.verdict)}">{icon} {label}</span>{copied}'
-            f'<div class="tt-claim">{_text_block(sentence if sentence is not None else v.claim)}</div>'
+            f'<div class="tt-claim">{text_block(sentence if sentence is not None else v.claim)}</div>'
             f'<div class="tt-verdict-message">{escape_html(v.message)}</div></div>')
 
 
@@ -298,83 +231,6 @@ def check_summary(verdicts: Sequence[Verdict]) -> str:
     copied = sum(v.copied for v in verdicts)
     tail = f"; {copied} copied word for word" if copied else ""
     return f"{n} sentence{'s' if n != 1 else ''}: {parts}{tail}." if n else "Nothing to check."
-
-
-def document_html(index: Index, doc: int, target: ReaderTarget | None = None) -> str:
-    """A whole document for reading: paragraph numbers in the margin, the target highlighted.
-
-    The quote is ``<mark id="tt-target">``; the passage around it is shaded. A
-    document longer than ``READER_WINDOW`` characters is shown around the target.
-    """
-    text = index.doc_text(doc)
-    lo, hi = 0, len(text)
-    if hi > READER_WINDOW:
-        centre = target.start if target and target.start is not None else 0
-        lo = max(0, centre - READER_WINDOW // 2)
-        hi = min(len(text), lo + READER_WINDOW)
-    a = index.a
-    rows = np.flatnonzero(np.asarray(a["passage_doc"]) == doc)
-    # Cut points: each indexed passage start (for its ¶ label), the passage and the quote.
-    labels: dict[int, str] = {}
-    for p in rows:
-        s = int(a["passage_start"][p])
-        if lo <= s < hi and int(a["passage_part"][p]) <= 1:
-            labels.setdefault(s, f"¶{int(a['passage_para'][p])}")
-    p_lo = p_hi = q_lo = q_hi = None
-    if target and target.start is not None and target.end is not None:
-        q_lo, q_hi = max(lo, target.start), min(hi, target.end)
-        if target.passage is not None:
-            p_lo = max(lo, min(int(a["passage_start"][target.passage]), target.start))
-            p_hi = min(hi, max(int(a["passage_end"][target.passage]), target.end))
-        else:
-            p_lo, p_hi = q_lo, q_hi
-    cuts = sorted({lo, hi, *labels, *(x for x in (p_lo, p_hi, q_lo, q_hi) if x is not None)})
-    out = ['<div class="tt-reader">']
-    if lo > 0:
-        out.append('<p class="tt-window">… (the beginning of this long document is not shown)</p>')
-    in_passage = in_quote = False
-    for x, y in zip(cuts, cuts[1:]):
-        if x == p_lo and not in_passage:
-            out.append('<span class="tt-passage" id="tt-passage">')
-            in_passage = True
-        if x == q_lo and not in_quote:
-            out.append('<mark class="tt-mark" id="tt-target">')
-            in_quote = True
-        if x in labels:
-            out.append(f'<span class="tt-para" data-p="{escape_html(labels[x])}"></span>')
-        out.append(_text_block(text[x:y]))
-        if y == q_hi and in_quote:
-            out.append("</mark>")
-            in_quote = False
-        if y == p_hi and in_passage:
-            out.append("</span>")
-            in_passage = False
-    if hi < len(text):
-        out.append('<p class="tt-window">… (the rest of this long document is not shown)</p>')
-    out.append("</div>")
-    return "".join(out)
-
-
-SCROLL_SCRIPT = """<script>
-(function () {
-  var tries = 0;
-  function go() {
-    var el = document.getElementById("tt-target") || document.getElementById("tt-passage");
-    if (el) { el.scrollIntoView({block: "center"}); el.setAttribute("data-scrolled", "1"); return; }
-    if (++tries < 300) { setTimeout(go, 100); }  // a slow classroom machine may take seconds
-  }
-  go();
-})();
-</script>"""
-
-
-def scroll_script(key: str) -> str:
-    """A script that scrolls the reader to the highlighted quote once it is on the page.
-
-    ``key`` makes the element differ per target, so that opening another passage
-    scrolls again while an unrelated rerun does not.
-    """
-    return f'<span class="tt-scroll" data-key="{escape_html(key)}"></span>{SCROLL_SCRIPT}'
 
 
 # -- the check view -------------------------------------------------------------------
