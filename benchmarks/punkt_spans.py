@@ -1,7 +1,7 @@
 """Sentence and passage spans of a corpus, for comparing two versions of ``tutor.chunking``.
 
 Trains the splitter as a build does (on ``training_sample`` of the documents), then
-writes every document's ``chunking.spans`` and the learnt Punkt parameters as JSON,
+writes every document's passages and sentences (``chunking.chunk``, as spans) and the learnt Punkt parameters as JSON,
 and the time taken to train and to split. Run it once per version, with ``PYTHONPATH``
 pointing at that version's checkout, and compare the two files::
 
@@ -41,8 +41,13 @@ def documents(source: str, every: int, first: int | None) -> dict[str, str]:
 
 
 def run(docs: dict[str, str]) -> tuple[str, dict[str, list], float, float]:
-    from tutor.chunking import SentenceSplitter, spans
+    from tutor.chunking import SentenceSplitter, chunk
     from tutor.cleaning import classify
+
+    def spans(text, splitter, lines):
+        passages, sentences = chunk(text, splitter, lines)
+        return ([(p.start, p.end, p.para, p.para_end, p.line, p.part, p.boilerplate) for p in passages],
+                [(s.start, s.end, s.passage, s.quotable) for s in sentences])
     t0 = time.perf_counter()
     splitter = SentenceSplitter.train(list(docs.values()))  # (samples them as build does)
     t1 = time.perf_counter()

@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tutor import analysis
-from tutor.chunking import SentenceSplitter, spans, training_sample
+from tutor.chunking import SentenceSplitter, chunk, training_sample
 from tutor.cleaning import SharedDigests, classify, line_digests
 from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, Unreadable, candidate_rels, load_manifest,
                           make_document, read_file, sha256, stamps, unique_ids)
@@ -198,16 +198,16 @@ def _count(task: tuple[tuple, list[tuple[str, str, str, dict]]]) -> _Batch:
         if sha256(text) != digest:  # not what the first reading read: the next build indexes it
             vanished.append(Skipped(str(path), "the file changed while it was being read"))
             continue
-        doc_passages, doc_sentences = spans(text, splitter, classify(text, shared))
+        doc_passages, doc_sentences = chunk(text, splitter, classify(text, shared))
         kept: dict[int, int] = {}  # boilerplate passages are neither indexed nor quoted
         for i, p in enumerate(doc_passages):
-            if not p[6]:
+            if not p.boilerplate:
                 kept[i] = len(passages)
-                passages.append((len(docs), *p[:6]))
-        for start, end, passage, quotable in doc_sentences:
-            if passage in kept:
-                sentences.append((kept[passage], start, end, quotable))
-                texts.append(text[start:end])
+                passages.append((len(docs), p.start, p.end, p.para, p.para_end, p.line, p.part))
+        for s in doc_sentences:
+            if s.passage in kept:
+                sentences.append((kept[s.passage], s.start, s.end, s.quotable))
+                texts.append(s.text)
         docs.append(make_document(corpus_dir, path, text, encoding, meta, doc_id))
     p = np.array(passages, dtype=np.int64).reshape(len(passages), 7)
     s = np.array(sentences, dtype=np.int64).reshape(len(sentences), 4)

@@ -119,6 +119,32 @@ _WORD_CUT = re.compile(r"[^\s.] ")
 _VARS = _Vars()
 
 
+class _Tokenizer(PunktSentenceTokenizer):
+    """NLTK's ``PunktSentenceTokenizer``, remembering whether each full stop's context
+    ("furnaces. The") ends a sentence.
+
+    Punkt decides that from the context's text and the learnt parameters alone
+    (``text_contains_sentbreak``, a public method), annotating the context's words each
+    time; a corpus's contexts recur, and a remembered decision costs a dictionary
+    lookup. The boundaries are stock NLTK's: a test checks them against an unpatched
+    tokenizer.
+    """
+
+    MEMO = 200_000  # contexts remembered per splitter
+
+    def __init__(self, params: PunktParameters, lang_vars: PunktLanguageVars):
+        super().__init__(params, lang_vars=lang_vars)
+        self._decided: dict[str, bool] = {}
+
+    def text_contains_sentbreak(self, text: str) -> bool:
+        found = self._decided.get(text)
+        if found is None:
+            found = super().text_contains_sentbreak(text)
+            if len(self._decided) < self.MEMO:
+                self._decided[text] = found
+        return found
+
+
 class SentenceSplitter:
     """Punkt sentence boundaries: NLTK's ``PunktSentenceTokenizer``, with parameters
     that NLTK's ``PunktTrainer`` learnt from the corpus's own text.
@@ -133,7 +159,7 @@ class SentenceSplitter:
             params.abbrev_types = set(COMMON_ABBREVIATIONS)
         self.params_ = params
         self._json: str | None = None  # to_json's text, made once (a build sends it to each worker, then saves it)
-        self._tokenizer = PunktSentenceTokenizer(params, lang_vars=_VARS)
+        self._tokenizer = _Tokenizer(params, lang_vars=_VARS)
 
     @classmethod
     def train(cls, texts: list[str], sampled: bool = False) -> SentenceSplitter:
@@ -309,22 +335,6 @@ def chunk(
     min_chars: int = MIN_CHARS,
 ) -> tuple[list[Passage], list[Sentence]]:
     """Passages and sentences of ``text``; see the module docstring for the invariants."""
-    passages, sentences = spans(text, splitter, lines, max_chars, min_chars)
-    return ([Passage(a, b, text[a:b], para, para_end, line, part, junk)
-             for a, b, para, para_end, line, part, junk in passages],
-            [Sentence(a, b, text[a:b], p, q) for a, b, p, q in sentences])
-
-
-def spans(
-    text: str,
-    splitter: SentenceSplitter | None = None,
-    lines: list[Line] | None = None,
-    max_chars: int = MAX_CHARS,
-    min_chars: int = MIN_CHARS,
-) -> tuple[list[tuple[int, int, int, int, int, int, bool]], list[tuple[int, int, int, bool]]]:
-    """``chunk`` as plain tuples, without the texts (what a build needs, made quicker):
-    passages ``(start, end, para, para_end, line, part, boilerplate)`` and sentences
-    ``(start, end, passage, quotable)``."""
     splitter = splitter or SentenceSplitter()
     lines = lines if lines is not None else classify(text)
     passages: list[tuple[int, int, int, int, int, int, bool]] = []
@@ -370,4 +380,6 @@ def spans(
             idx = len(passages)
             passages.append((a, b, paras[0].para, paras[-1].para, paras[0].line, part, False))
             sentences.extend((sa, sb, idx, q) for sa, sb, q in piece)
-    return passages, sentences
+    return ([Passage(a, b, text[a:b], para, para_end, line, part, junk)
+             for a, b, para, para_end, line, part, junk in passages],
+            [Sentence(a, b, text[a:b], p, q) for a, b, p, q in sentences])
