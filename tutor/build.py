@@ -225,15 +225,16 @@ def _sentence_counts(texts: list[str], quotable: np.ndarray):
         words = [w for t in texts for w in (*analysis.words(t), analysis.BREAK)]
     else:  # one regex call for the batch (no word holds BREAK)
         words = analysis.words_with_breaks(analysis.BREAK.join(texts) + analysis.BREAK) if texts else []
-    # Each distinct word as written numbered (BREAK, after each sentence, as -1) and
-    # analysed once: its stem's number, -1 for a stop word.
+    # Each distinct word as written numbered (BREAK, after each sentence, as -1), and
+    # its stem's number (-1 for a stop word).
     numbers = defaultdict(count().__next__)
     numbers[analysis.BREAK]
     ids = np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words)) - 1
     surfaces = list(numbers)[1:]
+    analysed = list(map(_analysed, surfaces))
     stem_ids: dict[str, int] = {}
-    surface_stem = np.array([-1 if (t := analysis.term_of(w)) is None else stem_ids.setdefault(t, len(stem_ids))
-                             for w in surfaces], dtype=np.int64)
+    surface_stem = np.array([-1 if t is None else stem_ids.setdefault(t, len(stem_ids)) for t, _ in analysed],
+                            dtype=np.int64)
     stems = list(stem_ids)
     lengths = np.diff(np.flatnonzero(ids < 0), prepend=-1) - 1  # words per sentence
     ids = ids[ids >= 0]
@@ -253,18 +254,38 @@ def _sentence_counts(texts: list[str], quotable: np.ndarray):
     hashes = np.fromiter(map(term_hash, stems), dtype=np.uint64, count=len(stems))
     keys = np.concatenate([hashes[stem], pair_hashes(hashes[a], hashes[b])])
     parts = np.concatenate([np.stack([stem, np.full(len(stem), -1)], axis=1), np.stack([a, b], axis=1)])
-    terms, first_at, column = np.unique(keys, return_index=True, return_inverse=True)
-    S = sp.csr_matrix((np.ones(len(keys), dtype=np.float32), (np.concatenate([row, row[1:][pair]]), column.ravel())),
+    terms, column = np.unique(keys, return_inverse=True)
+    column = column.ravel()
+    first_at = np.empty(len(terms), dtype=np.int64)  # where each term first occurs (the last write wins)
+    first_at[column[::-1]] = np.arange(len(keys) - 1, -1, -1)
+    S = sp.csr_matrix((np.ones(len(keys), dtype=np.float32), (np.concatenate([row, row[1:][pair]]), column)),
                       shape=(len(texts), len(terms)))  # (duplicates summed)
-    return terms, parts[first_at].astype(np.int32), stems, S, _words(surfaces, counts, prose)
+    return terms, parts[first_at].astype(np.int32), stems, S, _words(surfaces, analysed, counts, prose)
 
 
-def _words(surfaces: list[str], counts: np.ndarray, prose: np.ndarray):
+_ANALYSED: dict[str, tuple[str | None, str | None]] = {}  # see _analysed
+_ANALYSED_KEPT = 1_000_000
+
+
+def _analysed(surface: str) -> tuple[str | None, str | None]:
+    """A word as written's term (``analysis.term_of``: its stem, None for a stop word) and
+    its word for the words' table (``analysis.normalise``, None unless letters only),
+    remembered: a worker meets the same words in every batch."""
+    got = _ANALYSED.get(surface)
+    if got is None:
+        word = analysis.normalise(surface)
+        got = analysis.term_of(surface), (word if word.isalpha() else None)
+        if len(_ANALYSED) < _ANALYSED_KEPT:
+            _ANALYSED[surface] = got
+    return got
+
+
+def _words(surfaces: list[str], analysed: list[tuple], counts: np.ndarray, prose: np.ndarray):
     """The words of ``surfaces`` (words as written, each occurring ``counts`` times,
     ``prose`` where one occurs inside a quotable sentence other than as its first word)
     as ``_Batch`` holds them."""
     numbers = defaultdict(count().__next__)
-    ids = np.array([numbers[w] if w.isalpha() else -1 for w in map(analysis.normalise, surfaces)], dtype=np.int64)
+    ids = np.array([-1 if w is None else numbers[w] for _, w in analysed], dtype=np.int64)
     kept = ids >= 0
     word_counts = np.bincount(ids[kept], weights=counts[kept], minlength=len(numbers)).astype(np.int64)
     upper = np.array([t[:1].isupper() for t in surfaces], dtype=bool)
