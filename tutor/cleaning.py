@@ -144,15 +144,35 @@ def _is_lower_fragment(s: str) -> bool:
     return is_heading_shape(s) and s == s.lower() and any(ch.isalpha() for ch in s) and len(s.split()) <= 6
 
 
-def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line]:
-    """Label every line of ``text`` as blank, body, heading or junk.
+def _footer_start(text: str, spans: list[tuple[int, int]], raw: list[str], kinds: list) -> int:
+    """The first line of the footer (a footer cue in the document's last part), or past the end."""
+    cut = len(text) * FOOTER_ZONE
+    first = next((i for i, (a, _) in enumerate(spans) if a >= cut), len(spans))
+    # Most documents hold none of the cues' literals in the lines that may start a footer.
+    if first < len(spans) and has_footer_cue(text[spans[first][0]:], literal_only=True):
+        for i in range(first, len(spans)):
+            if kinds[i] is None and has_footer_cue(raw[i]):
+                return i
+    return len(spans)
 
-    ``shared_lines`` holds normalised lines that recur across the corpus's documents.
-    """
+
+def _wrapped(raw: list[str], kinds: list) -> set[int]:
+    """Hard-wrapped prose: a line that stops mid-sentence and a next line that goes on in
+    lower case are one paragraph, whatever their length."""
+    wrapped = set()
+    for i in range(len(raw) - 1):
+        if kinds[i] is None and kinds[i + 1] is None and not ends_sentence(raw[i]) \
+                and raw[i + 1].strip()[:1].islower():
+            wrapped.update((i, i + 1))
+    return wrapped
+
+
+def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line]:
+    """Label every line of ``text`` as blank, body, heading or junk; ``shared_lines``
+    holds normalised lines that recur across the corpus's documents."""
     spans = line_spans(text)
     raw = [text[a:b] for a, b in spans]
-    # Words per line (only compared with 25 or less: a long line stops counting); none: blank.
-    n_words = [len(s.split(None, 26)) for s in raw]
+    n_words = [len(s.split(None, 26)) for s in raw]  # (compared with 25 or less); none: blank
     kinds = [None if n else "blank" for n in n_words]
     # Normalised lines are compared with each other and with the shared lines. Two lines
     # normalise alike only if they hold as many words, and most are long: those are
@@ -175,31 +195,13 @@ def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line
             long_counts = Counter(normalised(j) for j, n in enumerate(n_words) if n > 8)
         return long_counts[normalised(i)]
 
-    footer_from = len(spans)
-    cut = len(text) * FOOTER_ZONE
-    first = next((i for i, (a, _) in enumerate(spans) if a >= cut), len(spans))
-    # Most documents hold none of the cues' literals in the lines that may start a footer.
-    if first < len(spans) and has_footer_cue(text[spans[first][0]:], literal_only=True):
-        for i in range(first, len(spans)):
-            if kinds[i] is None and has_footer_cue(raw[i]):
-                footer_from = i
-                break
-
-    # Hard-wrapped prose: a line that stops mid-sentence and a next line that goes on in
-    # lower case are one paragraph, whatever their length.
-    wrapped = set()
-    for i in range(len(raw) - 1):
-        if kinds[i] is None and kinds[i + 1] is None and not ends_sentence(raw[i]) \
-                and raw[i + 1].strip()[:1].islower():
-            wrapped.update((i, i + 1))
-
+    footer_from = _footer_start(text, spans, raw, kinds)
+    wrapped = _wrapped(raw, kinds)
     for i, s in enumerate(raw):
         if kinds[i] is not None:
             continue
-        stripped = s.strip()
-        words = n_words[i]
-        ends = ends_sentence(stripped)
-        heading = is_heading_shape(stripped)
+        stripped, words = s.strip(), n_words[i]
+        ends, heading = ends_sentence(stripped), is_heading_shape(stripped)
         if i >= footer_from:
             kinds[i] = JUNK
         elif words <= 8 and counted(i) > 1 and not ends:
@@ -220,9 +222,8 @@ def classify(text: str, shared_lines: frozenset[str] = frozenset()) -> list[Line
             kinds[i] = HEADING
 
     # Captions: a line without closing punctuation right after a junk tag line.
-    for i in range(1, len(raw)):
-        if kinds[i] in (BODY, HEADING) and kinds[i - 1] == JUNK and not ends_sentence(raw[i]) \
-                and n_words[i] <= 25 and counted(i - 1) > 1:
+    for i in (i for i in range(1, len(raw)) if kinds[i] in (BODY, HEADING) and kinds[i - 1] == JUNK):
+        if not ends_sentence(raw[i]) and n_words[i] <= 25 and counted(i - 1) > 1:
             kinds[i] = JUNK
     return [Line(a, b, k) for (a, b), k in zip(spans, kinds)]
 

@@ -117,13 +117,3 @@ def figures_in(text: str) -> list[str]:
         re.IGNORECASE,
     )
     return [m.group().strip() for m in pattern.finditer(body) if not _YEAR.fullmatch(m.group().strip())]
-
-
-def numbers_in(text: str) -> list[str]:
-    """Figures stated in ``text``: "15 to 45 million", "30 million", "ten million", "65%"."""
-    pattern = re.compile(
-        r"(?:\b\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred))"
-        r"(?:\s*(?:to|-|–)\s*\d+(?:[.,]\d+)*)?\s*(?:%|per ?cent|million|billion|thousand)?",
-        re.IGNORECASE,
-    )
-    return [m.group().strip() for m in pattern.finditer(text) if not _YEAR.fullmatch(m.group().strip())]

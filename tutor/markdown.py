@@ -190,15 +190,6 @@ def decline_html(index: Index, ans: Answer) -> str:
             f'<p class="tt-covers">These sources cover:</p><ul>{titles}</ul></div>')
 
 
-def source_html(index: Index, c: Citation) -> str:
-    """One entry of an answer's sources: marker, title, attribution, paragraph."""
-    d = index.docs[c.doc]
-    who = attribution(index, c.doc)
-    who_html = f'<span class="tt-who">{escape_html(who)}</span>' if who else ""
-    return (f'<div class="tt-source">{_marker(c.n)} <span class="tt-title">{escape_html(d.title)}</span>'
-            f'{" — " + who_html if who_html else ""} <span class="tt-place">· {escape_html(citation_place(index, c))}</span></div>')
-
-
 def source_markdown(index: Index, c: Citation) -> str:
     """One entry of a sources list as a (Markdown) label: "**[1]** Title — who · ¶4, line 8"."""
     return f"**\\[{c.n}\\]** {escape_markdown(source_label(index, c.doc))} · {escape_markdown(citation_place(index, c))}"
