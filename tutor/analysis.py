@@ -162,12 +162,17 @@ def content_word(token: str) -> str | None:
     return w if w and is_content(w) else None
 
 
+def term(token: str) -> str | None:
+    """The index term of one token as written: its normalised word's stem; None for a stop word."""
+    w = content_word(token)
+    return None if w is None else stem(w)
+
+
 def term_of(token: str) -> str | None:
-    """The index term of one token as written (None for a stop word), remembered."""
+    """``term``, remembered (a question's words recur)."""
     t = _TERM_OF.get(token, _MISSING)
     if t is _MISSING:
-        w = content_word(token)
-        t = None if w is None else stem(w)
+        t = term(token)
         if len(_TERM_OF) < _TERM_CACHE:
             _TERM_OF[token] = t
     return t  # type: ignore[return-value]

@@ -23,9 +23,9 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import count
 from pathlib import Path
 from typing import Callable, Iterator
@@ -55,7 +55,7 @@ class _Found:
     rel: str
     length: int
     sha256: str
-    lines: frozenset[int]  # its lines' digests (cleaning.line_digests)
+    lines: np.ndarray | None  # its lines' distinct digests (cleaning.line_digests), uint64
 
 
 def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None) -> Index:
@@ -79,9 +79,9 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
             reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped[:3])
             raise CorpusError(f"no readable document in {corpus_dir}" + (f" ({reasons})" if reasons else ""))
         splitter = _train(corpus_dir, [found[i] for i in training_sample([f.length for f in found])])
-        line_docs = Counter(h for f in found for h in f.lines)
-        setup = (str(corpus_dir), splitter.to_json(), frozenset(h for h, n in line_docs.items()
-                                                                 if n >= SHARED_LINE_DOCUMENTS))
+        lines, n_docs = np.unique(np.concatenate([f.lines for f in found]), return_counts=True)
+        found = [replace(f, lines=None) for f in found]
+        setup = (str(corpus_dir), splitter.to_json(), frozenset(lines[n_docs >= SHARED_LINE_DOCUMENTS].tolist()))
         ids = unique_ids(rels)
         # Batches of up to BATCH_DOCUMENTS, and at least 32 of them: progress a teacher can
         # follow, work the workers can share evenly.
@@ -106,7 +106,7 @@ def _read(task: tuple[Path, str]) -> _Found | str:
         text, _ = read_file(corpus_dir / rel)
     except Unreadable as exc:
         return str(exc)
-    return _Found(rel, len(text), sha256(text), frozenset(line_digests(text)))
+    return _Found(rel, len(text), sha256(text), np.fromiter(line_digests(text), dtype=np.uint64))
 
 
 def _train(corpus_dir: Path, sample: list[_Found]) -> SentenceSplitter:
@@ -264,17 +264,17 @@ def _sentence_counts(texts: list[str], quotable: np.ndarray):
 
 
 _ANALYSED: dict[str, tuple[str | None, str | None]] = {}  # see _analysed
-_ANALYSED_KEPT = 1_000_000
+_ANALYSED_KEPT = 300_000
 
 
 def _analysed(surface: str) -> tuple[str | None, str | None]:
-    """A word as written's term (``analysis.term_of``: its stem, None for a stop word) and
+    """A word as written's term (``analysis.term``: its stem, None for a stop word) and
     its word for the words' table (``analysis.normalise``, None unless letters only),
     remembered: a worker meets the same words in every batch."""
     got = _ANALYSED.get(surface)
     if got is None:
         word = analysis.normalise(surface)
-        got = analysis.term_of(surface), (word if word.isalpha() else None)
+        got = analysis.term(surface), (word if word.isalpha() else None)
         if len(_ANALYSED) < _ANALYSED_KEPT:
             _ANALYSED[surface] = got
     return got
@@ -339,7 +339,7 @@ class _Gathered:
         self.lower[word[b.lower]] = True
 
     def index(self, corpus_dir: Path, splitter: SentenceSplitter, info: CorpusInfo, skipped: list[Skipped]) -> Index:
-        """The ``Index`` of everything added."""
+        """The ``Index`` of everything added (each batch's counts let go once used)."""
         skipped.extend(self.vanished)
         if not sum(S.shape[0] for _, _, S, _ in self.counts):
             raise CorpusError(f"no indexable text in {corpus_dir}")
@@ -347,16 +347,7 @@ class _Gathered:
             raise CorpusError(f"no searchable words in {corpus_dir}")
         arrays = {name: np.concatenate(parts) for name, parts in self.columns.items()}
         self.columns.clear()
-        # The corpus's terms in hash order, and each batch's as numbers into them.
-        hashes, first_at, term = np.unique(np.concatenate([t for t, _, _, _ in self.counts]),
-                                           return_index=True, return_inverse=True)
-        parts = np.concatenate([p for _, p, _, _ in self.counts])[first_at]
-        del first_at
-        batch_terms = np.split(term.ravel(), np.cumsum([len(t) for t, _, _, _ in self.counts])[:-1])
-        del term
-        df = np.zeros(len(hashes), dtype=np.int64)
-        for (_, _, _, P), t in zip(self.counts, batch_terms):
-            df[t] += np.bincount(P.indices, minlength=len(t))  # (a batch's terms are distinct)
+        hashes, parts, df, batch_terms = self._terms()
         # Smooth idf, as scikit-learn's TfidfTransformer computes it (float32).
         idf = np.full(len(hashes), self.n_passages + 1, dtype=np.float32)
         idf /= df.astype(np.float32) + np.float32(1)
@@ -368,41 +359,73 @@ class _Gathered:
         if self.n_passages > BIGRAM_PRUNE_PASSAGES:
             kept = np.flatnonzero((parts[:, 1] < 0) | (df >= 2))
         del df
-        column = np.full(len(hashes), -1, dtype=np.int64)  # term -> column, -1 when dropped
+        column = np.full(len(hashes), -1, dtype=np.int32)  # term -> column, -1 when dropped
         column[kept] = np.arange(len(kept))
         arrays["vocab_hash"], arrays["idf"] = hashes[kept], idf[kept]
-        arrays["S_norm"] = np.concatenate([_norms(S, idf[t]) for (_, _, S, _), t in zip(self.counts, batch_terms)])
+        del hashes
+        arrays["S_norm"] = np.concatenate([self._sentence_norms(b, idf[t]) for b, t in enumerate(batch_terms)])
         arrays["P_norm"] = np.concatenate([_norms(P, idf[t]) for (_, _, _, P), t in zip(self.counts, batch_terms)])
         P = self._weighted(batch_terms, idf, column, arrays["P_norm"], len(kept))
-        self.counts.clear()
         arrays.update(P_data=P.data, P_indices=P.indices.astype(np.int32), P_indptr=P.indptr.astype(np.int64))
+        del P
         stems = list(self.stem_ids)
         vocabulary = [stems[i] if j < 0 else f"{stems[i]} {stems[j]}" for i, j in parts[kept].tolist()]
         # Names: words capitalised wherever they occur inside a quotable sentence.
         words = list(self.word_ids)
         names = frozenset(words[i] for i in np.flatnonzero(self.capitalised & ~self.lower).tolist()
                           if words[i] not in analysis.STOP_WORDS)
-        return Index(self.docs, arrays, dict(zip(words, self.word_counts.tolist())), names, splitter, info, skipped, [], Texts(self.docs), vocabulary)
+        return Index(self.docs, arrays, dict(zip(words, self.word_counts.tolist())), names, splitter, info,
+                     skipped, [], Texts(self.docs), vocabulary)
+
+    def _terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+        """The corpus's distinct term hashes (sorted: the columns' order), each term's parts
+        (see ``_Batch``, as stem numbers here), in how many passages it occurs, and each
+        batch's terms as numbers into them."""
+        hashes = np.concatenate([terms for terms, _, _, _ in self.counts])
+        hashes.sort()
+        distinct = np.ones(len(hashes), dtype=bool)
+        distinct[1:] = hashes[1:] != hashes[:-1]
+        hashes = hashes[distinct]
+        del distinct
+        parts = np.empty((len(hashes), 2), dtype=np.int32)
+        df = np.zeros(len(hashes), dtype=np.int64)
+        batch_terms = []
+        for b, (terms, stems, S, P) in enumerate(self.counts):
+            t = np.searchsorted(hashes, terms).astype(np.int32)
+            parts[t] = stems  # (a hash names one term, whichever batch tells it)
+            df[t] += np.bincount(P.indices, minlength=len(t))  # (a batch's terms are distinct)
+            batch_terms.append(t)
+            self.counts[b] = (None, None, S, P)
+        return hashes, parts, df, batch_terms
+
+    def _sentence_norms(self, b: int, idf: np.ndarray) -> np.ndarray:
+        """Batch ``b``'s sentences' lengths (``idf`` of its terms); its sentences' counts let go."""
+        terms, parts, S, P = self.counts[b]
+        self.counts[b] = terms, parts, None, P
+        return _norms(S, idf)
 
     def _weighted(self, batch_terms: list[np.ndarray], idf: np.ndarray, column: np.ndarray,
                   norms: np.ndarray, n_columns: int) -> sp.csc_matrix:
         """The passages' counts as pivoted TF-IDF weights (float32), by column, the dropped
         terms left out (their weight still counts in each passage's length)."""
         scale = pivot_scale(norms, float(norms.mean()) if norms.size else 1.0, PIVOT_SLOPE)
-        rows, columns, data = [], [], []
+        lengths, columns, data = [], [], []  # of the matrix by rows, batch by batch
         first = 0
-        for (_, _, _, P), t in zip(self.counts, batch_terms):
-            lengths = np.diff(P.indptr)
+        for b, t in enumerate(batch_terms):
+            P = self.counts[b][3]
+            self.counts[b] = None  # let go as soon as it is weighed
+            row = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
             w = tf_idf(P.data, idf[t][P.indices])
-            w *= np.repeat(scale[first:first + P.shape[0]], lengths)
+            w *= scale[first:first + P.shape[0]][row]
             c = column[t][P.indices]
             keep = c >= 0
-            rows.append(np.repeat(np.arange(first, first + P.shape[0], dtype=np.int32), lengths)[keep])
-            columns.append(c[keep].astype(np.int32))
+            lengths.append(np.bincount(row[keep], minlength=P.shape[0]))
+            columns.append(c[keep])
             data.append(w[keep])
             first += P.shape[0]
-        return sp.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(columns))),
-                             shape=(first, n_columns))
+        self.counts.clear()
+        indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
+        return sp.csr_matrix((np.concatenate(data), np.concatenate(columns), indptr), shape=(first, n_columns)).tocsc()
 
 
 _DTYPES = {"passage_doc": np.int32, "passage_para": np.int32, "passage_para_end": np.int32,
