@@ -4,17 +4,14 @@
    with the reason), their lengths, and the lines that three or more of them share (a
    web site's menus and footers, which ``cleaning.classify`` then drops).
 2. **Train** Punkt (``chunking.SentenceSplitter``) on a sample of the documents.
-3. **Count**, a batch of documents at a time: clean and chunk each document into
-   passages and sentences, and count each sentence's terms, ``analysis.terms`` (stems,
-   and pairs of adjacent stems) as 64-bit hashes (``index.term_hash``), each distinct
-   word analysed once, with one ``csr_matrix`` that sums duplicates (the shape of
-   DrQA's ``build_tfidf.py``). A passage's counts are the sum of its sentences'.
+3. **Count**, a batch of documents at a time (``counting.count_batch``): passages,
+   sentences, and each sentence's terms as 64-bit hashes. A passage's counts are the
+   sum of its sentences'.
 4. **Weigh** (formula in ``tutor.index``): idf over the passages, each passage's
    weights and each sentence's length. A column is a term hash, in hash order.
 
 Reading and counting run in worker processes (``multiprocessing.Pool.imap``, in
-document order) for a corpus of ``PARALLEL_DOCUMENTS`` or more; the terms' hashes are
-the same in every process, so the workers' counts need no renumbering.
+document order) for a corpus of ``PARALLEL_DOCUMENTS`` documents or more.
 """
 
 from __future__ import annotations
@@ -33,13 +30,13 @@ from typing import Callable, Iterator
 import numpy as np
 import scipy.sparse as sp
 
-from tutor import analysis
-from tutor.chunking import SentenceSplitter, chunk, training_sample
-from tutor.cleaning import SharedDigests, classify, line_digests
+from tutor import analysis, counting
+from tutor.chunking import SentenceSplitter, training_sample
+from tutor.cleaning import line_digests
 from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, Unreadable, candidate_rels, load_manifest,
-                          make_document, read_file, sha256, stamps, unique_ids)
+                          read_file, sha256, stamps, unique_ids)
 from tutor.errors import CorpusError
-from tutor.index import Index, pair_hashes, pivot_scale, term_hash, tf_idf
+from tutor.index import Index, pivot_scale, tf_idf
 
 SHARED_LINE_DOCUMENTS = 3  # a line in this many documents is a site's template (see cleaning.shared_lines)
 BIGRAM_PRUNE_PASSAGES = 20_000  # above this many passages, a word pair must occur in two
@@ -89,7 +86,7 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         tasks = [(setup, [(f.rel, f.sha256, ids[f.rel], meta.get(f.rel, {})) for f in found[at:at + size]])
                  for at in range(0, len(found), size)]
         gathered = _Gathered()
-        for batch in _map(pool, _count, tasks):
+        for batch in _map(pool, counting.count_batch, tasks):
             gathered.add(batch)
             if progress:
                 progress(gathered.n_read, len(found))
@@ -142,159 +139,6 @@ def _map(pool, fn, tasks: list, chunk: int = 1):
     return map(fn, tasks) if pool is None else pool.imap(fn, tasks, chunksize=chunk)
 
 
-# -- counting (in a worker) --------------------------------------------------------------------
-
-@dataclass
-class _Batch:
-    """What counting a batch of documents gives.
-
-    ``terms`` are the distinct term hashes of its sentences (sorted); ``parts`` says
-    what each is, as numbers into ``stems``: a stem ``(i, -1)``, a pair ``(i, j)``.
-    ``S`` and ``P`` count the terms in its sentences and passages (rows in order).
-    ``words`` are its words (``analysis.normalise``, letters only) in the order first
-    met, with how often each occurs and whether it occurs capitalised, and in lower
-    case, inside a quotable sentence other than as its first word (where a capital
-    marks a name).
-    """
-
-    n_read: int
-    docs: list[Document]
-    vanished: list[Skipped]
-    passages: np.ndarray  # (doc in batch, start, end, para, para_end, line, part) per passage
-    sentences: np.ndarray  # (passage in batch, start, end, quotable) per sentence
-    terms: np.ndarray
-    parts: np.ndarray
-    stems: list[str]
-    S: sp.csr_matrix
-    P: sp.csr_matrix
-    words: list[str]
-    word_counts: np.ndarray
-    capitalised: np.ndarray
-    lower: np.ndarray
-
-
-_setup: tuple | None = None  # the build a worker serves, and its splitter and shared lines
-_tools: tuple[SentenceSplitter, SharedDigests] | None = None
-
-
-def _count(task: tuple[tuple, list[tuple[str, str, str, dict]]]) -> _Batch:
-    """Read, clean, chunk and count a batch of documents ``(rel, sha256, doc_id, meta)``."""
-    global _setup, _tools
-    setup, files = task
-    if setup != _setup:
-        _setup, _tools = setup, (SentenceSplitter.from_json(setup[1]), SharedDigests(setup[2]))
-    corpus_dir = Path(setup[0])
-    splitter, shared = _tools
-    docs, vanished, texts = [], [], []
-    passages: list[tuple] = []
-    sentences: list[tuple] = []
-    for rel, digest, doc_id, meta in files:
-        path = corpus_dir / rel
-        try:
-            text, encoding = read_file(path)
-        except Unreadable as exc:  # removed since the first reading
-            vanished.append(Skipped(str(path), str(exc)))
-            continue
-        if sha256(text) != digest:  # not what the first reading read: the next build indexes it
-            vanished.append(Skipped(str(path), "the file changed while it was being read"))
-            continue
-        doc_passages, doc_sentences = chunk(text, splitter, classify(text, shared))
-        kept: dict[int, int] = {}  # boilerplate passages are neither indexed nor quoted
-        for i, p in enumerate(doc_passages):
-            if not p.boilerplate:
-                kept[i] = len(passages)
-                passages.append((len(docs), p.start, p.end, p.para, p.para_end, p.line, p.part))
-        for s in doc_sentences:
-            if s.passage in kept:
-                sentences.append((kept[s.passage], s.start, s.end, s.quotable))
-                texts.append(s.text)
-        docs.append(make_document(corpus_dir, path, text, encoding, meta, doc_id))
-    p = np.array(passages, dtype=np.int64).reshape(len(passages), 7)
-    s = np.array(sentences, dtype=np.int64).reshape(len(sentences), 4)
-    terms, parts, stems, S, words = _sentence_counts(texts, s[:, 3].astype(bool))
-    # A passage's counts: the sum of its sentences' (its sentences are consecutive).
-    membership = sp.csr_matrix((np.ones(len(s), dtype=np.float32), np.arange(len(s)),
-                                np.searchsorted(s[:, 0], np.arange(len(p) + 1))), shape=(len(p), len(s)))
-    return _Batch(len(files), docs, vanished, p, s, terms, parts, stems, S, membership @ S, *words)
-
-
-def _sentence_counts(texts: list[str], quotable: np.ndarray):
-    """The terms of the sentences ``texts`` counted (see ``_Batch``): ``terms``, ``parts``,
-    ``stems``, ``S``, and ``_words`` of the words as written."""
-    if any(analysis.BREAK in t for t in texts):
-        words = [w for t in texts for w in (*analysis.words(t), analysis.BREAK)]
-    else:  # one regex call for the batch (no word holds BREAK)
-        words = analysis.words_with_breaks(analysis.BREAK.join(texts) + analysis.BREAK) if texts else []
-    # Each distinct word as written numbered (BREAK, after each sentence, as -1), and
-    # its stem's number (-1 for a stop word).
-    numbers = defaultdict(count().__next__)
-    numbers[analysis.BREAK]
-    ids = np.fromiter(map(numbers.__getitem__, words), dtype=np.int64, count=len(words)) - 1
-    surfaces = list(numbers)[1:]
-    analysed = list(map(_analysed, surfaces))
-    stem_ids: dict[str, int] = {}
-    surface_stem = np.array([-1 if t is None else stem_ids.setdefault(t, len(stem_ids)) for t, _ in analysed],
-                            dtype=np.int64)
-    stems = list(stem_ids)
-    lengths = np.diff(np.flatnonzero(ids < 0), prepend=-1) - 1  # words per sentence
-    ids = ids[ids >= 0]
-    row = np.repeat(np.arange(len(texts)), lengths)
-    counts = np.bincount(ids, minlength=len(surfaces))
-    first = np.zeros(len(ids), dtype=bool)
-    first[(np.cumsum(lengths) - lengths)[lengths > 0]] = True
-    prose = np.zeros(len(surfaces), dtype=bool)
-    prose[ids[quotable[row] & ~first]] = True
-    # Terms: content stems, and pairs of stems adjacent in one sentence (the stop words
-    # between them dropped, as analysis.terms does).
-    stem, row = surface_stem[ids], row
-    content = stem >= 0
-    stem, row = stem[content], row[content]
-    pair = (row[1:] == row[:-1]) & analysis.WORD_PAIRS
-    a, b = stem[:-1][pair], stem[1:][pair]
-    hashes = np.fromiter(map(term_hash, stems), dtype=np.uint64, count=len(stems))
-    keys = np.concatenate([hashes[stem], pair_hashes(hashes[a], hashes[b])])
-    parts = np.concatenate([np.stack([stem, np.full(len(stem), -1)], axis=1), np.stack([a, b], axis=1)])
-    terms, column = np.unique(keys, return_inverse=True)
-    column = column.ravel()
-    first_at = np.empty(len(terms), dtype=np.int64)  # where each term first occurs (the last write wins)
-    first_at[column[::-1]] = np.arange(len(keys) - 1, -1, -1)
-    S = sp.csr_matrix((np.ones(len(keys), dtype=np.float32), (np.concatenate([row, row[1:][pair]]), column)),
-                      shape=(len(texts), len(terms)))  # (duplicates summed)
-    return terms, parts[first_at].astype(np.int32), stems, S, _words(surfaces, analysed, counts, prose)
-
-
-_ANALYSED: dict[str, tuple[str | None, str | None]] = {}  # see _analysed
-_ANALYSED_KEPT = 300_000
-
-
-def _analysed(surface: str) -> tuple[str | None, str | None]:
-    """A word as written's term (``analysis.term``: its stem, None for a stop word) and
-    its word for the words' table (``analysis.normalise``, None unless letters only),
-    remembered: a worker meets the same words in every batch."""
-    got = _ANALYSED.get(surface)
-    if got is None:
-        word = analysis.normalise(surface)
-        got = analysis.term(surface), (word if word.isalpha() else None)
-        if len(_ANALYSED) < _ANALYSED_KEPT:
-            _ANALYSED[surface] = got
-    return got
-
-
-def _words(surfaces: list[str], analysed: list[tuple], counts: np.ndarray, prose: np.ndarray):
-    """The words of ``surfaces`` (words as written, each occurring ``counts`` times,
-    ``prose`` where one occurs inside a quotable sentence other than as its first word)
-    as ``_Batch`` holds them."""
-    numbers = defaultdict(count().__next__)
-    ids = np.array([-1 if w is None else numbers[w] for _, w in analysed], dtype=np.int64)
-    kept = ids >= 0
-    word_counts = np.bincount(ids[kept], weights=counts[kept], minlength=len(numbers)).astype(np.int64)
-    upper = np.array([t[:1].isupper() for t in surfaces], dtype=bool)
-    capitalised, lower = np.zeros(len(numbers), dtype=bool), np.zeros(len(numbers), dtype=bool)
-    capitalised[ids[kept & prose & upper]] = True
-    lower[ids[kept & prose & ~upper]] = True
-    return list(numbers), word_counts, capitalised, lower
-
-
 # -- gathering and weighing (in this process) --------------------------------------------------
 
 class _Gathered:
@@ -314,7 +158,7 @@ class _Gathered:
         self.lower = np.zeros(0, dtype=bool)
         self.counts: list[tuple[np.ndarray, np.ndarray, sp.csr_matrix, sp.csr_matrix]] = []  # terms, parts, S, P
 
-    def add(self, b: _Batch) -> None:
+    def add(self, b: counting.Batch) -> None:
         self.n_read += b.n_read
         p, s = b.passages, b.sentences
         for name, column in (("passage_doc", p[:, 0] + len(self.docs)), ("passage_start", p[:, 1]),
@@ -379,7 +223,7 @@ class _Gathered:
 
     def _terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
         """The corpus's distinct term hashes (sorted: the columns' order), each term's parts
-        (see ``_Batch``, as stem numbers here), in how many passages it occurs, and each
+        (see ``counting.Batch``, as stem numbers here), in how many passages it occurs, and each
         batch's terms as numbers into them."""
         hashes = np.concatenate([terms for terms, _, _, _ in self.counts])
         hashes.sort()
