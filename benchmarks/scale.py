@@ -7,8 +7,8 @@ For each corpus (``shipped`` is ``corpus/``; a number N is a synthetic corpus wr
 ``../shared/bench/make_corpus.py OUT --docs N``) every phase runs in a fresh Python
 process, so that its peak memory (``ru_maxrss``) is its own:
 
-- tutor build: ``tutor.index.build`` + ``tutor.index.save``;
-- tutor load: ``tutor.index.load`` (as ``ensure_index`` calls it, checksums verified),
+- tutor build: ``tutor.build.build`` + ``tutor.store.save``;
+- tutor load: ``tutor.store.load`` (as ``ensure_index`` calls it, checksums verified),
   then the first whole answer on the loaded index (arrays are memory-mapped, so the
   first query pays for what loading deferred);
 - tutor queries, after a short warm-up, three loops over the same queries: ``understand``;
