@@ -177,8 +177,7 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
         def read(name: str):
             return json.loads((folder / name).read_text(encoding="utf-8"))
 
-        corpus_dir = Path(corpus_dir)
-        docs = [Document(**{**d, "path": str(corpus_dir / d["rel"])}) for d in read("documents.json")]
+        docs = [Document(**{**d, "path": _joined(Path(corpus_dir), d["rel"])}) for d in read("documents.json")]
         corpus = read("corpus.json")
         info = CorpusInfo(**{**corpus["info"], "starter_questions": tuple(corpus["info"]["starter_questions"])})
         index = Index(docs, arrays, read("words.json"), frozenset(read("names.json")),
@@ -191,6 +190,14 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
         raise IndexDamaged(f"index in {folder} cannot be read: {exc}") from exc
     index.check_consistent()
     return index
+
+
+def _joined(folder: Path, rel: str) -> str:
+    """``str(folder / rel)`` for a path ``rel`` under ``folder`` (``/`` between folders),
+    as strings: pathlib's join costs a quarter of a second over 20,000 documents."""
+    base = str(folder)
+    rel = rel.replace("/", os.sep)
+    return rel if base == "." else os.path.join(base, rel)
 
 
 def is_fresh(index: Index, corpus_dir: Path | str) -> bool:
