@@ -95,7 +95,7 @@ def count_batch(task: tuple[tuple, list[tuple[str, str, str, dict]]]) -> Batch:
     s = np.array(sentences, dtype=np.int64).reshape(len(sentences), 4)
     terms, parts, stems, S, words = _sentence_counts(texts, s[:, 3].astype(bool))
     # A passage's counts: the sum of its sentences' (its sentences are consecutive).
-    membership = sp.csr_matrix((np.ones(len(s), dtype=np.float32), np.arange(len(s)),
+    membership = sp.csr_matrix((np.ones(len(s), dtype=np.uint16), np.arange(len(s)),
                                 np.searchsorted(s[:, 0], np.arange(len(p) + 1))), shape=(len(p), len(s)))
     return Batch(len(files), docs, vanished, p, s, terms, parts, stems, S, membership @ S, *words)
 
@@ -140,7 +140,7 @@ def _sentence_counts(texts: list[str], quotable: np.ndarray):
     column = column.ravel()
     first_at = np.empty(len(terms), dtype=np.int64)  # where each term first occurs (the last write wins)
     first_at[column[::-1]] = np.arange(len(keys) - 1, -1, -1)
-    S = sp.csr_matrix((np.ones(len(keys), dtype=np.float32), (np.concatenate([row, row[1:][pair]]), column)),
+    S = sp.csr_matrix((np.ones(len(keys), dtype=np.uint16), (np.concatenate([row, row[1:][pair]]), column)),
                       shape=(len(texts), len(terms)))  # (duplicates summed)
     return terms, parts[first_at].astype(np.int32), stems, S, _words(surfaces, analysed, counts, prose)
 
