@@ -24,9 +24,7 @@ the earlier passage.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
-from itertools import compress
 
 import numpy as np
 import scipy.sparse as sp
@@ -309,51 +307,16 @@ def top_k(values: np.ndarray, k: int) -> np.ndarray:
 
 def rerank(index: Index, query: Query, p_scores: np.ndarray, k: int) -> list[Hit]:
     """The ``k`` best passages after re-ranking the ``max(k, RERANK)`` leaders of the
-    passage scores ``p_scores`` by concept coverage.
-
-    Coverage only lowers a score (by at most ``COORDINATION``), so once ``k`` leaders
-    are re-scored, a leader whose plain score is below the k-th re-scored one cannot
-    enter the k best, nor can any after it: their coverage is never worked out.
-    """
-    lead = top_k(p_scores, max(k, RERANK))
-    if not len(lead):
+    passage scores ``p_scores`` by concept coverage (which lowers a score by at most
+    ``COORDINATION``); ties go to the earlier passage."""
+    lead = top_k(p_scores, max(k, RERANK)).tolist()
+    if not lead:
         return []
     looked_up = _concept_terms(index, query, concepts(index, query))
     # Only the columns coverage looks for (``concept_ids`` may name more: related words
     # that stand for no concept), so that no leader is searched for the others.
     terms = sorted({i for _, stems, acronym, related, synonyms in looked_up
                     for i in (*stems, acronym, *related, *synonyms) if i >= 0})
-    held = _held(index, lead, terms).tobytes()  # row x: which of ``terms`` leader x holds
-    t = len(terms)
-    coverage: dict[bytes, float] = {}  # leaders often hold the same terms: worked out once
-    rescored: list[tuple[float, int]] = []  # (minus the re-scored value, passage): sorted, best first
-    best: list[float] = []  # the k best re-scored values, a heap: best[0] is the k-th
-    for x, (i, sc) in enumerate(zip(lead.tolist(), p_scores[lead].tolist())):
-        if len(best) == k and sc < best[0]:
-            break
-        row = held[x * t:(x + 1) * t]
-        cov = coverage.get(row)
-        if cov is None:
-            present = set(compress(terms, row))
-            cov = coverage[row] = _coverage(looked_up, present)[0]
-        value = sc * (1 - COORDINATION + COORDINATION * cov)
-        rescored.append((-value, i))
-        (heapq.heappush if len(best) < k else heapq.heappushpop)(best, value)
-    rescored.sort()
+    rescored = sorted((-sc * (1 - COORDINATION + COORDINATION * _coverage(looked_up, present)[0]), i)
+                      for i, sc, present in zip(lead, p_scores[lead].tolist(), index.terms_in_passages(lead, terms)))
     return [Hit(i, -minus) for minus, i in rescored[:k] if minus < 0]
-
-
-def _held(index: Index, passages: np.ndarray, terms: list[int]) -> np.ndarray:
-    """Which of the term ids ``terms`` each passage holds: ``index.terms_in_passages`` as
-    a matrix (passages x terms, C order), with three NumPy calls per term."""
-    indptr, indices = index.a["P_indptr"], index.a["P_indices"]
-    # In the postings' own integer type: searching a long column for keys of another
-    # type would first convert the whole column.
-    keys = passages.astype(indices.dtype)
-    found = np.zeros((len(terms), len(keys)), dtype=bool)
-    ids = np.array(terms, dtype=np.int64)
-    for row, a, b in zip(found, indptr[ids].tolist(), indptr[ids + 1].tolist()):
-        if b > a:
-            rows = indices[a:b]
-            np.equal(rows.take(rows.searchsorted(keys), mode="clip"), keys, out=row)
-    return found.T.copy()
