@@ -120,3 +120,23 @@ def test_a_file_that_changes_during_the_build_is_left_for_the_next(corpus_dir: P
     index = build.build(corpus_dir)
     assert any("changed while it was being read" in s.reason for s in index.skipped)
     assert index.fingerprint == [] and "steam-and-cotton" not in {d.doc_id for d in index.docs}
+
+
+def test_two_builds_at_once_in_one_process_each_get_their_own_index(corpus_dir: Path, tmp_path: Path):
+    """The app's server may build two corpora's indexes in two threads: each build's
+    sentences come from its own Punkt and shared lines, never the other's."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "mills.txt").write_text("Dr. Cartwright built a power loom in 1785. It was slow at first. "
+                                     "Mills took it up by 1820.\n\nSt. Helens made glass. Its works grew.\n" * 3)
+    alone = {"a": build.build(corpus_dir), "b": build.build(other)}
+    results = {}
+    threads = [threading.Thread(target=lambda k=k, c=c: results.setdefault(k, [build.build(c) for _ in range(3)]))
+               for k, c in (("a", corpus_dir), ("b", other))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    for k in alone:
+        for index in results[k]:
+            _same_index(alone[k], index)

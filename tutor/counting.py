@@ -55,18 +55,21 @@ class Batch:
     lower: np.ndarray
 
 
-_setup: tuple | None = None  # the build a worker serves, and its splitter and shared lines
-_tools: tuple[SentenceSplitter, SharedDigests] | None = None
+# The build a process last counted for (its corpus folder, Punkt's parameters and the
+# shared lines), with the splitter and lines made from them: one pair, read and replaced
+# whole, so that two builds in one process's threads never mix theirs.
+_tools: tuple[tuple, tuple[SentenceSplitter, SharedDigests]] | None = None
 
 
 def count_batch(task: tuple[tuple, list[tuple[str, str, str, dict]]]) -> Batch:
     """Read, clean, chunk and count a batch of documents ``(rel, sha256, doc_id, meta)``."""
-    global _setup, _tools
+    global _tools
     setup, files = task
-    if setup != _setup:
-        _setup, _tools = setup, (SentenceSplitter.from_json(setup[1]), SharedDigests(setup[2]))
+    tools = _tools
+    if tools is None or tools[0] != setup:
+        tools = _tools = setup, (SentenceSplitter.from_json(setup[1]), SharedDigests(setup[2]))
     corpus_dir = Path(setup[0])
-    splitter, shared = _tools
+    splitter, shared = tools[1]
     docs, vanished, texts = [], [], []
     passages: list[tuple] = []
     sentences: list[tuple] = []
