@@ -8,24 +8,18 @@ must be none. Screenshots (wide 1280 px and phone 390 px) go to tests/artifacts/
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.browsing import CHROMIUM, app_server, chromium, settle
 from tutor.answer import answer
-from tutor.markdown import WORD_JOINER
 from tutor.check import check
+from tutor.markdown import WORD_JOINER
 from tutor.store import ensure_index
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -40,12 +34,6 @@ MARKUP = "$x^2$ ![](http://example.com/a.png) :red[red] <script>window.pwned=1</
 QUESTION = "What were the backyard furnaces?"
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # A document whose title and text are full of markup: the page must show it as text,
@@ -79,44 +67,15 @@ def index(corpus_dir, index_dir):
 
 @pytest.fixture(scope="module")
 def server(corpus_dir, index_dir, tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, "TUTOR_CORPUS": str(corpus_dir), "TUTOR_INDEX": str(index_dir)}
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(url + "_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start (exit {proc.poll()}); see {log.name}")
-            time.sleep(0.2)
+    env = {"TUTOR_CORPUS": str(corpus_dir), "TUTOR_INDEX": str(index_dir)}
+    with app_server(env, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 class Traffic:
@@ -150,9 +109,7 @@ def open_page(browser, server, traffic):
         page.on("websocket", lambda ws: traffic.record(ws.url))
         page.set_default_timeout(60_000)
         page.goto(server + query)
-        page.wait_for_selector('[data-testid="stMainBlockContainer"]')
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-                               " && !document.querySelector('[data-testid=\"stSkeleton\"]')")
+        settle(page)
         return page
 
     yield _open
