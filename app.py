@@ -10,7 +10,8 @@ every piece of HTML or Markdown from ``tutor.markdown``).
   answers from the old one; then all switch. Each conversation lives in that student's
   ``st.session_state``, capped at ``MAX_TURNS`` questions.
 - Teachers (``?teacher`` in the address, then the passcode; see ``tutor.teacher``)
-  find an upload form and the rebuild's progress at the top of the Library. Without
+  find an upload form, the rebuild's progress and any wrong passcodes given at the
+  top of the Library. Without
   a configured passcode there is no sign-in at all; students never see either.
 - Views: Ask (the chat), Check (teachers check a claim or a paragraph sentence by
   sentence) and Library (every source, readable in full). The view is in the
@@ -22,6 +23,7 @@ every piece of HTML or Markdown from ``tutor.markdown``).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 
@@ -34,7 +36,7 @@ from tutor.check import check
 from tutor.errors import TutorError
 from tutor.index import Index
 from tutor.inputs import clean
-from tutor.library import MAX_UPLOAD_BYTES, UploadRejected, add_document
+from tutor.library import MAX_UPLOAD_MB, UploadRejected, add_document
 from tutor.live import LiveIndex
 from tutor.render import attribution, place
 
@@ -245,21 +247,34 @@ def is_teacher() -> bool:
     return bool(st.session_state.get("teacher")) and passcode() is not None
 
 
+@st.cache_resource(show_spinner=False)
+def sign_in_guard() -> teacher.SignInGuard:
+    """Wrong passcodes, counted by the server for all sessions: a reload cannot reset them."""
+    return teacher.SignInGuard()
+
+
+def client_address() -> str:
+    """The browser's address as the server sees it; Streamlit gives none for this computer."""
+    ip = st.context.ip_address
+    return ip if isinstance(ip, str) and ip else "this computer"
+
+
 def sign_in() -> None:
-    attempts = st.session_state.setdefault("attempts", teacher.Attempts())
+    # The view is left as it is: setting the address-bound view from a callback can be
+    # lost in the browser, and with it the teacher's next upload (it reran as Ask).
+    guard, client = sign_in_guard(), client_address()
     typed = st.session_state.get("passcode_typed") or ""
     st.session_state.passcode_typed = ""
-    wait = attempts.wait()
+    wait = guard.wait(client)
     if wait:
-        st.session_state.sign_in_error = f"Too many wrong tries. Wait {wait:.0f} seconds, then try again."
+        st.session_state.sign_in_error = f"Too many wrong tries. Wait {math.ceil(wait)} seconds, then try again."
     elif teacher.passcode_matches(typed, passcode()):
+        guard.succeeded(client)
         st.session_state.teacher = True
         st.session_state.sign_in_error = None
-        st.session_state.view = "Library"
-        if TEACHER_PARAM in st.query_params:
-            del st.query_params[TEACHER_PARAM]
     else:
-        attempts.failed()
+        guard.failed(client)
+        log.warning("a wrong teacher passcode from %s", client)
         st.session_state.sign_in_error = "That is not the teacher passcode."
 
 
@@ -297,9 +312,9 @@ def build_status(live: LiveIndex) -> None:
 def upload_form(live: LiveIndex, corpus_dir: str) -> None:
     with st.form("upload", clear_on_submit=True, border=True):
         st.markdown("**Add a document**")
-        st.caption(f"A plain-text (.txt) or Markdown (.md) file, at most {MAX_UPLOAD_BYTES // 1048576} MB. "
+        st.caption(f"A plain-text (.txt) or Markdown (.md) file, at most {MAX_UPLOAD_MB} MB. "
                    "The title and attribution are shown with every quote from it.")
-        file = st.file_uploader("Document", type=["txt", "md"], key="upload_file")
+        file = st.file_uploader("Document", type=["txt", "md"], key="upload_file", max_upload_size=MAX_UPLOAD_MB)
         title = st.text_input("Title", key="upload_title", max_chars=200,
                               placeholder="As students should see it; the first line of the file if left empty")
         c1, c2, c3 = st.columns([2, 2, 1])
@@ -341,7 +356,18 @@ def teacher_panel(live: LiveIndex, corpus_dir: str) -> None:
         head.markdown("**Teacher tools**")
         out.button("Sign out", key="sign_out", on_click=sign_out, icon=":material/logout:", type="tertiary")
         build_status(live)
+        failed_sign_ins()
     upload_form(live, corpus_dir)
+
+
+def failed_sign_ins() -> None:
+    failures = list(sign_in_guard().failures)
+    if not failures:
+        return
+    with st.expander(f"Wrong passcodes given since the server started: {len(failures)}"
+                     f"{' or more' if len(failures) == teacher.KEEP_FAILURES else ''}"):
+        st.html("<ul>" + "".join(f"<li>{time.strftime('%d %b %H:%M:%S', time.localtime(f.at))}, from "
+                                 f"{md.escape_html(f.client)}</li>" for f in reversed(failures)) + "</ul>")
 
 
 def library_view(index: Index, live: LiveIndex | None = None, corpus_dir: str | None = None) -> None:
@@ -416,10 +442,15 @@ def main() -> None:
     st.html(md.CSS)
     init_state()
     st.markdown(f"#### {md.escape_markdown(index.info.title)}")
-    if TEACHER_PARAM in st.query_params and not is_teacher() and passcode() is not None:
+    teacher_address = TEACHER_PARAM in st.query_params and passcode() is not None
+    if teacher_address and not is_teacher():
         sign_in_form()
-    st.segmented_control("View", VIEWS, key="view", default="Ask", required=True,
-                         bind="query-params", label_visibility="collapsed", on_change=close_reader)
+    # ?teacher opens on the Library, where the teacher tools appear once signed in.
+    st.segmented_control("View", VIEWS, key="view", default="Library" if teacher_address else "Ask",
+                         required=True, bind="query-params", label_visibility="collapsed",
+                         on_change=close_reader)
+    if teacher_address and is_teacher() and st.session_state.view != "Library":
+        st.caption("You are signed in as the teacher: your tools are at the top of the Library.")
     if "doc" in st.query_params:
         reader_view(index)
     elif st.session_state.view == "Check":

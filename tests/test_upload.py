@@ -10,13 +10,14 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import streamlit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from tutor import teacher
 from tutor.corpus import load_corpus
-from tutor.library import MAX_UPLOAD_BYTES, UploadRejected, add_document, safe_name
+from tutor.library import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UploadRejected, add_document, safe_name
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -91,6 +92,19 @@ def test_no_title_falls_back_to_the_first_line_and_odd_text_is_stored_safely(cor
     entry = manifest["documents"]["viaduct.md"]
     assert entry["author"] == 'Quote " and back\\slash new line [documents."x"]'
     assert "x" not in manifest["documents"]
+
+
+def test_the_upload_limit_is_the_one_the_upload_box_states():
+    # The browser's upload box counts a megabyte as a million bytes (it refused a file
+    # of 5,242,868 bytes as over "5.0MB"); the library must refuse exactly what it does.
+    assert MAX_UPLOAD_BYTES == MAX_UPLOAD_MB * 1_000_000
+
+
+@pytest.mark.parametrize("size", [MAX_UPLOAD_BYTES + 1, 5 * 1024 * 1024 - 12])
+def test_a_file_over_the_stated_limit_is_refused_with_it(corpus_dir: Path, size: int):
+    with pytest.raises(UploadRejected, match=f"the limit is {MAX_UPLOAD_MB} MB"):
+        add_document(corpus_dir, "big.txt", b"a" * size, "A title")
+    assert not (corpus_dir / "big.txt").exists()
 
 
 @pytest.mark.parametrize("name, data, reason", [
@@ -212,13 +226,52 @@ def test_passcodes_are_compared_exactly():
     assert not teacher.passcode_matches("", None) and not teacher.passcode_matches("anything", "")
 
 
-def test_guessing_is_slowed_down():
-    a = teacher.Attempts()
-    for k in range(teacher.MAX_ATTEMPTS):
-        assert a.wait(now=100.0 + k) == 0
-        a.failed(now=100.0 + k)
-    assert a.wait(now=105.0) == pytest.approx(teacher.LOCKOUT_SECONDS - 5)
-    assert a.wait(now=100.0 + teacher.LOCKOUT_SECONDS + 1) == 0
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_guessing_is_slowed_down_per_address_and_more_with_each_wrong_guess():
+    clock = Clock()
+    guard = teacher.SignInGuard(clock=clock, wall_clock=clock)
+    for _ in range(teacher.MAX_ATTEMPTS):
+        assert guard.wait("10.0.0.7") == 0
+        guard.failed("10.0.0.7")
+    assert guard.wait("10.0.0.7") == pytest.approx(teacher.LOCKOUT_SECONDS)
+    assert guard.wait("10.0.0.8") == 0  # another address is not held up by this one
+    clock.now += teacher.LOCKOUT_SECONDS
+    assert guard.wait("10.0.0.7") == 0
+    guard.failed("10.0.0.7")  # one more wrong guess: twice the wait
+    assert guard.wait("10.0.0.7") == pytest.approx(2 * teacher.LOCKOUT_SECONDS)
+    clock.now += 2 * teacher.LOCKOUT_SECONDS
+    guard.failed("10.0.0.7")
+    assert guard.wait("10.0.0.7") == pytest.approx(4 * teacher.LOCKOUT_SECONDS)
+    clock.now += teacher.FORGET_SECONDS  # an hour on, old guesses no longer count
+    assert guard.wait("10.0.0.7") == 0
+    assert [f.client for f in guard.failures] == ["10.0.0.7"] * (teacher.MAX_ATTEMPTS + 2)
+
+
+def test_guessing_from_many_addresses_is_held_to_an_overall_limit():
+    clock = Clock()
+    guard = teacher.SignInGuard(clock=clock, wall_clock=clock)
+    for k in range(teacher.OVERALL_ATTEMPTS):
+        assert guard.wait(f"10.0.1.{k}") == 0
+        guard.failed(f"10.0.1.{k}")
+    assert guard.wait("10.0.2.1") == pytest.approx(teacher.LOCKOUT_SECONDS)  # a fresh address waits too
+
+
+def test_a_right_passcode_forgets_that_address_s_wrong_ones():
+    clock = Clock()
+    guard = teacher.SignInGuard(clock=clock, wall_clock=clock)
+    for _ in range(teacher.MAX_ATTEMPTS - 1):
+        guard.failed("10.0.0.7")
+    guard.succeeded("10.0.0.7")
+    guard.failed("10.0.0.7")
+    assert guard.wait("10.0.0.7") == 0
+    assert len(guard.failures) == teacher.MAX_ATTEMPTS  # still listed for the teacher
 
 
 # -- the app: students never reach teacher tools ------------------------------------------------
@@ -233,6 +286,7 @@ def app_corpus(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("TUTOR_CORPUS", str(corpus))
     monkeypatch.setenv("TUTOR_INDEX", str(tmp_path / "index"))
     monkeypatch.delenv(teacher.ENV_VAR, raising=False)
+    streamlit.cache_resource.clear()  # the server-wide sign-in guard starts afresh for each test
     return corpus
 
 
@@ -294,13 +348,23 @@ def test_a_wrong_passcode_opens_nothing_and_guessing_is_stopped(app_corpus: Path
     _sign_in(at, PASSCODE)  # right, but too late
     assert _teacher_things(at) == []
     assert any("Too many wrong tries" in m for m in _shown(at.error))
+    again = _sign_in(_app(view="Library", teacher="1").run(), PASSCODE)  # a reload: a new session
+    assert _teacher_things(again) == []
+    assert any("Too many wrong tries" in m for m in _shown(again.error))
+
+
+def test_the_teacher_sees_the_wrong_passcodes_given(app_corpus: Path):
+    at = _sign_in(_sign_in(_app(teacher="").run(), "guess"), PASSCODE)
+    assert "uploader Document" in _teacher_things(at)
+    assert [e.label for e in at.expander if e.label.startswith("Wrong passcodes")] == [
+        "Wrong passcodes given since the server started: 1"]
+    assert any("from this computer" in h.proto.body for h in at.html)
 
 
 def test_a_teacher_uploads_and_the_index_rebuilds_in_the_background(app_corpus: Path):
     at = _sign_in(_app(teacher="").run(), PASSCODE)
-    assert at.session_state["view"] == "Library"
+    assert at.session_state["view"] == "Library"  # ?teacher opens on the Library
     assert "uploader Document" in _teacher_things(at)
-    assert "teacher" not in at.query_params
     at.get("file_uploader")[0].set_value(("Sankey Viaduct.txt", TEXT.encode(), "text/plain"))
     at.text_input(key="upload_title").input("The Sankey Viaduct")
     at.text_input(key="upload_author").input("Jo Teacher")

@@ -35,7 +35,10 @@ from tutor.corpus import MANIFEST_NAME, SUFFIXES, Unreadable, decode, title_from
 from tutor.errors import TutorError
 from tutor.inputs import clean
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# The one upload limit, in megabytes as the browser's upload box counts them (a million
+# bytes; it refuses larger files itself, and so does add_document).
+MAX_UPLOAD_MB = 5
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1_000_000
 MAX_STEM_CHARS = 80
 MAX_FIELD_CHARS = 300
 FIELDS = ("title", "author", "publisher", "year", "url", "licence")
@@ -179,8 +182,8 @@ def add_document(corpus_dir: Path | str, filename: str, data: bytes, title: str 
     if not corpus_dir.is_dir():
         raise UploadRejected("The documents folder is missing, so nothing can be added.")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadRejected(f"The file is too large ({len(data) / 1048576:.1f} MB); "
-                             f"the limit is {MAX_UPLOAD_BYTES // 1048576} MB.")
+        raise UploadRejected(f"The file is too large ({len(data) / 1e6:.1f} MB); "
+                             f"the limit is {MAX_UPLOAD_MB} MB.")
     if not data:
         raise UploadRejected("The file is empty.")
     name = safe_name(filename)
