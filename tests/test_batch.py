@@ -1,7 +1,8 @@
 """Batch and eval files as teachers give them: odd lines, odd encodings, either way in.
 
 Each test runs the real CLI in a subprocess. A bad line of a ``--batch`` file gets its
-own error object (the other lines are answered).
+own error object (the other lines are answered); a bad line of an ``eval`` file stops
+the run with a one-line message naming the line, and exit 2.
 """
 
 from __future__ import annotations
@@ -107,3 +108,31 @@ def test_undecodable_batch_bytes_are_one_clear_error_either_way_in(folders, tmp_
     for proc in (tutor("ask", "--batch", str(path), *folders), tutor("ask", "--batch", "-", *folders, stdin=data)):
         assert proc.returncode == 2 and proc.stdout == ""
         assert len(proc.stderr.strip().splitlines()) == 1 and "not readable text" in proc.stderr
+
+
+EVAL_GOOD = {"question": json.dumps({"id": "e1", "question": "Who built the water frame?", "evidence": ["arkwright"]}),
+             "claim": json.dumps({"id": "c1", "claim": "Arkwright built the water frame.", "supported": True,
+                                  "evidence": ["arkwright"]})}
+
+
+@pytest.mark.parametrize("kind, bad, what", [
+    ("question", {"id": "e2", "question": 5, "evidence": ["arkwright"]}, '"question" is missing or not a string'),
+    ("question", {"id": "e2", "question": "Who built the water frame?", "evidence": "some doc"},
+     '"evidence" must be a list of strings'),
+    ("question", {"id": "e2", "question": "Who built it?", "history": 3, "evidence": []},
+     '"history" must be a list of strings'),
+    ("question", {"id": "e2", "question": "Who?", "evidence": [], "kind": 4}, '"kind" must be a string'),
+    ("question", {"id": "e2", "evidence": ["arkwright"]}, '"question" is missing or not a string'),
+    ("claim", {"id": "c2", "claim": 5, "supported": True, "evidence": []}, '"claim" is missing or not a string'),
+    ("claim", {"id": "c2", "claim": "Arkwright built it.", "supported": "yes", "evidence": []},
+     '"supported" must be true or false'),
+    ("question", DEEP, "nested too deeply"),
+], ids=["question-number", "evidence-string", "history-number", "kind-number", "no-question", "claim-number",
+        "supported-string", "deeply-nested"])
+def test_a_badly_shaped_eval_line_is_named_and_exits_2(kind, bad, what, folders, tmp_path: Path):
+    path = tmp_path / "eval.jsonl"
+    path.write_text(EVAL_GOOD[kind] + "\n\n" + (bad if isinstance(bad, str) else json.dumps(bad)) + "\n",
+                    encoding="utf-8")
+    proc = tutor("eval", str(path), *folders)
+    assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
+    assert proc.stderr.strip() == f"error: tutor eval: {path}, line 3: {what}"

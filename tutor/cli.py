@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from tutor import __version__
 from tutor.answer import answer
@@ -162,12 +161,9 @@ def cmd_check(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"tutor eval: file not found: {args.file}")
     try:
-        rows = read_lines(path)
-    except (ValueError, UnicodeDecodeError) as exc:
+        rows = read_lines(args.file)
+    except ValueError as exc:
         raise UsageError(f"tutor eval: {exc}") from exc
     index = _load(args)
     try:
