@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from tutor import __version__
 from tutor.answer import answer
@@ -18,7 +17,7 @@ from tutor.errors import TutorError
 from tutor.evaluate import evaluate, read_lines
 from tutor.index import Index
 from tutor.store import ensure_index, rebuild
-from tutor.inputs import clean
+from tutor.inputs import clean, json_object, text_lines
 from tutor.render import answer_for_terminal, answer_json, verdict_for_terminal, verdict_json
 
 
@@ -71,31 +70,17 @@ def _load(args) -> Index:
     return index
 
 
-def _batch_lines(source: str) -> list[str]:
-    if source == "-":
-        return sys.stdin.read().splitlines()
-    path = Path(source)
-    if not path.is_file():
-        raise UsageError(f"batch file not found: {source}")
-    try:
-        return path.read_text(encoding="utf-8-sig").splitlines()
-    except (UnicodeDecodeError, OSError) as exc:
-        raise UsageError(f"cannot read batch file {source}: {exc}") from exc
-
-
 def _batch(lines: list[str], field: str, handle, on_error) -> None:
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        row = {}
         try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("not a JSON object")
-            value = row.get(field)
-            if value is not None and not isinstance(value, str):
+            row = json_object(line)
+            if row.get(field) is not None and not isinstance(row[field], str):
                 raise ValueError(f"\"{field}\" is not a string")
         except ValueError as exc:
-            out = on_error(None, f"line {n}: {exc}")
+            out = on_error(row.get("id"), f"line {n}: {exc}")
         else:
             out = handle(row)
         print(json.dumps(out, ensure_ascii=False), flush=True)
@@ -133,7 +118,7 @@ def cmd_ask(args) -> int:
         raise UsageError("tutor ask: --top-k must be at least 1")
     if args.question is None and args.batch is None:
         raise UsageError("tutor ask: give a question, or --batch FILE (see 'tutor ask --help')")
-    lines = _batch_lines(args.batch) if args.batch else None
+    lines = text_lines(args.batch) if args.batch else None
     index = _load(args)
     if lines is not None:
         def handle(row):
@@ -161,7 +146,7 @@ def cmd_ask(args) -> int:
 def cmd_check(args) -> int:
     if args.claim is None and args.batch is None:
         raise UsageError("tutor check: give a claim, or --batch FILE (see 'tutor check --help')")
-    lines = _batch_lines(args.batch) if args.batch else None
+    lines = text_lines(args.batch) if args.batch else None
     index = _load(args)
     if lines is not None:
         def on_error(id_, msg):
@@ -176,12 +161,9 @@ def cmd_check(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"tutor eval: file not found: {args.file}")
     try:
-        rows = read_lines(path)
-    except (ValueError, UnicodeDecodeError) as exc:
+        rows = read_lines(args.file)
+    except ValueError as exc:
         raise UsageError(f"tutor eval: {exc}") from exc
     index = _load(args)
     try:

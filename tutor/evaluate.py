@@ -17,7 +17,6 @@ Evidence is matched case-insensitively, with curly quotes and white space folded
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 from tutor.answer import answer
 from tutor.check import check
 from tutor.index import Index
+from tutor.inputs import json_object, text_lines
 
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 
@@ -69,16 +69,33 @@ class Report:
         return "\n".join(lines)
 
 
-def read_lines(path: Path) -> list[dict]:
+def _shape_error(row: dict) -> str | None:
+    """What is wrong with an eval line's fields, or None."""
+    text = "claim" if "claim" in row else "question"
+    if not isinstance(row.get(text), str):
+        return f'"{text}" is missing or not a string'
+    for key in ("history", "evidence"):
+        value = row.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f'"{key}" must be a list of strings'
+    if not isinstance(row.get("kind") or "", str):
+        return '"kind" must be a string'
+    if row.get("supported") not in (None, True, False):
+        return '"supported" must be true or false'
+    return None
+
+
+def read_lines(source: str | Path) -> list[dict]:
+    """The rows of an eval file; ``ValueError`` naming the first bad line and what is wrong."""
     rows = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for n, line in enumerate(text_lines(str(source)), start=1):
         if line.strip():
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}, line {n}: not JSON ({exc.msg})") from exc
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}, line {n}: not a JSON object")
+                row = json_object(line)
+            except ValueError as exc:
+                raise ValueError(f"{source}, line {n}: {exc}") from None
+            if problem := _shape_error(row):
+                raise ValueError(f"{source}, line {n}: {problem}")
             rows.append(row)
     return rows
 
@@ -96,9 +113,9 @@ def _questions(index: Index, rows: list[dict]) -> Report:
     totals: dict[str, int] = defaultdict(int)
     kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in rows:
-        ev = list(r.get("evidence") or [])
+        ev = r.get("evidence") or []
         kind = r.get("kind") or ("offtopic" if not ev else "other")
-        ans = answer(index, str(r["question"]), [str(h) for h in r.get("history") or []], k=5)
+        ans = answer(index, r["question"], r.get("history") or [], k=5)
         texts = [index.passage_text(h.passage) for h in ans.hits]
         first_quote = ans.citations[0].quote if ans.citations else ""
         got = first_quote or (ans.message or "")
@@ -148,10 +165,10 @@ def _claims(index: Index, rows: list[dict]) -> Report:
     right = 0
     verdicts: dict[str, int] = defaultdict(int)
     for r in rows:
-        v = check(index, str(r["claim"]))
+        v = check(index, r["claim"])
         verdicts[v.verdict] += 1
         ok = (v.verdict == "supported") == bool(r.get("supported"))
-        ev = list(r.get("evidence") or [])
+        ev = r.get("evidence") or []
         if ok and v.verdict == "supported" and ev and not any(holds_evidence(c.quote, ev) for c in v.citations):
             ok = False  # supported, but by the wrong sentence
         right += ok

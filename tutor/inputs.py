@@ -6,7 +6,8 @@ can carry control characters (NUL, escape sequences that recolour a terminal) or
 invisible bidirectional overrides that make text read backwards. ``clean`` keeps every
 visible character (emoji, accents, any script, markup as literal text) and drops or
 replaces only those. Length is not cut here: ``tutor.answer`` cuts a long question and
-says so in a note.
+says so in a note. ``text_lines`` and ``json_object`` read the JSON-lines files a teacher
+gives (``--batch``, ``eval``), a file or standard input, the same bytes the same way.
 
 >>> clean("Who built\\x00 the \\x1b[31mcanal?\\u202e")
 'Who built the [31mcanal?'
@@ -16,8 +17,14 @@ True
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 import unicodedata
+from pathlib import Path
+
+from tutor.corpus import Unreadable, decode
+from tutor.errors import TutorError
 
 # Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
 _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
@@ -40,3 +47,28 @@ def clean(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(_visible(ch) for ch in text)
+
+
+def text_lines(source: str) -> list[str]:
+    """The lines of a file (``-``: standard input), its bytes decoded as a corpus document's."""
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        return decode(data)[0].split("\n") if data.strip() else []
+    except FileNotFoundError:
+        raise TutorError(f"file not found: {source}") from None
+    except (OSError, Unreadable) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise TutorError(f"cannot read {'standard input' if source == '-' else source}: {reason}") from exc
+
+
+def json_object(line: str) -> dict:
+    """One line of a JSON-lines file; ``ValueError`` saying why when it is not a JSON object."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not isinstance(row, dict):
+        raise ValueError("not a JSON object")
+    return row
