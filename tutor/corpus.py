@@ -76,9 +76,10 @@ class Unreadable(Exception):
 
 
 def candidate_rels(corpus_dir: Path) -> list[str]:
-    """Every ``.txt``/``.md`` file under ``corpus_dir``, as a path relative to it with
-    ``/`` between folders, sorted (strings, not ``Path`` objects: a corpus can hold
-    tens of thousands of files, and the freshness check walks it on every load)."""
+    """Every ``.txt``/``.md`` file under ``corpus_dir``, and every link to a folder (never
+    followed: ``drop_links`` says why), as a path relative to it with ``/`` between folders,
+    sorted (strings, not ``Path`` objects: a corpus can hold tens of thousands of files,
+    and the freshness check walks it on every load)."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
@@ -88,10 +89,37 @@ def candidate_rels(corpus_dir: Path) -> list[str]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         folder = os.path.relpath(root, top)
         prefix = "" if folder == "." else folder.replace(os.sep, "/") + "/"
+        rels.extend(prefix + d for d in dirs if os.path.islink(os.path.join(root, d)))
         rels.extend(prefix + name for name in names
                     if not name.startswith(".") and name.lower().endswith(SUFFIXES))
     rels.sort()
     return rels
+
+
+def drop_links(corpus_dir: Path, rels: list[str]) -> tuple[list[str], list[Skipped]]:
+    """``rels`` without the links that are not read, and those as ``Skipped``: a link out
+    of the corpus folder (a link to ``/etc/passwd`` must never be quoted to a class), to
+    a folder, or to a document read under its own name (the same text twice crowds answers)."""
+    top = os.path.realpath(corpus_dir)
+    known = set(rels)
+    kept, skipped = [], []
+    for rel in rels:
+        path = str(Path(corpus_dir) / rel)
+        if not os.path.islink(path):  # (the walk enters no linked folder: only the last part can be one)
+            kept.append(rel)
+            continue
+        target = os.path.realpath(path)
+        what = "folder" if os.path.isdir(target) else "file"
+        inner = os.path.relpath(target, top).replace(os.sep, "/")
+        if not target.startswith(top + os.sep):
+            skipped.append(Skipped(path, f"a link to a {what} outside the corpus folder"))
+        elif what == "folder":
+            skipped.append(Skipped(path, "a link to a folder (links to folders are not followed)"))
+        elif inner != rel and inner in known:
+            skipped.append(Skipped(path, f"a link to {inner}, which is read itself"))
+        else:
+            kept.append(rel)
+    return kept, skipped
 
 
 def stamps(corpus_dir: Path, rels: list[str] | None = None) -> list[FileStamp]:
@@ -314,6 +342,8 @@ def load_corpus(corpus_dir: Path | str) -> tuple[list[Document], list[Skipped], 
     corpus_dir = Path(corpus_dir)
     rels = candidate_rels(corpus_dir)
     info, meta, skipped = load_manifest(corpus_dir)
+    rels, unlinked = drop_links(corpus_dir, rels)
+    skipped += unlinked
     ids = unique_ids(rels)
     docs = []
     for rel in rels:

@@ -1,0 +1,65 @@
+"""A corpus or index folder in a state a classroom meets by accident: the tutor heals it,
+or refuses it with a reason, and keeps answering (issue 24, items 3-8).
+
+Each case is met the way a teacher meets it: through the real CLI, or through
+``LiveIndex`` and the page as the app uses them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tutor import store
+from tutor.answer import answer
+from tutor.live import LiveIndex
+
+from .conftest import ROOT, run_tutor
+
+QUESTION = "Who invented the spinning jenny?"
+OUTSIDE = "The Zorvath treaty was signed in 1612 by the river council of Zorvath.\n"
+
+
+def _ask(corpus: Path, index: Path, question: str = QUESTION):
+    """``tutor ask --json``: (exit code, the answer or None, standard error)."""
+    r = run_tutor("ask", question, "--json", "--corpus", str(corpus), "--index", str(index))
+    return r.returncode, (json.loads(r.stdout) if r.returncode == 0 else None), r.stderr
+
+
+def _verbatim(out: dict) -> bool:
+    return all(Path(c["path"]).read_text(encoding="utf-8-sig")[c["start"]:c["end"]] == c["quote"]
+               for c in out["citations"])
+
+
+# -- 3. links in the corpus folder --------------------------------------------------------------
+
+def test_a_link_to_a_file_or_folder_outside_the_corpus_is_skipped_and_never_quoted(corpus_dir, tmp_path):
+    outside = tmp_path / "private"
+    outside.mkdir()
+    (outside / "zorvath.txt").write_text(OUTSIDE, encoding="utf-8")
+    (corpus_dir / "zorvath.txt").symlink_to(outside / "zorvath.txt")
+    (corpus_dir / "more").symlink_to(outside, target_is_directory=True)
+    r = run_tutor("index", "--corpus", str(corpus_dir), "--index", str(tmp_path / "index"))
+    assert r.returncode == 0 and "Indexed 3 documents" in r.stdout
+    assert f"skipped {corpus_dir / 'zorvath.txt'}: a link to a file outside the corpus folder" in r.stdout
+    assert f"skipped {corpus_dir / 'more'}: a link to a folder outside the corpus folder" in r.stdout
+    code, out, _ = _ask(corpus_dir, tmp_path / "index", "When was the Zorvath treaty signed?")
+    assert code == 0 and not out["answered"]
+    assert not any("zorvath" in p["path"] for p in out["passages"])
+
+
+def test_a_link_to_a_document_of_the_corpus_is_not_indexed_twice(corpus_dir, tmp_path):
+    (corpus_dir / "copy.txt").symlink_to("steam-and-cotton.txt")  # relative, inside the folder
+    r = run_tutor("index", "--corpus", str(corpus_dir), "--index", str(tmp_path / "index"))
+    assert r.returncode == 0 and "Indexed 3 documents" in r.stdout
+    assert f"skipped {corpus_dir / 'copy.txt'}: a link to steam-and-cotton.txt, which is read itself" in r.stdout
+    code, out, _ = _ask(corpus_dir, tmp_path / "index")
+    assert code == 0 and out["answered"] and {p["doc_id"] for p in out["passages"]} != {"copy"}
+    assert "copy" not in {p["doc_id"] for p in out["passages"]}
