@@ -63,3 +63,61 @@ def test_a_link_to_a_document_of_the_corpus_is_not_indexed_twice(corpus_dir, tmp
     code, out, _ = _ask(corpus_dir, tmp_path / "index")
     assert code == 0 and out["answered"] and {p["doc_id"] for p in out["passages"]} != {"copy"}
     assert "copy" not in {p["doc_id"] for p in out["passages"]}
+
+
+# -- 4. a manifest of the wrong shape -----------------------------------------------------------
+
+def _manifest(index_dir: Path) -> Path:
+    return store.current_folder(index_dir) / "manifest.json"
+
+
+SHAPES = {
+    "list": "[]", "null": "null", "string": '"x"', "documents": '{"documents": 5}',
+    "files": None,  # the real manifest with "files": 5
+    "deep": "[" * 20_000 + "]" * 20_000,
+}
+
+
+def _damage(index_dir: Path, shape: str) -> None:
+    path = _manifest(index_dir)
+    text = SHAPES[shape]
+    if text is None:
+        text = json.dumps({**json.loads(path.read_text(encoding="utf-8")), "files": 5})
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_manifest_of_the_wrong_shape_is_rebuilt_by_ask(corpus_dir, tmp_path, shape):
+    index = tmp_path / "index"
+    assert _ask(corpus_dir, index)[0] == 0
+    _damage(index, shape)
+    code, out, err = _ask(corpus_dir, index)
+    assert code == 0 and out["answered"] and "index built" in err, err
+    code, out, err = _ask(corpus_dir, index)  # healed: no second rebuild
+    assert code == 0 and out["answered"] and "index built" not in err
+
+
+@pytest.mark.parametrize("shape", ["list", "files", "deep"])
+def test_a_server_started_over_a_damaged_manifest_rebuilds_and_answers(corpus_dir, tmp_path, shape):
+    store.ensure_index(corpus_dir, tmp_path / "index")
+    _damage(tmp_path / "index", shape)
+    live = LiveIndex(corpus_dir, tmp_path / "index")
+    assert answer(live.current(), QUESTION).answered
+    assert store.load(tmp_path / "index", corpus_dir).n_passages == live.current().n_passages
+
+
+def _app(corpus: Path, index: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("TUTOR_CORPUS", str(corpus))
+    monkeypatch.setenv("TUTOR_INDEX", str(index))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.chat_input(key="question").set_value(QUESTION).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_the_page_answers_over_a_damaged_manifest(corpus_dir, tmp_path, monkeypatch):
+    store.ensure_index(corpus_dir, tmp_path / "index")
+    _damage(tmp_path / "index", "null")
+    at = _app(corpus_dir, tmp_path / "index", monkeypatch)
+    assert at.session_state["turns"][0].answer.answered

@@ -164,6 +164,8 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
     folder = current_folder(index_dir)
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+            raise IndexDamaged(f"index manifest in {folder} is damaged")
         if manifest.get("format_version") != FORMAT_VERSION or manifest.get("settings") != SETTINGS:
             raise IndexDamaged("index was built by another version of the tutor")
         for name, meta in manifest["files"].items():
@@ -186,7 +188,7 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
                       Texts(docs), folder / "vocabulary.txt")
     except IndexDamaged:
         raise
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError) as exc:  # (JSON nested too deep)
         raise IndexDamaged(f"index in {folder} cannot be read: {exc}") from exc
     index.check_consistent()
     return index
