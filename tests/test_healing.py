@@ -121,3 +121,17 @@ def test_the_page_answers_over_a_damaged_manifest(corpus_dir, tmp_path, monkeypa
     _damage(tmp_path / "index", "null")
     at = _app(corpus_dir, tmp_path / "index", monkeypatch)
     assert at.session_state["turns"][0].answer.answered
+
+
+# -- 5. CURRENT replaced by a folder -------------------------------------------------------------
+
+def test_a_folder_in_place_of_current_is_replaced_by_ask(corpus_dir, tmp_path):
+    index = tmp_path / "index"
+    assert _ask(corpus_dir, index)[0] == 0
+    (index / "CURRENT").unlink()
+    (index / "CURRENT").mkdir()
+    (index / "CURRENT" / "stray.txt").write_text("x", encoding="utf-8")
+    code, out, err = _ask(corpus_dir, index)
+    assert code == 0 and out["answered"] and "index built" in err, err
+    assert (index / "CURRENT").is_file() and store.current_folder(index).is_dir()
+    assert "index built" not in _ask(corpus_dir, index)[2]

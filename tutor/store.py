@@ -121,6 +121,8 @@ def save(index: Index, index_dir: Path | str) -> Path:
         pointer.write_text(final.name + "\n", encoding="utf-8")
         with open(pointer, "rb") as f:
             os.fsync(f.fileno())
+        if (index_dir / CURRENT).is_dir() and not (index_dir / CURRENT).is_symlink():
+            shutil.rmtree(index_dir / CURRENT)  # a folder in its place: no file can replace it
         os.replace(pointer, index_dir / CURRENT)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
