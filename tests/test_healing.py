@@ -135,3 +135,52 @@ def test_a_folder_in_place_of_current_is_replaced_by_ask(corpus_dir, tmp_path):
     assert code == 0 and out["answered"] and "index built" in err, err
     assert (index / "CURRENT").is_file() and store.current_folder(index).is_dir()
     assert "index built" not in _ask(corpus_dir, index)[2]
+
+
+# -- 6. a same-size edit whose modification time was kept --------------------------------------
+
+def _edit_keeping_size_and_time(doc: Path) -> str:
+    """Rewrite ``doc`` with its words shifted but its length and times kept (as ``cp -p``,
+    ``rsync -a`` or unpacking an archive leave a file); returns the new text."""
+    st = doc.stat()
+    text = doc.read_text(encoding="utf-8").replace("James Hargreaves", "Jimmy Hargreaves")
+    new = text[20:] + "\n" * 20
+    doc.write_text(new, encoding="utf-8")
+    os.utime(doc, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert doc.stat().st_size == st.st_size and doc.stat().st_mtime_ns == st.st_mtime_ns
+    return new
+
+
+def test_ask_quotes_a_same_size_edit_whose_time_was_kept(corpus_dir, tmp_path):
+    index = tmp_path / "index"
+    assert _ask(corpus_dir, index)[0] == 0
+    _edit_keeping_size_and_time(corpus_dir / "steam-and-cotton.txt")
+    code, out, err = _ask(corpus_dir, index)
+    assert code == 0 and "index built" in err, err
+    assert out["answered"] and "Jimmy Hargreaves" in out["citations"][0]["quote"] and _verbatim(out)
+
+
+def test_a_server_started_after_a_same_size_edit_answers_from_the_new_text(corpus_dir, tmp_path):
+    store.ensure_index(corpus_dir, tmp_path / "index")
+    _edit_keeping_size_and_time(corpus_dir / "steam-and-cotton.txt")
+    live = LiveIndex(corpus_dir, tmp_path / "index")
+    ans = answer(live.current(), QUESTION)
+    assert ans.answered and "Jimmy Hargreaves" in ans.citations[0].quote
+
+
+def test_a_running_server_notices_a_same_size_edit_whose_time_was_kept(corpus_dir, tmp_path):
+    live = LiveIndex(corpus_dir, tmp_path / "index", check_every=0.0)
+    old = live.current()
+    _edit_keeping_size_and_time(corpus_dir / "steam-and-cotton.txt")
+    live.current()
+    assert live.wait(60)
+    new = live.current()
+    assert new is not old and live.status().state == "ready"
+    assert "Jimmy Hargreaves" in answer(new, QUESTION).citations[0].quote
+
+
+def test_the_page_opens_after_a_same_size_edit(corpus_dir, tmp_path, monkeypatch):
+    store.ensure_index(corpus_dir, tmp_path / "index")
+    _edit_keeping_size_and_time(corpus_dir / "steam-and-cotton.txt")
+    at = _app(corpus_dir, tmp_path / "index", monkeypatch)
+    assert "Jimmy Hargreaves" in at.session_state["turns"][0].answer.citations[0].quote

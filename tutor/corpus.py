@@ -55,11 +55,18 @@ class Skipped:
 
 @dataclass(frozen=True)
 class FileStamp:
-    """What identifies one corpus file's state on disk without reading it."""
+    """What identifies one corpus file's state on disk without reading it.
+
+    ``ctime_ns``, the time of the last change to the file or its status, is what tells a
+    rewrite that kept the size and the modification time (``cp -p``, ``rsync -a``,
+    unpacking an archive): every write sets it to the present, and no call sets it back
+    (``os.utime`` sets only the other two).
+    """
 
     rel: str
     size: int
     mtime_ns: int
+    ctime_ns: int
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ def drop_links(corpus_dir: Path, rels: list[str]) -> tuple[list[str], list[Skipp
 
 
 def stamps(corpus_dir: Path, rels: list[str] | None = None) -> list[FileStamp]:
-    """Size and modification time of every candidate file (and of the manifest); of
+    """Size, modification and change times of every candidate file (and of the manifest); of
     the files ``rels`` (from ``candidate_rels``) when given."""
     top = str(corpus_dir)
     rels = candidate_rels(corpus_dir) if rels is None else list(rels)
@@ -135,7 +142,7 @@ def stamps(corpus_dir: Path, rels: list[str] | None = None) -> list[FileStamp]:
             st = os.stat(os.path.join(top, rel))
         except OSError:
             continue
-        out.append(FileStamp(rel, st.st_size, st.st_mtime_ns))
+        out.append(FileStamp(rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
     return out
 
 

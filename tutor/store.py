@@ -4,7 +4,7 @@ On disk the index is data, never code: arrays as ``.npy`` (loaded memory-mapped,
 ``allow_pickle=False``), the vocabulary as UTF-8 text, one term per line (a term is
 words, which hold no line break, joined by a space), the rest as JSON.
 ``manifest.json`` holds the format version, the build settings, a fingerprint of the
-corpus (every file's size and modification time) and the size and SHA-256 of every
+corpus (every file's size, modification and change times) and the size and SHA-256 of every
 other file. A build is written to a new folder and switched into place by replacing
 the one-line file ``CURRENT``, so that a crash mid-write leaves the previous index in
 force and readers never see a mixture.
@@ -37,7 +37,7 @@ from tutor.corpus import CorpusInfo, Document, FileStamp, Skipped, Texts, stamps
 from tutor.errors import CorpusError, IndexDamaged
 from tutor.index import ARRAYS, Index
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8  # 8: the fingerprint holds each file's change time
 SETTINGS = {
     "analyzer": "tutor.analysis.terms (regex words, lower case, stop words, Snowball (PyStemmer))",
     "word_pairs": analysis.WORD_PAIRS,
