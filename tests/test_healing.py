@@ -184,3 +184,77 @@ def test_the_page_opens_after_a_same_size_edit(corpus_dir, tmp_path, monkeypatch
     _edit_keeping_size_and_time(corpus_dir / "steam-and-cotton.txt")
     at = _app(corpus_dir, tmp_path / "index", monkeypatch)
     assert "Jimmy Hargreaves" in at.session_state["turns"][0].answer.citations[0].quote
+
+
+# -- 7. a stale index in a folder that cannot be written ---------------------------------------
+
+NEW_DOC = ("The Quillon festival\n\nThe Quillon festival was held every spring in the mountain village of "
+           "Quillon, where farmers celebrated the first harvest with music and lanterns.\n")
+
+
+@contextmanager
+def _read_only(folder: Path):
+    """``folder`` and everything in it made read-only: by permissions, or for root (whom
+    permissions do not stop) by the immutable attribute; skips when neither holds."""
+    paths = [folder, *folder.rglob("*")]
+    root = os.geteuid() == 0
+    if root:
+        if not shutil.which("chattr") or subprocess.run(["chattr", "+i", *map(str, paths)],
+                                                         capture_output=True).returncode:
+            subprocess.run(["chattr", "-i", *map(str, paths)], capture_output=True)
+            pytest.skip("running as root where files cannot be made immutable: no way to make a folder read-only")
+    else:
+        for p in paths:
+            p.chmod(p.stat().st_mode & ~0o222)
+    try:
+        with pytest.raises(OSError):
+            (folder / "probe").mkdir()
+        yield
+    finally:
+        if root:
+            subprocess.run(["chattr", "-i", *map(str, paths)], capture_output=True)
+        else:
+            for p in paths:
+                p.chmod(p.stat().st_mode | 0o200)
+
+
+def test_ask_over_a_stale_index_in_a_read_only_folder_answers_and_warns(corpus_dir, tmp_path):
+    index = tmp_path / "index"
+    assert _ask(corpus_dir, index)[0] == 0
+    (corpus_dir / "quillon.txt").write_text(NEW_DOC, encoding="utf-8")
+    with _read_only(index):
+        code, out, err = _ask(corpus_dir, index, "When was the Quillon festival held?")
+        assert code == 0, err
+        assert "could not be saved" in err and str(index) in err
+        assert out["answered"] and out["citations"][0]["doc_id"] == "quillon" and _verbatim(out)
+        code, out, _ = _ask(corpus_dir, index)
+        assert code == 0 and out["answered"]
+
+
+def _unsaveable(monkeypatch):
+    def refuse(index, index_dir):
+        raise PermissionError(13, "Permission denied", str(index_dir))
+    monkeypatch.setattr(store, "save", refuse)
+
+
+def test_a_server_started_over_a_stale_unwritable_index_answers_and_tells_the_teacher(corpus_dir, tmp_path,
+                                                                                      monkeypatch):
+    store.ensure_index(corpus_dir, tmp_path / "index")
+    (corpus_dir / "quillon.txt").write_text(NEW_DOC, encoding="utf-8")
+    _unsaveable(monkeypatch)
+    live = LiveIndex(corpus_dir, tmp_path / "index", check_every=0.0)
+    assert answer(live.current(), "When was the Quillon festival held?").answered
+    status = live.status()
+    assert status.state == "failed" and "could not be saved" in status.message
+    assert not live.refresh()  # the index served is the corpus as it is: nothing to rebuild
+
+
+def test_a_running_server_keeps_answering_when_its_index_cannot_be_saved(corpus_dir, tmp_path, monkeypatch):
+    live = LiveIndex(corpus_dir, tmp_path / "index", check_every=0.0)
+    old = live.current()
+    _unsaveable(monkeypatch)
+    (corpus_dir / "quillon.txt").write_text(NEW_DOC, encoding="utf-8")
+    live.current()
+    assert live.wait(60)
+    assert live.current() is not old and answer(live.current(), "When was the Quillon festival held?").answered
+    assert live.status().state == "failed" and "could not be saved" in live.status().message

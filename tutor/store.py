@@ -220,21 +220,40 @@ def _fresh(index_dir: Path, corpus_dir: Path) -> Index | None:
 
 def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
                  progress: Callable[[int, int], None] | None = None) -> tuple[Index, bool]:
-    """Load the index, or (re)build it when missing, damaged or stale; ``(index, rebuilt)``."""
+    """Load the index, or (re)build it when missing, damaged or stale; ``(index, rebuilt)``.
+
+    When ``index_dir`` cannot be written (a read-only folder, a full disk), the index is
+    built all the same and served from memory, and ``index.unsaved`` says why: an older
+    index there would quote documents as they were, at offsets they may no longer have.
+    """
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
     if (index := _fresh(index_dir, corpus_dir)) is not None:
         return index, False
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "a+") as lock:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(index_dir / LOCK, "a+")
+    except OSError as exc:
+        return _unsaved(_build.build(corpus_dir, progress), index_dir, exc), True
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may have built it while we waited
         if (index := _fresh(index_dir, corpus_dir)) is not None:
             return index, False
-        save(_build.build(corpus_dir, progress), index_dir)
+        index = _build.build(corpus_dir, progress)
+        try:
+            save(index, index_dir)
+        except OSError as exc:
+            return _unsaved(index, index_dir, exc), True
         # Read back as a load reads it: memory-mapped arrays the OS can share and page out,
         # rather than the build's held for as long as a server runs.
         return load(index_dir, corpus_dir, verify=False), True
+
+
+def _unsaved(index: Index, index_dir: Path, exc: OSError) -> Index:
+    index.unsaved = (f"the index could not be saved in {index_dir} ({exc.strerror or exc}); it was built from "
+                     "the documents as they are now, and is built again each time until that folder can be written")
+    return index
 
 
 def rebuild(corpus_dir: Path | str, index_dir: Path | str,
