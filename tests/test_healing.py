@@ -258,3 +258,19 @@ def test_a_running_server_keeps_answering_when_its_index_cannot_be_saved(corpus_
     assert live.wait(60)
     assert live.current() is not old and answer(live.current(), "When was the Quillon festival held?").answered
     assert live.status().state == "failed" and "could not be saved" in live.status().message
+
+
+# -- 8. the index folder inside the corpus folder -------------------------------------------------
+
+@pytest.mark.parametrize("name", ["index", "notes"])
+def test_an_index_inside_the_corpus_is_never_read_as_documents(corpus_dir, name):
+    index = corpus_dir / name
+    code, out, err = _ask(corpus_dir, index)
+    assert code == 0 and "(index built: 3 documents" in err, err
+    first = store.load(index, corpus_dir).n_passages
+    for _ in range(3):
+        code, out, err = _ask(corpus_dir, index)
+        assert code == 0 and out["answered"] and "index built" not in err, err
+    loaded = store.load(index, corpus_dir)
+    assert loaded.n_passages == first and len(loaded.docs) == 3
+    assert not any(d.rel.startswith(f"{name}/") for d in loaded.docs)

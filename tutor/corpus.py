@@ -20,6 +20,9 @@ from tutor.errors import CorpusError
 MANIFEST_NAME = "sources.toml"
 SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# The files that mark an index folder (store.CURRENT, store.LOCK): the walk never enters
+# one, whatever its name, so an index kept inside the corpus folder is not read as documents.
+INDEX_FILES = ("CURRENT", ".lock")
 
 
 @dataclass(frozen=True)
@@ -83,17 +86,19 @@ class Unreadable(Exception):
 
 
 def candidate_rels(corpus_dir: Path) -> list[str]:
-    """Every ``.txt``/``.md`` file under ``corpus_dir``, and every link to a folder (never
-    followed: ``drop_links`` says why), as a path relative to it with ``/`` between folders,
-    sorted (strings, not ``Path`` objects: a corpus can hold tens of thousands of files,
-    and the freshness check walks it on every load)."""
+    """Every ``.txt``/``.md`` file under ``corpus_dir`` (outside hidden and index folders),
+    and every link to a folder (never followed: ``drop_links`` says why), as a path
+    relative to it with ``/`` between folders, sorted (strings, not ``Path`` objects: a
+    corpus can hold tens of thousands of files, and the freshness check walks it on
+    every load)."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
     top = str(corpus_dir)
     rels = []
     for root, dirs, names in os.walk(top):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not d.startswith(".")
+                   and not any(os.path.exists(os.path.join(root, d, f)) for f in INDEX_FILES)]
         folder = os.path.relpath(root, top)
         prefix = "" if folder == "." else folder.replace(os.sep, "/") + "/"
         rels.extend(prefix + d for d in dirs if os.path.islink(os.path.join(root, d)))

@@ -33,7 +33,7 @@ from tutor import build as _build
 from tutor import analysis, chunking, sentences
 from tutor import index as _index
 from tutor.chunking import SentenceSplitter
-from tutor.corpus import CorpusInfo, Document, FileStamp, Skipped, Texts, stamps
+from tutor.corpus import INDEX_FILES, CorpusInfo, Document, FileStamp, Skipped, Texts, stamps
 from tutor.errors import CorpusError, IndexDamaged
 from tutor.index import ARRAYS, Index
 
@@ -49,8 +49,7 @@ SETTINGS = {
     "passage_chars": [chunking.MIN_CHARS, chunking.MAX_CHARS],
     "punkt_training_chars": chunking.TRAINING_CHARS,
 }
-CURRENT = "CURRENT"
-LOCK = ".lock"
+CURRENT, LOCK = INDEX_FILES  # (which mark the folder as an index for the corpus's walk)
 FULL_DIGEST_BYTES = 16 << 20  # files up to this size are hashed whole
 
 
