@@ -58,13 +58,9 @@ class Skipped:
 
 @dataclass(frozen=True)
 class FileStamp:
-    """What identifies one corpus file's state on disk without reading it.
-
-    ``ctime_ns``, the time of the last change to the file or its status, is what tells a
-    rewrite that kept the size and the modification time (``cp -p``, ``rsync -a``,
-    unpacking an archive): every write sets it to the present, and no call sets it back
-    (``os.utime`` sets only the other two).
-    """
+    """What identifies one corpus file's state on disk without reading it. The change
+    time tells a rewrite that kept the size and modification time (``cp -p``, ``rsync
+    -a``, an archive): every write sets it to now, and ``os.utime`` cannot set it back."""
 
     rel: str
     size: int

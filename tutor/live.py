@@ -60,9 +60,9 @@ class BuildStatus:
     """What the background build is doing, in words a teacher can read.
 
     ``state`` is ``"ready"`` (no build running), ``"building"`` or ``"failed"`` (the
-    last build failed, and the previous index is still served; or its index could not
-    be saved, and is served from memory). ``done``/``total`` count
-    documents read; ``generation`` counts the indexes this server has switched to.
+    last build failed, and the previous index is still served; or the index could not
+    be saved, and is served from memory). ``done``/``total`` count documents read;
+    ``generation`` counts the indexes this server has switched to.
     """
 
     state: str = "ready"

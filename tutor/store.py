@@ -4,10 +4,10 @@ On disk the index is data, never code: arrays as ``.npy`` (loaded memory-mapped,
 ``allow_pickle=False``), the vocabulary as UTF-8 text, one term per line (a term is
 words, which hold no line break, joined by a space), the rest as JSON.
 ``manifest.json`` holds the format version, the build settings, a fingerprint of the
-corpus (every file's size, modification and change times) and the size and SHA-256 of every
-other file. A build is written to a new folder and switched into place by replacing
-the one-line file ``CURRENT``, so that a crash mid-write leaves the previous index in
-force and readers never see a mixture.
+corpus (every file's size, modification and change times) and the size and SHA-256
+of every other file. A build is written to a new folder and switched into place by
+replacing the one-line file ``CURRENT``, so that a crash mid-write leaves the previous
+index in force and readers never see a mixture.
 
 An index is rebuilt when the corpus changed, or when it was made with other
 ``SETTINGS`` or another ``FORMAT_VERSION``: raise the version when a change to the
