@@ -221,7 +221,7 @@ def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
                  progress: Callable[[int, int], None] | None = None) -> tuple[Index, bool]:
     """Load the index, or (re)build it when missing, damaged or stale; ``(index, rebuilt)``.
 
-    When ``index_dir`` cannot be written (a read-only folder, a full disk), the index is
+    When the folder ``index_dir`` cannot be written (read-only, a full disk), the index is
     built all the same and served from memory, and ``index.unsaved`` says why: an older
     index there would quote documents as they were, at offsets they may no longer have.
     """
@@ -230,8 +230,8 @@ def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
     if (index := _fresh(index_dir, corpus_dir)) is not None:
         return index, False
+    index_dir.mkdir(parents=True, exist_ok=True)  # a path that cannot be a folder is a bad argument
     try:
-        index_dir.mkdir(parents=True, exist_ok=True)
         lock = open(index_dir / LOCK, "a+")
     except OSError as exc:
         return _unsaved(_build.build(corpus_dir, progress), index_dir, exc), True
