@@ -33,8 +33,8 @@ import scipy.sparse as sp
 from tutor import analysis, counting
 from tutor.chunking import SentenceSplitter, training_sample
 from tutor.cleaning import line_digests
-from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, Unreadable, candidate_rels, load_manifest,
-                          read_file, sha256, stamps, unique_ids)
+from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, Unreadable, candidate_rels, drop_links,
+                          load_manifest, read_file, sha256, stamps, unique_ids)
 from tutor.errors import CorpusError
 from tutor.index import Index, pivot_scale, tf_idf
 
@@ -65,6 +65,8 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     rels = candidate_rels(corpus_dir)
     before = stamps(corpus_dir, rels)
     info, meta, skipped = load_manifest(corpus_dir)
+    rels, unlinked = drop_links(corpus_dir, rels)
+    skipped += unlinked
     with _pool(len(rels)) as pool:
         found = []
         for rel, f in zip(rels, _map(pool, _read, [(corpus_dir, rel) for rel in rels], chunk=64)):

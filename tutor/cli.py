@@ -67,6 +67,8 @@ def _load(args) -> Index:
     if rebuilt:
         print(f"(index built: {len(index.docs)} documents, {index.n_passages} passages, "
               f"{time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    if index.unsaved:
+        print(f"warning: {index.unsaved}", file=sys.stderr)
     return index
 
 

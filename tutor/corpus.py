@@ -20,6 +20,9 @@ from tutor.errors import CorpusError
 MANIFEST_NAME = "sources.toml"
 SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# The files that mark an index folder (store.CURRENT, store.LOCK): the walk never enters
+# one, whatever its name, so an index kept inside the corpus folder is not read as documents.
+INDEX_FILES = ("CURRENT", ".lock")
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,14 @@ class Skipped:
 
 @dataclass(frozen=True)
 class FileStamp:
-    """What identifies one corpus file's state on disk without reading it."""
+    """What identifies one corpus file's state on disk without reading it. The change
+    time tells a rewrite that kept the size and modification time (``cp -p``, ``rsync
+    -a``, an archive): every write sets it to now, and ``os.utime`` cannot set it back."""
 
     rel: str
     size: int
     mtime_ns: int
+    ctime_ns: int
 
 
 @dataclass(frozen=True)
@@ -76,26 +82,56 @@ class Unreadable(Exception):
 
 
 def candidate_rels(corpus_dir: Path) -> list[str]:
-    """Every ``.txt``/``.md`` file under ``corpus_dir``, as a path relative to it with
-    ``/`` between folders, sorted (strings, not ``Path`` objects: a corpus can hold
-    tens of thousands of files, and the freshness check walks it on every load)."""
+    """Every ``.txt``/``.md`` file under ``corpus_dir`` (outside hidden and index folders),
+    and every link to a folder (never followed: ``drop_links`` says why), as a path
+    relative to it with ``/`` between folders, sorted (strings, not ``Path`` objects: a
+    corpus can hold tens of thousands of files, and the freshness check walks it on
+    every load)."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
     top = str(corpus_dir)
     rels = []
     for root, dirs, names in os.walk(top):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not d.startswith(".")
+                   and not any(os.path.exists(os.path.join(root, d, f)) for f in INDEX_FILES)]
         folder = os.path.relpath(root, top)
         prefix = "" if folder == "." else folder.replace(os.sep, "/") + "/"
+        rels.extend(prefix + d for d in dirs if os.path.islink(os.path.join(root, d)))
         rels.extend(prefix + name for name in names
                     if not name.startswith(".") and name.lower().endswith(SUFFIXES))
     rels.sort()
     return rels
 
 
+def drop_links(corpus_dir: Path, rels: list[str]) -> tuple[list[str], list[Skipped]]:
+    """``rels`` without the links that are not read, and those as ``Skipped``: a link out
+    of the corpus folder (a link to ``/etc/passwd`` must never be quoted to a class), to
+    a folder, or to a document read under its own name (the same text twice crowds answers)."""
+    top = os.path.realpath(corpus_dir)
+    known = set(rels)
+    kept, skipped = [], []
+    for rel in rels:
+        path = str(Path(corpus_dir) / rel)
+        if not os.path.islink(path):  # (the walk enters no linked folder: only the last part can be one)
+            kept.append(rel)
+            continue
+        target = os.path.realpath(path)
+        what = "folder" if os.path.isdir(target) else "file"
+        inner = os.path.relpath(target, top).replace(os.sep, "/")
+        if not target.startswith(top + os.sep):
+            skipped.append(Skipped(path, f"a link to a {what} outside the corpus folder"))
+        elif what == "folder":
+            skipped.append(Skipped(path, "a link to a folder (links to folders are not followed)"))
+        elif inner != rel and inner in known:
+            skipped.append(Skipped(path, f"a link to {inner}, which is read itself"))
+        else:
+            kept.append(rel)
+    return kept, skipped
+
+
 def stamps(corpus_dir: Path, rels: list[str] | None = None) -> list[FileStamp]:
-    """Size and modification time of every candidate file (and of the manifest); of
+    """Size, modification and change times of every candidate file (and of the manifest); of
     the files ``rels`` (from ``candidate_rels``) when given."""
     top = str(corpus_dir)
     rels = candidate_rels(corpus_dir) if rels is None else list(rels)
@@ -107,7 +143,7 @@ def stamps(corpus_dir: Path, rels: list[str] | None = None) -> list[FileStamp]:
             st = os.stat(os.path.join(top, rel))
         except OSError:
             continue
-        out.append(FileStamp(rel, st.st_size, st.st_mtime_ns))
+        out.append(FileStamp(rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
     return out
 
 
@@ -314,6 +350,8 @@ def load_corpus(corpus_dir: Path | str) -> tuple[list[Document], list[Skipped], 
     corpus_dir = Path(corpus_dir)
     rels = candidate_rels(corpus_dir)
     info, meta, skipped = load_manifest(corpus_dir)
+    rels, unlinked = drop_links(corpus_dir, rels)
+    skipped += unlinked
     ids = unique_ids(rels)
     docs = []
     for rel in rels:

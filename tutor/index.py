@@ -188,6 +188,7 @@ class Index:
         self.P = sp.csc_matrix((arrays["P_data"], arrays["P_indices"], arrays["P_indptr"]),
                                shape=(len(arrays["passage_doc"]), len(arrays["vocab_hash"])))
         self.memo: dict[str, dict] = {}
+        self.unsaved: str | None = None  # why this index is not on disk (store.ensure_index)
 
     @property
     def n_passages(self) -> int:

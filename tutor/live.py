@@ -48,13 +48,21 @@ def warm(index: Index) -> Index:
     return index
 
 
+def _saved(index: Index) -> dict:
+    """The status of an index served: ``failed`` (with why) when it could not be saved."""
+    if index.unsaved:
+        return {"state": "failed", "message": f"The documents are up to date, but {index.unsaved}."}
+    return {"state": "ready", "message": ""}
+
+
 @dataclass(frozen=True)
 class BuildStatus:
     """What the background build is doing, in words a teacher can read.
 
     ``state`` is ``"ready"`` (no build running), ``"building"`` or ``"failed"`` (the
-    last build failed; the previous index is still served). ``done``/``total`` count
-    documents read; ``generation`` counts the indexes this server has switched to.
+    last build failed, and the previous index is still served; or the index could not
+    be saved, and is served from memory). ``done``/``total`` count documents read;
+    ``generation`` counts the indexes this server has switched to.
     """
 
     state: str = "ready"
@@ -171,7 +179,7 @@ class LiveIndex:
             with self._lock:
                 self._index = index
                 self._checked = time.monotonic()
-                self._status = replace(self._status, documents=len(index.docs), finished=time.time())
+                self._status = replace(self._status, documents=len(index.docs), finished=time.time(), **_saved(index))
             return
 
     def _check(self) -> None:
@@ -229,8 +237,8 @@ class LiveIndex:
                 switched = index is not self._index
                 self._index = index  # the switch: every next question uses the new index
                 self._failed = None
-                self._status = replace(self._status, state="ready", message="", documents=len(index.docs),
-                                       generation=self._status.generation + int(switched), finished=time.time())
+                self._status = replace(self._status, documents=len(index.docs), finished=time.time(),
+                                       generation=self._status.generation + int(switched), **_saved(index))
             else:
                 self._failed = before
                 self._status = replace(self._status, state="failed", message=error, finished=time.time())

@@ -4,10 +4,10 @@ On disk the index is data, never code: arrays as ``.npy`` (loaded memory-mapped,
 ``allow_pickle=False``), the vocabulary as UTF-8 text, one term per line (a term is
 words, which hold no line break, joined by a space), the rest as JSON.
 ``manifest.json`` holds the format version, the build settings, a fingerprint of the
-corpus (every file's size and modification time) and the size and SHA-256 of every
-other file. A build is written to a new folder and switched into place by replacing
-the one-line file ``CURRENT``, so that a crash mid-write leaves the previous index in
-force and readers never see a mixture.
+corpus (every file's size, modification and change times) and the size and SHA-256
+of every other file. A build is written to a new folder and switched into place by
+replacing the one-line file ``CURRENT``, so that a crash mid-write leaves the previous
+index in force and readers never see a mixture.
 
 An index is rebuilt when the corpus changed, or when it was made with other
 ``SETTINGS`` or another ``FORMAT_VERSION``: raise the version when a change to the
@@ -33,11 +33,11 @@ from tutor import build as _build
 from tutor import analysis, chunking, sentences
 from tutor import index as _index
 from tutor.chunking import SentenceSplitter
-from tutor.corpus import CorpusInfo, Document, FileStamp, Skipped, Texts, stamps
+from tutor.corpus import INDEX_FILES, CorpusInfo, Document, FileStamp, Skipped, Texts, stamps
 from tutor.errors import CorpusError, IndexDamaged
 from tutor.index import ARRAYS, Index
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8  # 8: the fingerprint holds each file's change time
 SETTINGS = {
     "analyzer": "tutor.analysis.terms (regex words, lower case, stop words, Snowball (PyStemmer))",
     "word_pairs": analysis.WORD_PAIRS,
@@ -49,8 +49,7 @@ SETTINGS = {
     "passage_chars": [chunking.MIN_CHARS, chunking.MAX_CHARS],
     "punkt_training_chars": chunking.TRAINING_CHARS,
 }
-CURRENT = "CURRENT"
-LOCK = ".lock"
+CURRENT, LOCK = INDEX_FILES  # (which mark the folder as an index for the corpus's walk)
 FULL_DIGEST_BYTES = 16 << 20  # files up to this size are hashed whole
 
 
@@ -121,6 +120,8 @@ def save(index: Index, index_dir: Path | str) -> Path:
         pointer.write_text(final.name + "\n", encoding="utf-8")
         with open(pointer, "rb") as f:
             os.fsync(f.fileno())
+        if (index_dir / CURRENT).is_dir() and not (index_dir / CURRENT).is_symlink():
+            shutil.rmtree(index_dir / CURRENT)  # a folder in its place: no file can replace it
         os.replace(pointer, index_dir / CURRENT)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -164,6 +165,8 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
     folder = current_folder(index_dir)
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+            raise IndexDamaged(f"index manifest in {folder} is damaged")
         if manifest.get("format_version") != FORMAT_VERSION or manifest.get("settings") != SETTINGS:
             raise IndexDamaged("index was built by another version of the tutor")
         for name, meta in manifest["files"].items():
@@ -186,7 +189,7 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
                       Texts(docs), folder / "vocabulary.txt")
     except IndexDamaged:
         raise
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError) as exc:  # (JSON nested too deep)
         raise IndexDamaged(f"index in {folder} cannot be read: {exc}") from exc
     index.check_consistent()
     return index
@@ -216,21 +219,40 @@ def _fresh(index_dir: Path, corpus_dir: Path) -> Index | None:
 
 def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
                  progress: Callable[[int, int], None] | None = None) -> tuple[Index, bool]:
-    """Load the index, or (re)build it when missing, damaged or stale; ``(index, rebuilt)``."""
+    """Load the index, or (re)build it when missing, damaged or stale; ``(index, rebuilt)``.
+
+    When the folder ``index_dir`` cannot be written (read-only, a full disk), the index is
+    built all the same and served from memory, and ``index.unsaved`` says why: an older
+    index there would quote documents as they were, at offsets they may no longer have.
+    """
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir}")
     if (index := _fresh(index_dir, corpus_dir)) is not None:
         return index, False
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "a+") as lock:
+    index_dir.mkdir(parents=True, exist_ok=True)  # a path that cannot be a folder is a bad argument
+    try:
+        lock = open(index_dir / LOCK, "a+")
+    except OSError as exc:
+        return _unsaved(_build.build(corpus_dir, progress), index_dir, exc), True
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may have built it while we waited
         if (index := _fresh(index_dir, corpus_dir)) is not None:
             return index, False
-        save(_build.build(corpus_dir, progress), index_dir)
+        index = _build.build(corpus_dir, progress)
+        try:
+            save(index, index_dir)
+        except OSError as exc:
+            return _unsaved(index, index_dir, exc), True
         # Read back as a load reads it: memory-mapped arrays the OS can share and page out,
         # rather than the build's held for as long as a server runs.
         return load(index_dir, corpus_dir, verify=False), True
+
+
+def _unsaved(index: Index, index_dir: Path, exc: OSError) -> Index:
+    index.unsaved = (f"the index could not be saved in {index_dir} ({exc.strerror or exc}); it was built from "
+                     "the documents as they are now, and is built again each time until that folder can be written")
+    return index
 
 
 def rebuild(corpus_dir: Path | str, index_dir: Path | str,
