@@ -274,3 +274,12 @@ def test_an_index_inside_the_corpus_is_never_read_as_documents(corpus_dir, name)
     loaded = store.load(index, corpus_dir)
     assert loaded.n_passages == first and len(loaded.docs) == 3
     assert not any(d.rel.startswith(f"{name}/") for d in loaded.docs)
+
+
+@pytest.mark.parametrize("command", ["ask", "index"])
+def test_the_corpus_folder_itself_is_refused_as_the_index_folder(corpus_dir, command):
+    before = sorted(p.name for p in corpus_dir.iterdir())
+    args = ["ask", "Who invented the spinning jenny?"] if command == "ask" else ["index"]
+    run = run_tutor(*args, "--corpus", str(corpus_dir), "--index", str(corpus_dir))
+    assert run.returncode == 2 and "cannot be kept in the documents folder itself" in run.stderr, run.stderr
+    assert sorted(p.name for p in corpus_dir.iterdir()) == before  # nothing written among the documents

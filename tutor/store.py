@@ -217,6 +217,16 @@ def _fresh(index_dir: Path, corpus_dir: Path) -> Index | None:
     return index if is_fresh(index, corpus_dir) else None
 
 
+def _folders(corpus_dir: Path | str, index_dir: Path | str) -> tuple[Path, Path]:
+    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder not found: {corpus_dir}")
+    if index_dir.resolve() == corpus_dir.resolve():  # (a folder inside it is fine: the walk skips it)
+        raise CorpusError(f"the index cannot be kept in the documents folder itself ({corpus_dir}): "
+                          "give --index another folder, or one inside it")
+    return corpus_dir, index_dir
+
+
 def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
                  progress: Callable[[int, int], None] | None = None) -> tuple[Index, bool]:
     """Load the index, or (re)build it when missing, damaged or stale; ``(index, rebuilt)``.
@@ -225,9 +235,7 @@ def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
     built all the same and served from memory, and ``index.unsaved`` says why: an older
     index there would quote documents as they were, at offsets they may no longer have.
     """
-    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder not found: {corpus_dir}")
+    corpus_dir, index_dir = _folders(corpus_dir, index_dir)
     if (index := _fresh(index_dir, corpus_dir)) is not None:
         return index, False
     index_dir.mkdir(parents=True, exist_ok=True)  # a path that cannot be a folder is a bad argument
@@ -258,7 +266,7 @@ def _unsaved(index: Index, index_dir: Path, exc: OSError) -> Index:
 def rebuild(corpus_dir: Path | str, index_dir: Path | str,
             progress: Callable[[int, int], None] | None = None) -> Index:
     """Build the index from scratch and make it current (``tutor index``)."""
-    index_dir = Path(index_dir)
+    corpus_dir, index_dir = _folders(corpus_dir, index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / LOCK, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
