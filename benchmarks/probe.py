@@ -62,8 +62,10 @@ def _answer(run: subprocess.CompletedProcess) -> str:
 def symlink_outside(p: Probe) -> str:
     corpus, index = p.corpus("symlink")
     (corpus / "zz-notes.txt").symlink_to("/etc/passwd")
+    said = p.tutor("index", corpus=corpus, index=index).stdout.decode()
+    skip = next((ln.split(": ", 1)[-1] for ln in said.splitlines() if "zz-notes" in ln), "not skipped")
     run = p.tutor("ask", "root:x:0:0:root:/root:/bin/bash", "--json", corpus=corpus, index=index)
-    return _answer(run)
+    return f"tutor index: {skip}; ask: {_answer(run)}"
 
 
 def manifest_shapes(p: Probe) -> str:
@@ -123,6 +125,12 @@ def index_inside_corpus(p: Probe) -> str:
     return f"{_said(run)}, passages after each ask: {' -> '.join(counts)}"
 
 
+def index_is_corpus(p: Probe) -> str:
+    corpus, _ = p.corpus("same")
+    runs = [p.tutor("ask", FAMINE, "--json", corpus=corpus, index=corpus) for _ in range(2)]
+    return "; ".join(_said(r) for r in runs) + f"; {len(list(corpus.iterdir()))} entries in the corpus folder"
+
+
 def batch_deep(p: Probe) -> str:
     lines = [json.dumps({"id": "a", "question": FAMINE}), "[" * 100000 + "]" * 100000,
              json.dumps({"id": "b", "question": FAMINE})]
@@ -167,6 +175,7 @@ def eval_types(p: Probe) -> str:
 CASES = [("3 symlink to /etc/passwd", symlink_outside), ("4 manifest of the wrong shape", manifest_shapes),
          ("5 CURRENT is a folder", current_is_a_folder), ("6 same-size edit, time kept", same_size_edit),
          ("7 stale index, read-only folder", read_only_stale), ("8 --index inside --corpus", index_inside_corpus),
+         ("8 --index is --corpus", index_is_corpus),
          ("9 deeply nested batch line", batch_deep), ("10 question not a string", batch_id),
          ("11 BOM and Latin-1, path and stdin", batch_encodings), ("12 eval with wrong types", eval_types)]
 
