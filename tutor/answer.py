@@ -14,15 +14,24 @@ question's words at all, and how far the best passage stands above the rest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from tutor import analysis, sentences
+from tutor import analysis, features, sentences
 from tutor.index import Index
 from tutor.kinds import figures_in, holds, wants
 from tutor.query import Query, subject_of, understand
-from tutor.retrieval import Hit, SentenceScores, concept_coverage, concept_ids, concepts, rerank, scores, top_k
+from tutor.retrieval import (
+    Hit,
+    SentenceScores,
+    concept_coverage,
+    concept_ids,
+    concepts,
+    rerank,
+    scores,
+    top_k,
+)
 
 CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
@@ -31,11 +40,9 @@ ANSWER_KIND_BONUS = 1.6  # a sentence holding what the question asks for (a year
 # Markers of a reason ("because", "led to"), a purpose ("to smelt") or a definition ("X
 # were ...") are weaker signs of an answer than a year or a number, so they count less.
 WEAK_KIND_BONUS = 1.1
-_WEAK_KINDS = ("reason", "definition")
+_WEAK_KINDS = features.WEAK_KINDS
 # A sentence's score: its similarity (with its neighbours'), its concept coverage, its passage.
 W_SIMILARITY, W_COVERAGE, W_PASSAGE = 0.45, 0.5, 0.2
-NEIGHBOUR_SHARE = 0.2  # how much concepts found only in the neighbouring sentences count
-NAME_WEIGHT = 0.3  # a name's share in choosing the quote for a "who" question
 
 @dataclass(frozen=True)
 class Citation:
@@ -185,44 +192,18 @@ def _previous_quotes(index: Index, question: str, history: list[str] | None, k: 
 
 
 def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores) -> list[tuple[float, int, int]]:
-    """``(score, sentence, passage)`` for the quotable sentences of the leading passages.
+    """``(score, sentence, passage)`` for the quotable sentences of the leading passages, best first.
 
-    A sentence is read with its neighbours ("He was stripped of his position" follows
-    "Peng was denounced"): its score blends its own similarity with theirs at a third,
-    the share of the question's concepts the three hold between them, and its
-    passage's standing; it is raised when it holds the kind of answer asked for.
+    A sentence's score blends its own similarity with its neighbours' at a third, the
+    share of the question's concepts it holds (its neighbours' counting a little), and
+    its passage's standing; it is raised when it holds the kind of answer asked for.
     """
-    kind = wants(query.searched)
-    subject = subject_of(query.searched) if kind in ("definition", "event") else ""
-    cs = concepts(index, query)
-    if kind == "name" and any(not c.name and not c.frame for c in cs):
-        # A "who" question's own names are its context, not its answer: "Who replaced
-        # Peng Dehuai?" wants "replaced" (and a new name) more than "Peng Dehuai".
-        cs = [replace(c, weight=c.weight * NAME_WEIGHT) if c.name else c for c in cs]
-    offsets = index.passage_sentences
-    quotable = index.a["sentence_quotable"]
-    s_scores.prepare([h.passage for h in hits])
-    top_p = hits[0].score or 1.0
-    top_s = max((float(s_scores[j]) for h in hits for j in range(int(offsets[h.passage]), int(offsets[h.passage + 1]))),
-                default=0.0) or 1.0
-    out = []
-    for h in hits:
-        a, b = int(offsets[h.passage]), int(offsets[h.passage + 1])
-        for j in range(a, b):
-            if not quotable[j] or s_scores[j] <= 0:
-                continue
-            near = [i for i in (j - 1, j + 1) if a <= i < b]
-            own = float(s_scores[j]) + sum(float(s_scores[i]) for i in near) / 3
-            present = sentences.terms(index, j)
-            cov_own, _ = concept_coverage(index, query, cs, present)
-            for i in near:
-                present |= sentences.terms(index, i)
-            cov_near, _ = concept_coverage(index, query, cs, present)
-            cov = (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near
-            score = W_SIMILARITY * own / top_s + W_COVERAGE * cov + W_PASSAGE * h.score / top_p
-            if kind and holds(kind, index.sentence_text(j), subject):
-                score *= WEAK_KIND_BONUS if kind in _WEAK_KINDS else ANSWER_KIND_BONUS
-            out.append((score, j, h.passage))
+    rows, X = features.candidates(index, query, hits, s_scores)
+    f = {name: X[:, i] for i, name in enumerate(features.NAMES)}
+    score = (W_SIMILARITY * (f["similarity"] + f["neighbours"]) + W_COVERAGE * f["coverage_near"]
+             + W_PASSAGE * f["passage"])
+    score = score * np.where(f["kind_strong"] > 0, ANSWER_KIND_BONUS, np.where(f["kind_weak"] > 0, WEAK_KIND_BONUS, 1.0))
+    out = [(float(v), j, p) for v, (j, p) in zip(score, rows)]
     out.sort(key=lambda c: (-c[0], c[1]))
     return out
 

@@ -1,0 +1,83 @@
+"""What describes a candidate quote: named features of one sentence for one question.
+
+``candidates`` lists the quotable sentences of the leading passages with a row of
+``NAMES`` each; ``tutor.answer`` ranks them (the hand-set weighting or a model fitted
+by ``benchmarks/train.py``), and the training script reads the same rows, so what is
+learnt is what is used.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from tutor import sentences
+from tutor.index import Index
+from tutor.kinds import holds, wants
+from tutor.query import Query, subject_of
+from tutor.retrieval import Hit, SentenceScores, concept_coverage, concepts
+
+NEIGHBOUR_SHARE = 0.2  # how much concepts found only in the neighbouring sentences count
+NAME_WEIGHT = 0.3  # a name's share in choosing the quote for a "who" question
+WEAK_KINDS = ("reason", "definition")
+NAMES = (
+    "similarity",  # the sentence's cosine with the question, over the best sentence's
+    "neighbours",  # its neighbours' cosines, a third each, over the best sentence's
+    "coverage",  # share of the question's concepts (weighted by rarity) in the sentence
+    "coverage_near",  # the same, its neighbours' words counting NEIGHBOUR_SHARE
+    "passage",  # its passage's score over the best passage's
+    "passage_rank",  # 1 / (1 + the passage's rank)
+    "kind_strong",  # it holds the year, number, name, place, quote or event asked for
+    "kind_weak",  # it holds a reason or definition marker asked for
+    "kind_missing",  # the question asks for a kind the sentence does not hold
+    "first_in_passage",  # the passage's first sentence
+    "length",  # log of its length in characters
+    "question_line",  # it ends with "?"
+    "lead_in",  # it ends with ":"
+)
+_LEAD_IN = re.compile(r":\s*$")
+
+
+def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores
+               ) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """``([(sentence, passage)], X)``: the quotable sentences of ``hits`` and their features.
+
+    A sentence is read with its neighbours ("He was stripped of his position" follows
+    "Peng was denounced"); only a sentence that shares a term with the question counts.
+    """
+    kind = wants(query.searched)
+    subject = subject_of(query.searched) if kind in ("definition", "event") else ""
+    cs = concepts(index, query)
+    if kind == "name" and any(not c.name and not c.frame for c in cs):
+        # A "who" question's own names are its context, not its answer: "Who replaced
+        # Peng Dehuai?" wants "replaced" (and a new name) more than "Peng Dehuai".
+        cs = [replace(c, weight=c.weight * NAME_WEIGHT) if c.name else c for c in cs]
+    offsets, quotable = index.passage_sentences, index.a["sentence_quotable"]
+    s_scores.prepare([h.passage for h in hits])
+    top_p = (hits[0].score if hits else 0.0) or 1.0
+    top_s = max((float(s_scores[j]) for h in hits for j in range(int(offsets[h.passage]), int(offsets[h.passage + 1]))),
+                default=0.0) or 1.0
+    rows, X = [], []
+    for rank, h in enumerate(hits):
+        a, b = int(offsets[h.passage]), int(offsets[h.passage + 1])
+        for j in range(a, b):
+            if not quotable[j] or s_scores[j] <= 0:
+                continue
+            near = [i for i in (j - 1, j + 1) if a <= i < b]
+            present = sentences.terms(index, j)
+            cov_own, _ = concept_coverage(index, query, cs, present)
+            for i in near:
+                present |= sentences.terms(index, i)
+            cov_near, _ = concept_coverage(index, query, cs, present)
+            text = index.sentence_text(j)
+            held = bool(kind) and holds(kind, text, subject)
+            rows.append((j, h.passage))
+            X.append((float(s_scores[j]) / top_s, sum(float(s_scores[i]) for i in near) / 3 / top_s,
+                      cov_own, (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near,
+                      h.score / top_p, 1 / (1 + rank), held and kind not in WEAK_KINDS,
+                      held and kind in WEAK_KINDS, bool(kind) and not held, j == a,
+                      math.log(1 + len(text)), text.rstrip().endswith("?"), bool(_LEAD_IN.search(text))))
+    return rows, np.array(X, dtype=float).reshape(len(X), len(NAMES))
