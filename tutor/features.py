@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from tutor import sentences
+from tutor import analysis, sentences
 from tutor.index import Index
 from tutor.kinds import holds, wants
 from tutor.query import Query, subject_of
@@ -37,6 +37,9 @@ NAMES = (
     "length",  # log of its length in characters
     "question_line",  # it ends with "?"
     "lead_in",  # it ends with ":"
+    "word_share",  # share of the question's words (stems) in the sentence, each counted alike
+    "pair_share",  # share of the question's word pairs in the sentence
+    "similarity_raw",  # the sentence's cosine with the question
 )
 _LEAD_IN = re.compile(r":\s*$")
 
@@ -60,6 +63,9 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
     top_p = (hits[0].score if hits else 0.0) or 1.0
     top_s = max((float(s_scores[j]) for h in hits for j in range(int(offsets[h.passage]), int(offsets[h.passage + 1]))),
                 default=0.0) or 1.0
+    q_terms = [t for t in dict.fromkeys(analysis.terms(query.searched)) if t in index.term_ids]
+    q_words = {index.term_ids[t] for t in q_terms if " " not in t}
+    q_pairs = {index.term_ids[t] for t in q_terms if " " in t}
     rows, X = [], []
     for rank, h in enumerate(hits):
         a, b = int(offsets[h.passage]), int(offsets[h.passage + 1])
@@ -69,6 +75,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
             near = [i for i in (j - 1, j + 1) if a <= i < b]
             present = sentences.terms(index, j)
             cov_own, _ = concept_coverage(index, query, cs, present)
+            shares = (len(q_words & present) / max(1, len(q_words)), len(q_pairs & present) / max(1, len(q_pairs)))
             for i in near:
                 present |= sentences.terms(index, i)
             cov_near, _ = concept_coverage(index, query, cs, present)
@@ -79,5 +86,6 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
                       cov_own, (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near,
                       h.score / top_p, 1 / (1 + rank), held and kind not in WEAK_KINDS,
                       held and kind in WEAK_KINDS, bool(kind) and not held, j == a,
-                      math.log(1 + len(text)), text.rstrip().endswith("?"), bool(_LEAD_IN.search(text))))
+                      math.log(1 + len(text)), text.rstrip().endswith("?"), bool(_LEAD_IN.search(text)),
+                      *shares, float(s_scores[j])))
     return rows, np.array(X, dtype=float).reshape(len(X), len(NAMES))
