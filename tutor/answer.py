@@ -21,7 +21,7 @@ import numpy as np
 from tutor import analysis, features, sentences
 from tutor.index import Index
 from tutor.kinds import figures_in, holds, wants
-from tutor.query import Query, subject_of, understand
+from tutor.query import Query, asks_for_more, reads_as_english, subject_of, understand
 from tutor.retrieval import (
     Hit,
     SentenceScores,
@@ -36,6 +36,7 @@ from tutor.retrieval import (
 CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
 MAX_QUESTION_CHARS = 1000
+MAX_MORE = 4  # how many "tell me more" back a follow-up looks for quotes already given
 ANSWER_KIND_BONUS = 1.6  # a sentence holding what the question asks for (a year for "when")
 # Markers of a reason ("because", "led to"), a purpose ("to smelt") or a definition ("X
 # were ...") are weaker signs of an answer than a year or a number, so they count less.
@@ -78,6 +79,7 @@ class Answer:
     agreeing: int = 0
     figures: tuple[Figure, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    agreeing_with: tuple[int, ...] = ()  # the citations, one per source, that agree with the first
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,11 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
         message = "Please type a question about the course documents" + (
             f", for example: “{example}”" if example else f" ({'; '.join(d.title for d in index.docs[:3])}).")
         return Answer(question, Query(question, question), False, message=message, notes=tuple(notes))
+    if not reads_as_english(index, question):
+        example = next(iter(index.info.starter_questions), None)
+        return Answer(question, Query(question, question), False, notes=tuple(notes), message=(
+            "I can only read questions in English, and this one does not look like English to me. "
+            "Please ask it in English" + (f", for example: “{example}”" if example else ".")))
     query = understand(index, question, history)
     p_scores, s_scores = scores(index, query, docs)
     hits = rerank(index, query, p_scores, max(k, CANDIDATE_PASSAGES))
@@ -170,25 +177,33 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
     if not evidence(index, query, hits, p_scores).covered:
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
 
-    already = _previous_quotes(index, question, history, k, docs) if query.followup else set()
-    citations = _choose(index, query, hits, s_scores, already)
+    more = query.followup and asks_for_more(question)
+    already = _previous_quotes(index, history, k, docs) if query.followup else set()
+    citations = _choose(index, query, hits, s_scores, already, only_new=more)
+    if more and not citations:
+        return Answer(question, query, False, hits=shown, notes=tuple(notes), message=(
+            "I have no more to add: every passage on that which I found has been quoted already. "
+            "Try asking about another side of it."))
     # The passages that hold the quotes lead the list, in the order the answer uses them.
     quoted = list(dict.fromkeys(c.passage for c in citations))
     shown = tuple(sorted(hits, key=lambda h: quoted.index(h.passage) if h.passage in quoted else len(quoted))[:k])
     if not citations:
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
     figures = _figures(index, query, citations)
-    agreeing = 1 if figures else _agreeing(index, citations)
-    return Answer(question, query, True, tuple(citations), shown, None, agreeing, figures, tuple(notes))
+    agreeing = (citations[0].n,) if figures else _agreeing(index, citations)
+    return Answer(question, query, True, tuple(citations), shown, None, len(agreeing), figures, tuple(notes),
+                  agreeing_with=agreeing)
 
 
-def _previous_quotes(index: Index, question: str, history: list[str] | None, k: int,
-                     docs: set[int] | None) -> set[int]:
-    """Sentences the previous answer quoted: a follow-up wants something new."""
-    if not history:
-        return set()
-    prev = answer(index, history[-1], history[:-1], k, docs)
-    return {c.sentence for c in prev.citations}
+def _previous_quotes(index: Index, history: list[str] | None, k: int, docs: set[int] | None) -> set[int]:
+    """Sentences the previous answers quoted (back through a run of "tell me more"): a follow-up wants something new."""
+    quoted: set[int] = set()
+    history = history or []
+    for i in range(len(history) - 1, max(-1, len(history) - 1 - MAX_MORE), -1):
+        quoted |= {c.sentence for c in answer(index, history[i], history[:i], k, docs).citations}
+        if not asks_for_more(history[i]):
+            break
+    return quoted
 
 
 def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores) -> list[tuple[float, int, int]]:
@@ -209,8 +224,10 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: Sente
 
 
 def _choose(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores,
-            already: set[int] = frozenset()) -> list[Citation]:
+            already: set[int] = frozenset(), only_new: bool = False) -> list[Citation]:
     cands = sentence_scores(index, query, hits, s_scores) if hits else []
+    if only_new:  # "tell me more": nothing quoted before
+        cands = [c for c in cands if c[1] not in already]
     if not cands:
         return []
     # A follow-up wants something new: not the sentence just quoted, unless that one
@@ -236,23 +253,30 @@ def _choose(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScore
         if best is None:
             break
         chosen.append(best)
-    out = []
-    for n, (_, j, p) in enumerate(chosen, start=1):
-        d = index.doc_of_passage(p)
-        out.append(Citation(n, index.sentence_text(j), d, int(index.a["sentence_start"][j]),
-                            int(index.a["sentence_end"][j]), p, j))
-    return out
+    return [_citation(index, n, j, p) for n, (_, j, p) in enumerate(chosen, start=1)]
 
 
-def _agreeing(index: Index, citations: list[Citation]) -> int:
-    """How many distinct sources state what the first quote states (1 when only it does)."""
+def _citation(index: Index, n: int, j: int, p: int) -> Citation:
+    """Sentence ``j`` as citation ``n``; a lead-in ("Its two aims were:") with what it introduces."""
+    d = index.doc_of_passage(p)
+    start, end = int(index.a["sentence_start"][j]), int(index.a["sentence_end"][j])
+    quote = index.sentence_text(j)
+    if quote.rstrip().endswith(":") and j + 1 < int(index.passage_sentences[p + 1]):
+        end = int(index.a["sentence_end"][j + 1])
+        quote = index.doc_text(d)[start:end]
+    return Citation(n, quote, d, start, end, p, j)
+
+
+def _agreeing(index: Index, citations: list[Citation]) -> tuple[int, ...]:
+    """The citations, one per source, that state what the first quote states (the first alone when none do)."""
     first = citations[0]
-    docs = {first.doc}
+    docs, agree = {first.doc}, [first.n]
     S = sentences.rows(index, [c.sentence for c in citations])
     for i, c in enumerate(citations[1:], start=1):
         if c.doc not in docs and float(S[i].multiply(S[0]).sum()) >= 0.2:
             docs.add(c.doc)
-    return len(docs)
+            agree.append(c.n)
+    return tuple(agree)
 
 
 def _figures(index: Index, query: Query, citations: list[Citation]) -> tuple[Figure, ...]:

@@ -35,13 +35,13 @@ NAMES = (
     "kind_missing",  # the question asks for a kind the sentence does not hold
     "first_in_passage",  # the passage's first sentence
     "length",  # log of its length in characters
-    "question_line",  # it ends with "?"
     "lead_in",  # it ends with ":"
     "word_share",  # share of the question's words (stems) in the sentence, each counted alike
     "pair_share",  # share of the question's word pairs in the sentence
     "similarity_raw",  # the sentence's cosine with the question
 )
 _LEAD_IN = re.compile(r":\s*$")
+_QUESTION_LINE = re.compile(r"\?[\s\"'”’)\]]*$")
 
 
 def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores
@@ -70,8 +70,8 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
     for rank, h in enumerate(hits):
         a, b = int(offsets[h.passage]), int(offsets[h.passage + 1])
         for j in range(a, b):
-            if not quotable[j] or s_scores[j] <= 0:
-                continue
+            if not quotable[j] or s_scores[j] <= 0 or _QUESTION_LINE.search(index.sentence_text(j)):
+                continue  # a question in the text (an essay's title, an exercise) answers nothing
             near = [i for i in (j - 1, j + 1) if a <= i < b]
             present = sentences.terms(index, j)
             cov_own, _ = concept_coverage(index, query, cs, present)
@@ -86,6 +86,6 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
                       cov_own, (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near,
                       h.score / top_p, 1 / (1 + rank), held and kind not in WEAK_KINDS,
                       held and kind in WEAK_KINDS, bool(kind) and not held, j == a,
-                      math.log(1 + len(text)), text.rstrip().endswith("?"), bool(_LEAD_IN.search(text)),
+                      math.log(1 + len(text)), bool(_LEAD_IN.search(text)),
                       *shares, float(s_scores[j])))
     return rows, np.array(X, dtype=float).reshape(len(X), len(NAMES))

@@ -18,6 +18,7 @@ Each step is testable alone:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -42,6 +43,19 @@ _SUBJECT_PREFIX = re.compile(
 _DO_SUPPORT = re.compile(r"^\s*(?:what|who|which|where|when|why|how)\b(?:\s+\w+)?\s+(?:did|does|do)\b", re.IGNORECASE)
 _OBJECT_PRONOUNS = {"they", "them", "it", "he", "him", "she"}
 _POSSESSIVE_PRONOUNS = {"their", "its", "his"}
+# Words nearly every English question holds one of: what/who/why..., articles, auxiliaries.
+_ENGLISH_MARKERS = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which", "the", "did", "does",
+                    "do", "was", "were", "is", "are", "of", "and", "tell", "explain", "describe",
+                    "whos", "whats", "wat", "wats", "wen", "wich", "hows", "wot"}  # (as students type them)
+COMMON_WORD = 10_000  # pyspellchecker's count from which a word is common English
+ENGLISH_SHARE = 0.4
+ACCENTED_SHARE = 0.6  # when a word with an accent the corpus does not know is there
+# A question that only asks to go on: "tell me more", "and then?", "why?". It continues
+# the last topic with quotes not yet given ("why" asks for the topic's causes).
+_MORE = re.compile(r"^\W*(?:(?:can you |could you |please )?(?:tell|show|give) me more(?: about (?:it|that|this|them|him|her))?"
+                   r"|more(?: please)?|go on|continue|keep going|and\W*(?:then|after that)?|then what|what next"
+                   r"|what happened (?:next|after(?:wards)?|then)|what else|anything else|explain(?: more| further)?"
+                   r"|(?:and )?(?P<why>why|why is that|why was that|how come|how so))(?: please)?\W*$", re.IGNORECASE)
 _FOLLOWUP_START = re.compile(r"^\s*(?:and|what about|how about|why|why not|how come)\b", re.IGNORECASE)
 
 
@@ -79,6 +93,25 @@ def is_english_word(word: str) -> bool:
 def english_frequency(word: str) -> int:
     """How common a word is in English (pyspellchecker's count; 0 when unknown)."""
     return int(_english().word_frequency[word])
+
+
+def reads_as_english(index: Index, text: str) -> bool:
+    """False for a question plainly in another language, so it is told what the tutor reads.
+
+    Cautious, since an English question told so would be a poor answer: a question in
+    another script, or of three words or more with no English question or function word
+    and under 40 % of its words common in English (or found in the corpus).
+    """
+    words = [analysis.normalise(w) for w, _, _ in analysis.tokens(text)]
+    letters = [ch for w in words for ch in w if ch.isalpha()]
+    if letters and sum(ch.isascii() or unicodedata.name(ch, "").startswith("LATIN") for ch in letters) < len(letters) / 2:
+        return False
+    if len(words) < 3 or any(w in _ENGLISH_MARKERS for w in words):
+        return True
+    words = [w for w in words if len(w) > 1]  # ("a-t-il": the "a" and "t" say nothing)
+    known = sum(english_frequency(w) >= COMMON_WORD or w in index.words for w in words)
+    accented = any(not w.isascii() and w not in index.words for w in words)  # "échoué", "qué"
+    return known >= (ACCENTED_SHARE if accented else ENGLISH_SHARE) * len(words)
 
 
 def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -168,7 +201,7 @@ def subject_of(question: str) -> str:
 def is_followup(question: str) -> bool:
     words = [analysis.normalise(w) for w, _, _ in analysis.tokens(question)]
     refers = any(w in _OBJECT_PRONOUNS | _POSSESSIVE_PRONOUNS for w in words)
-    bare = not analysis.stems(question)
+    bare = not analysis.stems(question) or asks_for_more(question)
     return refers or bare or bool(_FOLLOWUP_START.match(question) and len(words) <= 4)
 
 
@@ -191,6 +224,9 @@ def _resolve_one(question: str, earlier: list[str]) -> tuple[str, tuple[str, ...
     if previous is None:
         return question, (), False
     subject = subject_of(previous)
+    extra = tuple(analysis.terms(previous))
+    if more := _MORE.match(question):
+        return (f"Why {subject}?" if more.group("why") else previous), extra, True
     out, pos, replaced = [], 0, False
     for word, a, b in analysis.tokens(question):
         w = word.lower()
@@ -206,9 +242,12 @@ def _resolve_one(question: str, earlier: list[str]) -> tuple[str, tuple[str, ...
             continue
         pos, replaced = b, True
     out.append(question[pos:])
-    resolved = "".join(out)
-    extra = tuple(analysis.terms(previous))
-    return resolved, extra, True
+    return "".join(out), extra, True
+
+
+def asks_for_more(question: str) -> bool:
+    """True for "tell me more", "and then?", "why?": go on with what was not yet quoted."""
+    return bool(_MORE.match(question))
 
 
 def _next_is_noun(text: str, pos: int) -> bool:

@@ -50,7 +50,9 @@ def summary_notes(ans: Answer) -> list[str]:
     """Plain-language notes that go with an answer: agreement, differing figures, cuts."""
     notes = list(ans.notes)
     if ans.agreeing >= 2:
-        notes.append(f"{ans.agreeing} sources agree.")
+        which = [f"[{n}]" for n in ans.agreeing_with]
+        said = f": {', '.join(which[:-1])} and {which[-1]}" if len(which) >= 2 else ""
+        notes.append(f"{ans.agreeing} sources agree{said}.")
     if ans.figures:
         side = "; ".join(f"{f.value} [{f.citation}]" for f in ans.figures)
         notes.append(f"The sources give different figures: {side}.")
@@ -77,6 +79,7 @@ def answer_json(index: Index, ans: Answer, id_=None) -> dict:
         ],
         "message": ans.message,
         "agreeing_sources": ans.agreeing,
+        "agreeing_citations": list(ans.agreeing_with),
         "figures": [{"value": f.value, "citation": f.citation} for f in ans.figures],
         "notes": summary_notes(ans),
         "corrections": [{"typed": a, "corrected": b} for a, b in ans.query.corrections],

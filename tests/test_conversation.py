@@ -1,0 +1,108 @@
+"""What a student meets in a conversation: follow-ups, other languages, quotes they can use.
+
+Through the command line, on the shipped corpus, as ``tutor ask`` answers a class.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, run_tutor
+
+SETS = [ROOT.parent / "shared" / "eval" / "questions.jsonl", ROOT / "benchmarks" / "data" / "shipped-questions.jsonl"]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("conversation") / "index"
+    assert run_tutor("index", "--corpus", str(ROOT / "corpus"), "--index", str(path)).returncode == 0
+    return path
+
+
+def ask(index_dir: Path, question: str, *history: str) -> dict:
+    args = [a for h in history for a in ("--history", h)]
+    r = run_tutor("ask", question, *args, "--json", "--corpus", str(ROOT / "corpus"), "--index", str(index_dir))
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def places(out: dict) -> set[tuple[str, int, int]]:
+    return {(c["path"], c["start"], c["end"]) for c in out["citations"]}
+
+
+@pytest.mark.parametrize("more", ["tell me more", "Tell me more about it.", "and then?", "go on", "what happened next?"])
+def test_tell_me_more_goes_on_with_quotes_not_yet_given(index_dir, more):
+    first = ask(index_dir, "What were the backyard furnaces?")
+    then = ask(index_dir, more, "What were the backyard furnaces?")
+    assert first["answered"] and then["answered"], then["message"]
+    assert not places(first) & places(then)
+    assert all("furnace" in c["quote"].lower() or "steel" in c["quote"].lower() or "iron" in c["quote"].lower()
+               for c in then["citations"][:1])
+
+
+def test_a_second_tell_me_more_gives_none_of_the_earlier_quotes(index_dir):
+    q = "What were the people's communes?"
+    given = places(ask(index_dir, q)) | places(ask(index_dir, "tell me more", q))
+    again = ask(index_dir, "tell me more", q, "tell me more")
+    assert not (again["answered"] and places(again) & given)
+
+
+def test_why_asks_for_the_causes_of_the_last_topic(index_dir):
+    out = ask(index_dir, "why?", "What happened to Peng Dehuai?")
+    assert out["answered"], out["message"]
+    assert "Peng" in out["citations"][0]["quote"]
+
+
+@pytest.mark.parametrize("question", ["¿Qué fue el Gran Salto Adelante?", "Pourquoi la famine a-t-elle eu lieu ?",
+                                      "大跃进是什么？", "Что такое Большой скачок?"])
+def test_a_question_not_in_english_is_told_so_plainly(index_dir, question):
+    out = ask(index_dir, question)
+    assert not out["answered"] and "only read questions in English" in out["message"]
+
+
+@pytest.mark.parametrize("question", ["whos deng xiaoping", "wat were the backyard furnaces for",
+                                      "Great Leap Forward success?", "famine deaths Mao"])
+def test_english_in_a_hurry_is_still_read_as_english(index_dir, question):
+    assert "only read questions in English" not in (ask(index_dir, question)["message"] or "")
+
+
+def test_no_quote_is_a_question_and_no_place_is_cited_twice(index_dir):
+    rows = [json.loads(line) for path in SETS if path.exists() for line in path.read_text().splitlines()]
+    batch = "".join(json.dumps({"id": r["id"], "question": r["question"], "history": r.get("history", [])}) + "\n"
+                    for r in rows)
+    r = run_tutor("ask", "--batch", "-", "--corpus", str(ROOT / "corpus"), "--index", str(index_dir), stdin=batch)
+    for line in r.stdout.splitlines():
+        out = json.loads(line)
+        quotes = [c["quote"].rstrip(" ”’\"')") for c in out["citations"]]
+        assert not any(q.endswith("?") for q in quotes), out["question"]
+        assert len(places(out)) == len(out["citations"]), out["question"]
+        assert len(out["agreeing_citations"]) == (out["agreeing_sources"] if out["answered"] else 0)
+
+
+def test_agreement_names_the_quotes_that_agree(index_dir):
+    out = ask(index_dir, "When did Mao launch the first five year plan?")
+    assert out["agreeing_sources"] >= 2
+    which = " and ".join(f"[{n}]" for n in out["agreeing_citations"])
+    assert f"{out['agreeing_sources']} sources agree: {which}." in out["notes"]
+    docs = {out["citations"][n - 1]["path"] for n in out["agreeing_citations"]}
+    assert len(docs) == out["agreeing_sources"]  # one quote per source
+
+
+def test_a_lead_in_is_quoted_with_what_it_introduces(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "canal.txt").write_text(
+        "The Quillon Canal\n\nThe Quillon Canal was dug by hand over eleven winters. "
+        "The canal builders had two aims:\n\nTo carry coal from the Marrow valley to the coast, and to drain "
+        "the fens around Quillon for farming.\n\nIt opened in 1791 to great celebration.\n", encoding="utf-8")
+    r = run_tutor("ask", "What aims did the canal builders have?", "--json", "--corpus", str(corpus),
+                  "--index", str(tmp_path / "index"))
+    out = json.loads(r.stdout)
+    first = out["citations"][0]
+    assert first["quote"].startswith("The canal builders had two aims:")
+    assert "carry coal" in first["quote"]
+    text = (corpus / "canal.txt").read_text(encoding="utf-8")
+    assert text[first["start"]:first["end"]] == first["quote"]
