@@ -121,6 +121,7 @@ def _questions(index: Index, rows: list[dict]) -> Report:
         got = first_quote or (ans.message or "")
         k = kinds[kind]
         k["n"] += 1
+        k["uncovered"] += not ev
         if not ev:
             totals["offtopic"] += 1
             declined = not ans.answered
@@ -140,6 +141,7 @@ def _questions(index: Index, rows: list[dict]) -> Report:
         totals["wrongly_declined"] += not ans.answered
         k["hit@1"] += h1
         k["answer@1"] += a1
+        k["wrongly_declined"] += not ans.answered
         if not a1:
             what = "declined" if not ans.answered else ("first quote misses the evidence" if h3 else "no passage holds the evidence")
             rep.failures.append({"id": r.get("id"), "what": what, "input": r["question"],
@@ -153,10 +155,11 @@ def _questions(index: Index, rows: list[dict]) -> Report:
         "declined": f"{totals['declined']}/{totals['offtopic']}",
         "wrongly_declined": totals["wrongly_declined"],
     }
-    for kind, k in kinds.items():
+    for kind, k in kinds.items():  # a kind the sources do not cover is scored by its declines
         n = k["n"]
-        rep.by_kind[kind] = ({"n": n, "declined": k["declined"] / n} if kind == "offtopic"
-                             else {"n": n, "hit@1": k["hit@1"] / n, "answer@1": k["answer@1"] / n})
+        rep.by_kind[kind] = ({"n": n, "declined": k["declined"] / n} if k["uncovered"] == n
+                             else {"n": n, "hit@1": k["hit@1"] / n, "answer@1": k["answer@1"] / n,
+                                   "wrongly_declined": k["wrongly_declined"]})
     return rep
 
 
