@@ -142,15 +142,16 @@ def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) 
 
 
 def decline_message(index: Index, query: Query) -> str:
+    """One short paragraph: not found, what the sources are about, and one question to try,
+    the starter question closest to what was asked."""
     titles = [d.title for d in index.docs[:5]]
     topic = index.info.title if index.info.title != "Course documents" else "; ".join(titles[:3])
-    suggestion = next(iter(index.info.starter_questions), None)
-    parts = [f"I couldn't find an answer to that in these sources. They are about {topic}."]
-    if suggestion:
-        parts.append(f"Try asking about that, for example: “{suggestion}”")
-    else:
-        parts.append("Try rephrasing your question with words the documents use.")
-    return " ".join(parts)
+    asked = set(analysis.stems(query.searched))
+    starters = list(index.info.starter_questions)
+    suggestion = max(starters, key=lambda s: len(asked & set(analysis.stems(s))), default=None)
+    tail = (f"Try asking about that, for example: “{suggestion}”" if suggestion
+            else "Try rephrasing your question with words the documents use.")
+    return f"I couldn't find an answer to that in these sources. They are about {topic}. {tail}"
 
 
 def answer(index: Index, question: str, history: list[str] | None = None, k: int = 5,
@@ -168,8 +169,9 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
     if not reads_as_english(index, question):
         example = next(iter(index.info.starter_questions), None)
         return Answer(question, Query(question, question), False, notes=tuple(notes), message=(
-            "I can only read questions in English, and this one does not look like English to me. "
-            "Please ask it in English" + (f", for example: “{example}”" if example else ".")))
+            "I can only read questions in English (solo en inglés · en anglais seulement · nur auf Englisch · 仅限英文), "
+            "and this one does not look like English to me. Please ask it in English"
+            + (f", for example: “{example}”" if example else ".")))
     query = understand(index, question, history)
     p_scores, s_scores = scores(index, query, docs)
     hits = rerank(index, query, p_scores, max(k, CANDIDATE_PASSAGES))

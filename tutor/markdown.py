@@ -182,12 +182,10 @@ def figures_html(index: Index, ans: Answer) -> str:
 
 
 def decline_html(index: Index, ans: Answer) -> str:
-    """The kind "not in these sources" reply, with what the sources do cover."""
+    """The kind "not in these sources" reply: one short paragraph with one suggestion
+    (the sidebar and the Library list the sources)."""
     message = ans.message or "I couldn't find an answer to that in these sources."
-    titles = "".join(f"<li>{escape_html(d.title)}</li>" for d in index.docs)
-    about = f"<p>{escape_html(index.info.description)}</p>" if index.info.description else ""
-    return (f'<div class="tt-decline"><p>{escape_html(message)}</p>{about}'
-            f'<p class="tt-covers">These sources cover:</p><ul>{titles}</ul></div>')
+    return f'<div class="tt-decline"><p>{escape_html(message)}</p></div>'
 
 
 def source_markdown(index: Index, c: Citation) -> str:
@@ -324,8 +322,6 @@ CSS = """<style>
 .tt-figure-value { font-size: 1.15rem; font-weight: 600; }
 .tt-figure-source { font-size: 0.8rem; opacity: 0.85; }
 .tt-decline p { margin: 0 0 0.5rem 0; }
-.tt-decline ul { margin: 0 0 0.3rem 1.2rem; padding: 0; font-size: 0.9rem; }
-.tt-covers { font-size: 0.9rem; font-weight: 600; }
 .tt-sources-head { font-size: 0.8rem; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em;
   opacity: 0.65; margin: 0.4rem 0 0.1rem 0; }
 .tt-source { font-size: 0.9rem; overflow-wrap: anywhere; }
