@@ -6,10 +6,11 @@ bonus when it holds what the question asks for (a year for "when", a number for
 "how many", a name for "who"). Further quotes are chosen by maximal marginal
 relevance, preferring other sources over near-copies from the same one.
 
-The tutor declines when the sources do not cover the question. The decision weighs
-evidence rather than one score: how much of the question's meaning (its content
-words, weighted by rarity) the best passage contains, whether the corpus knows the
-question's words at all, and how far the best passage stands above the rest.
+The tutor declines when the sources do not cover the question: a logistic regression
+fitted by ``benchmarks/train.py`` (``tutor/data/decline.json``) weighs how much of the
+question's meaning (its content words, weighted by rarity) the best passage and the
+best sentence hold, how many of its words meet in one sentence, whether the corpus
+knows its words at all, and how far the best passage stands above the rest.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tutor import analysis, features, sentences
+from tutor import analysis, features, models, sentences
 from tutor.index import Index
 from tutor.kinds import figures_in, holds, wants
 from tutor.query import Query, asks_for_more, reads_as_english, subject_of, understand
 from tutor.retrieval import (
     Hit,
-    SentenceScores,
     concept_coverage,
     concept_ids,
     concepts,
@@ -84,7 +84,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class Evidence:
-    """How well the best passages cover a question; the basis for answering or declining.
+    """How well the best passages cover a question: what the decline model reads (``answerable``).
 
     ``coverage``: the largest weighted share of the question's concepts that one of the
     top passages holds (``retrieval.concept_coverage``); ``topic_coverage``: the same
@@ -100,22 +100,6 @@ class Evidence:
     together: int
     topic: int
     margin: float
-
-    @property
-    def covered(self) -> bool:
-        """Answer when most of the question is found, or much of it found together.
-
-        Below 45 % nothing answers. From 70 % (or when every topic concept is found and
-        only frame words are missing) the passage answers. In between, the question's
-        topic words must meet in one sentence, or two of them in a passage that stands
-        well above the rest: "capital of France" finds "France" alone; "plants make
-        food through photosynthesis" finds "plants" and "food" in different sentences.
-        """
-        if self.coverage < 0.45:
-            return False
-        if self.coverage >= 0.7 or self.topic_coverage >= 0.8:
-            return True
-        return self.together >= 2 or (self.matched >= 2 and self.margin >= 3.0)
 
 
 def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) -> Evidence:
@@ -176,12 +160,13 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
     p_scores, s_scores = scores(index, query, docs)
     hits = rerank(index, query, p_scores, max(k, CANDIDATE_PASSAGES))
     shown = tuple(hits[:k])
-    if not evidence(index, query, hits, p_scores).covered:
+    rows, X = features.candidates(index, query, hits, s_scores)
+    if answerable(index, query, evidence(index, query, hits, p_scores), X) < models.load("decline")["threshold"]:
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
 
     more = query.followup and asks_for_more(question)
     already = _previous_quotes(index, history, k, docs) if query.followup else set()
-    citations = _choose(index, query, hits, s_scores, already, only_new=more)
+    citations = _choose(index, query, sentence_scores(rows, X), already, only_new=more)
     if more and not citations:
         return Answer(question, query, False, hits=shown, notes=tuple(notes), message=(
             "I have no more to add: every passage on that which I found has been quoted already. "
@@ -208,14 +193,19 @@ def _previous_quotes(index: Index, history: list[str] | None, k: int, docs: set[
     return quoted
 
 
-def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores) -> list[tuple[float, int, int]]:
-    """``(score, sentence, passage)`` for the quotable sentences of the leading passages, best first.
+def answerable(index: Index, query: Query, ev: Evidence, X: np.ndarray) -> float:
+    """The decline model's probability that the sources answer ``query`` (``tutor.models``)."""
+    row = features.question_row(ev, concepts(index, query), X, bool(wants(query.searched)))
+    return models.probability("decline", row)
+
+
+def sentence_scores(rows: list[tuple[int, int]], X: np.ndarray) -> list[tuple[float, int, int]]:
+    """``(score, sentence, passage)`` for the candidates ``features.candidates`` gives, best first.
 
     A sentence's score blends its own similarity with its neighbours' at a third, the
     share of the question's concepts it holds (its neighbours' counting a little), and
     its passage's standing; it is raised when it holds the kind of answer asked for.
     """
-    rows, X = features.candidates(index, query, hits, s_scores)
     f = {name: X[:, i] for i, name in enumerate(features.NAMES)}
     score = (W_SIMILARITY * (f["similarity"] + f["neighbours"]) + W_COVERAGE * f["coverage_near"]
              + W_PASSAGE * f["passage"])
@@ -225,9 +215,8 @@ def sentence_scores(index: Index, query: Query, hits: list[Hit], s_scores: Sente
     return out
 
 
-def _choose(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores,
+def _choose(index: Index, query: Query, cands: list[tuple[float, int, int]],
             already: set[int] = frozenset(), only_new: bool = False) -> list[Citation]:
-    cands = sentence_scores(index, query, hits, s_scores) if hits else []
     if only_new:  # "tell me more": nothing quoted before
         cands = [c for c in cands if c[1] not in already]
     if not cands:

@@ -89,3 +89,32 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
                       math.log(1 + len(text)), bool(_LEAD_IN.search(text)),
                       *shares, float(s_scores[j])))
     return rows, np.array(X, dtype=float).reshape(len(X), len(NAMES))
+
+
+QUESTION_NAMES = (
+    "coverage",  # the best of the top passages' weighted share of the question's concepts
+    "topic_coverage",  # the same for its topic concepts, frame words left out
+    "matched",  # topic concepts that passage holds
+    "together",  # the most topic concepts found in one sentence
+    "unknown_share",  # weight share of the question's concepts the corpus does not know at all
+    "margin",  # log of the best passage's score over the fifth's
+    "best_sentence",  # the best candidate sentence's own cosine
+    "best_coverage",  # the best candidate sentence's coverage
+    "kind_found",  # the question asks for a kind and a candidate holds it
+    "kind_asked",  # the question asks for a year, number, name, place, ...
+    "together_share",  # "together" over the question's topic concepts, known or not
+    "unknown",  # how many of the question's concepts the corpus does not know
+)
+
+
+def question_row(ev, cs, X: np.ndarray, kind_asked: bool) -> np.ndarray:
+    """Features of a whole question (for answering or declining), from ``answer.evidence``'s
+    ``ev``, the question's concepts ``cs`` and its candidates' rows ``X``."""
+    total = sum(c.weight for c in cs) or 1.0
+    col = {n: i for i, n in enumerate(NAMES)}
+    best = X[int(np.argmax(X[:, col["similarity_raw"]]))] if len(X) else np.zeros(len(NAMES))
+    found = bool(len(X)) and bool((X[:, col["kind_strong"]] + X[:, col["kind_weak"]]).max() > 0)
+    return np.array([ev.coverage, ev.topic_coverage, ev.matched, ev.together,
+                     sum(c.weight for c in cs if not c.known) / total, math.log(max(ev.margin, 1e-9)),
+                     best[col["similarity_raw"]], best[col["coverage"]], found, kind_asked,
+                     ev.together / max(1, sum(not c.frame for c in cs)), sum(not c.known for c in cs)], dtype=float)

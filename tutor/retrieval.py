@@ -137,8 +137,8 @@ def _concept(index: Index, group: list[str], is_name: bool, top_idf: float) -> C
     if not stems:
         return None
     known = [i for s in stems if (i := ids.get(s)) is not None]
-    if not known and all(len(w) <= 3 for w in group):
-        return None  # an unknown two- or three-letter word is chat ("wat", "abt"), not a topic
+    if not known and not is_name and all(len(w) <= 3 for w in group):
+        return None  # an unknown two- or three-letter word is chat ("wat", "abt"), not a topic ("DNA" is)
     idfs = [float(index.idf[i]) for i in known]  # (a few: quicker one at a time than as an array)
     weight = ((min(idfs) if is_name else max(idfs)) if idfs else 0.0) or _unknown_weight(group, top_idf)
     frame = len(group) == 1 and analysis.is_frame(group[0])
