@@ -225,6 +225,20 @@ def cross_validate_decline(G: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple
     return threshold, figures
 
 
+def ablation(G: np.ndarray, X: np.ndarray, y: np.ndarray) -> None:
+    """What each question feature earns: the out-of-corpus error sum with it left out."""
+    def error(cols):
+        p = np.zeros(len(y))
+        for g in np.unique(G):
+            scaler, model = _fit_decline(X[G != g][:, cols], y[G != g])
+            p[G == g] = model.predict_proba(scaler.transform(X[G == g][:, cols]))[:, 1]
+        return min(np.mean(p[y] < t) + np.mean(p[~y] >= t) for t in THRESHOLDS)
+    every = list(range(X.shape[1]))
+    print(f"\n| left out | wrongly declined + wrongly answered (all: {error(every):.3f}) |\n|---|---|")
+    for i, name in enumerate(features.QUESTION_NAMES):
+        print(f"| {name} | {error([c for c in every if c != i]):.3f} |")
+
+
 def write_decline(G: np.ndarray, X: np.ndarray, y: np.ndarray, path: Path) -> None:
     threshold, figures = cross_validate_decline(G, X, y)
     scaler, model = _fit_decline(X, y)
@@ -257,6 +271,7 @@ def main() -> None:
     for f in figures:
         print(f"| {f['corpus']} | {f['answerable']} | {f['not_covered']} | {f['wrongly_declined']:.3f} "
               f"| {f['not_covered_declined']:.3f} |")
+    ablation(G, X, y)
     if args.write:
         write_decline(G, X, y, ROOT / "tutor" / "data" / "decline.json")
 

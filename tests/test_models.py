@@ -21,7 +21,7 @@ def test_more_evidence_means_a_higher_probability_of_answering():
     names = features.QUESTION_NAMES
     weak = dict.fromkeys(names, 0.0) | {"unknown": 2.0, "unknown_share": 0.8}
     strong = dict.fromkeys(names, 0.0) | {"coverage": 1.0, "topic_coverage": 1.0, "matched": 3, "together": 3,
-                                          "together_share": 1.0, "best_sentence": 0.5, "best_coverage": 1.0}
+                                          "together_share": 1.0, "best_sentence": 0.5}
     p_weak = models.probability("decline", [weak[n] for n in names])
     p_strong = models.probability("decline", [strong[n] for n in names])
     assert p_weak < models.load("decline")["threshold"] <= p_strong

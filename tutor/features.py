@@ -99,7 +99,6 @@ QUESTION_NAMES = (
     "unknown_share",  # weight share of the question's concepts the corpus does not know at all
     "margin",  # log of the best passage's score over the fifth's
     "best_sentence",  # the best candidate sentence's own cosine
-    "best_coverage",  # the best candidate sentence's coverage
     "kind_found",  # the question asks for a kind and a candidate holds it
     "kind_asked",  # the question asks for a year, number, name, place, ...
     "together_share",  # "together" over the question's topic concepts, known or not
@@ -116,5 +115,5 @@ def question_row(ev, cs, X: np.ndarray, kind_asked: bool) -> np.ndarray:
     found = bool(len(X)) and bool((X[:, col["kind_strong"]] + X[:, col["kind_weak"]]).max() > 0)
     return np.array([ev.coverage, ev.topic_coverage, ev.matched, ev.together,
                      sum(c.weight for c in cs if not c.known) / total, math.log(max(ev.margin, 1e-9)),
-                     best[col["similarity_raw"]], best[col["coverage"]], found, kind_asked,
+                     best[col["similarity_raw"]], found, kind_asked,
                      ev.together / max(1, sum(not c.frame for c in cs)), sum(not c.known for c in cs)], dtype=float)
