@@ -129,19 +129,20 @@ def reader_button(index: Index, c, key: str) -> None:
               on_click=open_reader, args=(reader.citation_params(index, c),))
 
 
-def citations_block(index: Index, citations, key: str) -> None:
-    """Each citation: where it comes from; opened, the passage around it and the way to the reader."""
+def citations_block(index: Index, citations, key: str, corrections=()) -> None:
+    """Each citation: where it comes from; opened, the passage around it, why it was
+    chosen and the way to the reader."""
     st.html('<div class="tt-sources-head">Sources</div>')
     for c in citations:
         with st.expander(md.source_markdown(index, c)):
-            st.html(md.context_html(index, c))
+            st.html(md.context_html(index, c) + md.why_html(c, corrections))
             reader_button(index, c, f"{key}-read-{c.n}")
 
 
 def show_answer(index: Index, ans, key: str) -> None:
     st.html(md.answer_html(index, ans))
     if ans.answered:
-        citations_block(index, ans.citations, key)
+        citations_block(index, ans.citations, key, ans.query.corrections)
 
 
 def shown_question(question: str) -> str:

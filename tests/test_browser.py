@@ -168,6 +168,9 @@ def test_citation_opens_the_reader_at_the_highlighted_passage(open_page, index):
     context = source.locator(".tt-context mark")
     context.wait_for()
     assert " ".join(context.inner_text().split()) == " ".join(c.quote.split())
+    why = source.locator(".tt-why").inner_text()  # what made the tutor choose it
+    assert why.startswith("Why this quote:") and all(w in why for w in c.why.matched)
+    assert "What weighed most:" in why
     shot(page, "context-wide.png")
     source.get_by_role("button", name="Read it in the document").click()
     page.wait_for_selector("#tt-target[data-scrolled]")

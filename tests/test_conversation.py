@@ -106,3 +106,14 @@ def test_a_lead_in_is_quoted_with_what_it_introduces(tmp_path):
     assert "carry coal" in first["quote"]
     text = (corpus / "canal.txt").read_text(encoding="utf-8")
     assert text[first["start"]:first["end"]] == first["quote"]
+
+
+def test_each_quote_says_why_it_was_chosen(index_dir):
+    out = ask(index_dir, "What was the purpose of the backyard furnaces?")
+    for c in out["citations"]:
+        why = c["why"]
+        assert why["matched"] and all(w.lower() in "what was the purpose of the backyard furnaces" for w in why["matched"])
+        values = [w["value"] for w in why["weights"]]
+        assert values == sorted(values, reverse=True)  # largest first
+    scores = [sum(w["value"] for w in c["why"]["weights"]) * c["why"]["answer_kind_factor"] for c in out["citations"]]
+    assert scores[0] == max(scores)  # the first quote is the one that scored best

@@ -15,7 +15,7 @@ knows its words at all, and how far the best passage stands above the rest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -46,6 +46,18 @@ _WEAK_KINDS = features.WEAK_KINDS
 W_SIMILARITY, W_COVERAGE, W_PASSAGE = 0.45, 0.5, 0.2
 
 @dataclass(frozen=True)
+class Why:
+    """What made the tutor choose a quote: the question's words it holds (and synonyms of
+    them it holds instead), and the parts of its score, largest first."""
+
+    matched: tuple[str, ...] = ()
+    synonyms: tuple[tuple[str, str], ...] = ()  # (the question's word, the quote's)
+    weights: tuple[tuple[str, float], ...] = ()  # the score's parts, added
+    kind: str | None = None  # the kind of answer asked for ("year", "purpose"), when the quote holds it
+    kind_factor: float = 1.0  # what holding it multiplied the score by
+
+
+@dataclass(frozen=True)
 class Citation:
     """A verbatim quote: ``doc_text[start:end] == quote``; ``n`` is its marker in the answer."""
 
@@ -56,6 +68,7 @@ class Citation:
     end: int
     passage: int
     sentence: int
+    why: Why | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,8 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
     more = query.followup and asks_for_more(question)
     already = _previous_quotes(index, history, k, docs) if query.followup else set()
     citations = _choose(index, query, sentence_scores(rows, X), already, only_new=more)
+    row_of = {j: i for i, (j, _) in enumerate(rows)}
+    citations = [replace(c, why=_why(index, query, c.sentence, X[row_of[c.sentence]])) for c in citations]
     if more and not citations:
         return Answer(question, query, False, hits=shown, notes=tuple(notes), message=(
             "I have no more to add: every passage on that which I found has been quoted already. "
@@ -199,6 +214,33 @@ def answerable(index: Index, query: Query, ev: Evidence, X: np.ndarray) -> float
     return models.probability("decline", row)
 
 
+def _parts(X: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The hand-set score's parts for candidate rows ``X``, and its kind multiplier."""
+    f = {name: X[:, i] for i, name in enumerate(features.NAMES)}
+    parts = {"similarity to the question": W_SIMILARITY * (f["similarity"] + f["neighbours"]),
+             "share of the question's words": W_COVERAGE * f["coverage_near"],
+             "standing of its passage": W_PASSAGE * f["passage"]}
+    kind = np.where(f["kind_strong"] > 0, ANSWER_KIND_BONUS, np.where(f["kind_weak"] > 0, WEAK_KIND_BONUS, 1.0))
+    return parts, kind
+
+
+def _word(text: str, stem: str) -> str:
+    """The word of ``text`` whose stem is ``stem`` ("purpose" for "purpos")."""
+    return next((w for w in analysis.words(text) if analysis.stem(analysis.normalise(w)) == stem), stem)
+
+
+def _why(index: Index, query: Query, j: int, x: np.ndarray) -> Why:
+    present = sentences.terms(index, j)
+    ids = index.term_ids
+    matched = tuple(" ".join(c.words) for c in concepts(index, query) if any(ids.get(s) in present for s in c.stems))
+    synonyms = tuple((_word(query.searched, w), _word(index.sentence_text(j), s)) for w, s in query.synonyms
+                     if ids.get(s) in present and ids.get(w) not in present)
+    parts, kind = _parts(x[None, :])
+    weights = tuple(sorted(((name, round(float(v[0]), 3)) for name, v in parts.items()), key=lambda p: -p[1]))
+    held = float(kind[0]) > 1
+    return Why(matched, synonyms, weights, wants(query.searched) if held else None, float(kind[0]))
+
+
 def sentence_scores(rows: list[tuple[int, int]], X: np.ndarray) -> list[tuple[float, int, int]]:
     """``(score, sentence, passage)`` for the candidates ``features.candidates`` gives, best first.
 
@@ -206,10 +248,8 @@ def sentence_scores(rows: list[tuple[int, int]], X: np.ndarray) -> list[tuple[fl
     share of the question's concepts it holds (its neighbours' counting a little), and
     its passage's standing; it is raised when it holds the kind of answer asked for.
     """
-    f = {name: X[:, i] for i, name in enumerate(features.NAMES)}
-    score = (W_SIMILARITY * (f["similarity"] + f["neighbours"]) + W_COVERAGE * f["coverage_near"]
-             + W_PASSAGE * f["passage"])
-    score = score * np.where(f["kind_strong"] > 0, ANSWER_KIND_BONUS, np.where(f["kind_weak"] > 0, WEAK_KIND_BONUS, 1.0))
+    parts, kind = _parts(X)
+    score = sum(parts.values()) * kind if len(X) else np.zeros(0)
     out = [(float(v), j, p) for v, (j, p) in zip(score, rows)]
     out.sort(key=lambda c: (-c[0], c[1]))
     return out

@@ -193,6 +193,24 @@ def source_markdown(index: Index, c: Citation) -> str:
     return f"**\\[{c.n}\\]** {escape_markdown(source_label(index, c.doc))} · {escape_markdown(citation_place(index, c))}"
 
 
+def why_html(c: Citation, corrections: Sequence[tuple[str, str]] = ()) -> str:
+    """What made the tutor choose quote ``c``: the question's words it holds (spelling
+    fixes and synonyms named) and the parts of its score, largest first."""
+    why = c.why
+    if why is None:
+        return ""
+    said = []
+    if why.matched:
+        said.append("it holds the question's words " + ", ".join(f"<i>{escape_html(w)}</i>" for w in why.matched))
+    said += [f"“{escape_html(b)}” for your “{escape_html(a)}”" for a, b in why.synonyms]
+    said += [f"“{escape_html(a)}” read as “{escape_html(b)}”" for a, b in corrections]
+    if why.kind:
+        said.append(f"it gives the {escape_html(why.kind)} asked for (its score × {why.kind_factor:g})")
+    parts = ", ".join(f"{escape_html(name)} {value:.2f}" for name, value in why.weights)
+    return (f'<div class="tt-why"><b>Why this quote:</b> {"; ".join(said) or "it is the closest sentence found"}.'
+            f" What weighed most: {parts}.</div>")
+
+
 def context_html(index: Index, c: Citation) -> str:
     """The passage a quote comes from, the quoted words highlighted."""
     text = index.doc_text(c.doc)
@@ -322,6 +340,7 @@ CSS = """<style>
 .tt-figure-value { font-size: 1.15rem; font-weight: 600; }
 .tt-figure-source { font-size: 0.8rem; opacity: 0.85; }
 .tt-decline p { margin: 0 0 0.5rem 0; }
+.tt-why { font-size: 0.85rem; color: rgb(90, 90, 90); margin-top: 0.4rem; }
 .tt-sources-head { font-size: 0.8rem; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em;
   opacity: 0.65; margin: 0.4rem 0 0.1rem 0; }
 .tt-source { font-size: 0.9rem; overflow-wrap: anywhere; }

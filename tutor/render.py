@@ -36,7 +36,15 @@ def citation_json(index: Index, c: Citation) -> dict:
         "start": c.start, "end": c.end,
         "paragraph": int(index.a["passage_para"][c.passage]), "line": int(index.a["passage_line"][c.passage]),
         "location": place(index, c.passage), "attribution": attribution(index, c.doc),
+        **({"why": why_json(c.why)} if c.why else {}),
     }
+
+
+def why_json(why) -> dict:
+    """What made the tutor choose a quote (``answer.Why``), for scripts and teachers."""
+    return {"matched": list(why.matched), "synonyms": [{"asked": a, "quoted": b} for a, b in why.synonyms],
+            "weights": [{"part": name, "value": value} for name, value in why.weights],
+            "answer_kind": why.kind, "answer_kind_factor": why.kind_factor}
 
 
 def answer_text(ans: Answer) -> str:
