@@ -42,7 +42,7 @@ from tutor import answer, features
 from tutor.evaluate import holds_evidence
 from tutor.kinds import wants
 from tutor.query import understand
-from tutor.retrieval import concepts, rerank, scores
+from tutor.retrieval import concepts, rerank, scores, unreachable
 from tutor.store import ensure_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,8 @@ def _question_row(index, question: str, history: list[str]) -> np.ndarray:
         return np.zeros(len(features.QUESTION_NAMES))
     _, X = features.candidates(index, query, hits, s_scores)
     ev = answer.evidence(index, query, hits, p_scores)
-    return features.question_row(ev, concepts(index, query), X, bool(wants(query.searched)))
+    cs = concepts(index, query)
+    return features.question_row(ev, cs, unreachable(index, query, cs), X, bool(wants(query.searched)))
 
 
 def decline_data(work: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

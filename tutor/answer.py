@@ -31,6 +31,7 @@ from tutor.retrieval import (
     rerank,
     scores,
     top_k,
+    unreachable,
 )
 
 CANDIDATE_PASSAGES = 8
@@ -126,12 +127,10 @@ def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) 
     topic_cs = [c for c in cs if not c.frame]
     topic_cov = max(concept_coverage(index, query, topic_cs, r)[0] for r in rows) if topic_cs else 0.0
     topic = [c for c in topic_cs if c.known]
-    together = 0
+    together = 0  # (a synonym or a related word counts, as in coverage)
     for h in hits[:3]:
         for j in range(int(index.passage_sentences[h.passage]), int(index.passage_sentences[h.passage + 1])):
-            present = sentences.terms(index, j)
-            together = max(together, sum(1 for c in topic if any(index.term_ids[s] in present
-                                                                   for s in c.stems if s in index.term_ids)))
+            together = max(together, concept_coverage(index, query, topic_cs, sentences.terms(index, j))[1])
     top5 = top_k(p_scores, 5)
     fifth = float(p_scores[top5[4]]) if len(top5) > 4 else 0.0
     margin = hits[0].score / max(fifth, hits[0].score / 10, 1e-9)
@@ -210,7 +209,8 @@ def _previous_quotes(index: Index, history: list[str] | None, k: int, docs: set[
 
 def answerable(index: Index, query: Query, ev: Evidence, X: np.ndarray) -> float:
     """The decline model's probability that the sources answer ``query`` (``tutor.models``)."""
-    row = features.question_row(ev, concepts(index, query), X, bool(wants(query.searched)))
+    cs = concepts(index, query)
+    row = features.question_row(ev, cs, unreachable(index, query, cs), X, bool(wants(query.searched)))
     return models.probability("decline", row)
 
 

@@ -96,7 +96,7 @@ QUESTION_NAMES = (
     "topic_coverage",  # the same for its topic concepts, frame words left out
     "matched",  # topic concepts that passage holds
     "together",  # the most topic concepts found in one sentence
-    "unknown_share",  # weight share of the question's concepts the corpus does not know at all
+    "unknown_share",  # weight share of the question's concepts the corpus has no word for (nor a synonym)
     "margin",  # log of the best passage's score over the fifth's
     "best_sentence",  # the best candidate sentence's own cosine
     "kind_found",  # the question asks for a kind and a candidate holds it
@@ -106,14 +106,15 @@ QUESTION_NAMES = (
 )
 
 
-def question_row(ev, cs, X: np.ndarray, kind_asked: bool) -> np.ndarray:
+def question_row(ev, cs, unknown: list, X: np.ndarray, kind_asked: bool) -> np.ndarray:
     """Features of a whole question (for answering or declining), from ``answer.evidence``'s
-    ``ev``, the question's concepts ``cs`` and its candidates' rows ``X``."""
+    ``ev``, the question's concepts ``cs`` (``unknown``: those the corpus has no word for)
+    and its candidates' rows ``X``."""
     total = sum(c.weight for c in cs) or 1.0
     col = {n: i for i, n in enumerate(NAMES)}
     best = X[int(np.argmax(X[:, col["similarity_raw"]]))] if len(X) else np.zeros(len(NAMES))
     found = bool(len(X)) and bool((X[:, col["kind_strong"]] + X[:, col["kind_weak"]]).max() > 0)
     return np.array([ev.coverage, ev.topic_coverage, ev.matched, ev.together,
-                     sum(c.weight for c in cs if not c.known) / total, math.log(max(ev.margin, 1e-9)),
+                     sum(c.weight for c in unknown) / total, math.log(max(ev.margin, 1e-9)),
                      best[col["similarity_raw"]], found, kind_asked,
-                     ev.together / max(1, sum(not c.frame for c in cs)), sum(not c.known for c in cs)], dtype=float)
+                     ev.together / max(1, sum(not c.frame for c in cs)), len(unknown)], dtype=float)

@@ -223,6 +223,12 @@ def _coverage(terms: list[tuple[Concept, tuple, int, tuple, tuple]], present: se
     return (got / total if total else 0.0), matched
 
 
+def unreachable(index: Index, query: Query, cs: list[Concept]) -> list[Concept]:
+    """The concepts the corpus has no word for: not their stems, nor a related word or synonym."""
+    return [c for c, stems, acronym, related, synonyms in _concept_terms(index, query, cs)
+            if not c.known and acronym < 0 and not related and not synonyms]
+
+
 def concept_ids(index: Index, query: Query, cs: list[Concept]) -> set[int]:
     """Every column a concept of the query can be matched by (stems, acronyms, related words)."""
     ids = index.term_ids
