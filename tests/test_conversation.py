@@ -50,6 +50,18 @@ def test_a_second_tell_me_more_gives_none_of_the_earlier_quotes(index_dir):
     assert not (again["answered"] and places(again) & given)
 
 
+def test_a_long_run_of_tell_me_more_stays_quick_and_never_repeats(index_dir):
+    history = ["What were the people's communes?"] + ["tell me more"] * 25
+    given = places(ask(index_dir, history[0]))
+    for i in range(1, 5):
+        out = ask(index_dir, "tell me more", *history[:i])
+        assert not places(out) & given
+        given |= places(out)
+    r = run_tutor("ask", "tell me more", *[a for h in history for a in ("--history", h)], "--json",
+                  "--corpus", str(ROOT / "corpus"), "--index", str(index_dir), timeout=60)
+    assert r.returncode == 0  # (each earlier answer is worked out once: a run of 25 takes a moment, not ages)
+
+
 def test_why_asks_for_the_causes_of_the_last_topic(index_dir):
     out = ask(index_dir, "why?", "What happened to Peng Dehuai?")
     assert out["answered"], out["message"]

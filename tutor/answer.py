@@ -37,7 +37,6 @@ from tutor.retrieval import (
 CANDIDATE_PASSAGES = 8
 MAX_QUOTES = 3
 MAX_QUESTION_CHARS = 1000
-MAX_MORE = 4  # how many "tell me more" back a follow-up looks for quotes already given
 ANSWER_KIND_BONUS = 1.6  # a sentence holding what the question asks for (a year for "when")
 # Markers of a reason ("because", "led to"), a purpose ("to smelt") or a definition ("X
 # were ...") are weaker signs of an answer than a year or a number, so they count less.
@@ -94,6 +93,7 @@ class Answer:
     figures: tuple[Figure, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     agreeing_with: tuple[int, ...] = ()  # the citations, one per source, that agree with the first
+    given: frozenset[int] = frozenset()  # sentences quoted, with those a "tell me more" run quoted before
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
 
     more = query.followup and asks_for_more(question)
-    already = _previous_quotes(index, history, k, docs) if query.followup else set()
+    already = _previous_quotes(index, history, k, docs) if query.followup else frozenset()
     citations = _choose(index, query, sentence_scores(rows, X), already, only_new=more)
     row_of = {j: i for i, (j, _) in enumerate(rows)}
     citations = [replace(c, why=_why(index, query, c.sentence, X[row_of[c.sentence]])) for c in citations]
@@ -192,19 +192,16 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
     figures = _figures(index, query, citations)
     agreeing = (citations[0].n,) if figures else _agreeing(index, citations)
+    given = frozenset(c.sentence for c in citations) | (already if more else frozenset())
     return Answer(question, query, True, tuple(citations), shown, None, len(agreeing), figures, tuple(notes),
-                  agreeing_with=agreeing)
+                  agreeing_with=agreeing, given=given)
 
 
-def _previous_quotes(index: Index, history: list[str] | None, k: int, docs: set[int] | None) -> set[int]:
-    """Sentences the previous answers quoted (back through a run of "tell me more"): a follow-up wants something new."""
-    quoted: set[int] = set()
-    history = history or []
-    for i in range(len(history) - 1, max(-1, len(history) - 1 - MAX_MORE), -1):
-        quoted |= {c.sentence for c in answer(index, history[i], history[:i], k, docs).citations}
-        if not asks_for_more(history[i]):
-            break
-    return quoted
+def _previous_quotes(index: Index, history: list[str] | None, k: int, docs: set[int] | None) -> frozenset[int]:
+    """Sentences the previous answer gave (and, after "tell me more", those before it): a follow-up wants something new."""
+    if not history:
+        return frozenset()
+    return answer(index, history[-1], history[:-1], k, docs).given
 
 
 def answerable(index: Index, query: Query, ev: Evidence, X: np.ndarray) -> float:
