@@ -41,7 +41,6 @@ ANSWER_KIND_BONUS = 1.6  # a sentence holding what the question asks for (a year
 # Markers of a reason ("because", "led to"), a purpose ("to smelt") or a definition ("X
 # were ...") are weaker signs of an answer than a year or a number, so they count less.
 WEAK_KIND_BONUS = 1.1
-_WEAK_KINDS = features.WEAK_KINDS
 # A sentence's score: its similarity (with its neighbours'), its concept coverage, its passage.
 W_SIMILARITY, W_COVERAGE, W_PASSAGE = 0.45, 0.5, 0.2
 
@@ -104,7 +103,7 @@ class Evidence:
     top passages holds (``retrieval.concept_coverage``); ``topic_coverage``: the same
     for its topic concepts alone, frame words ("how long", "effects") left out;
     ``matched``: how many topic concepts that passage holds; ``together``: the most topic concepts (not frame words) found
-    in one sentence; ``topic``: how many topic concepts the corpus knows; ``margin``:
+    in one sentence (a synonym or a related word counts, as in coverage); ``margin``:
     the best passage's score over the fifth best (how far it stands above the rest).
     """
 
@@ -112,29 +111,27 @@ class Evidence:
     topic_coverage: float
     matched: int
     together: int
-    topic: int
     margin: float
 
 
 def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) -> Evidence:
     """Weigh how well the top passages cover ``query``; see ``Evidence``."""
     if not hits:
-        return Evidence(0.0, 0.0, 0, 0, 0, 0.0)
+        return Evidence(0.0, 0.0, 0, 0, 0.0)
     cs = concepts(index, query)
     qids = concept_ids(index, query, cs)
     rows = index.terms_in_passages([h.passage for h in hits[:3]], qids)
     cov, matched = max(concept_coverage(index, query, cs, r) for r in rows)
     topic_cs = [c for c in cs if not c.frame]
     topic_cov = max(concept_coverage(index, query, topic_cs, r)[0] for r in rows) if topic_cs else 0.0
-    topic = [c for c in topic_cs if c.known]
-    together = 0  # (a synonym or a related word counts, as in coverage)
+    together = 0
     for h in hits[:3]:
         for j in range(int(index.passage_sentences[h.passage]), int(index.passage_sentences[h.passage + 1])):
             together = max(together, concept_coverage(index, query, topic_cs, sentences.terms(index, j))[1])
     top5 = top_k(p_scores, 5)
     fifth = float(p_scores[top5[4]]) if len(top5) > 4 else 0.0
     margin = hits[0].score / max(fifth, hits[0].score / 10, 1e-9)
-    return Evidence(cov, topic_cov, matched, together, len(topic), margin)
+    return Evidence(cov, topic_cov, matched, together, margin)
 
 
 def decline_message(index: Index, query: Query) -> str:
