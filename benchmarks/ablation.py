@@ -8,7 +8,8 @@ technique turned off alone. Prints a Markdown table.
     python benchmarks/ablation.py [QUESTIONS.jsonl ...] [--corpus corpus]
 
 With no file it scores ../shared/eval/questions.jsonl and the project's own
-tests/fixtures/shipped_questions.jsonl.
+tests/fixtures/shipped_questions.jsonl. What each feature of the fitted ranker and of the
+decline model earns is ``python benchmarks/train.py --ablation``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-from tutor import analysis, answer, build, index, query, retrieval, sentences, store
+from tutor import analysis, answer, build, features, index, query, retrieval, sentences, store
 from tutor.evaluate import evaluate, read_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,11 @@ def _no_synonyms(index_, text):
     return ()
 
 
+def _by_cosine(rows, X):
+    cos = X[:, features.NAMES.index("similarity_raw")] if len(X) else []
+    return sorted(((float(v), j, p) for v, (j, p) in zip(cos, rows)), key=lambda c: (-c[0], c[1]))
+
+
 @contextlib.contextmanager
 def patched(changes: list[tuple[object, str, object]]):
     old = [(obj, name, getattr(obj, name)) for obj, name, _ in changes]
@@ -64,9 +70,7 @@ VARIANTS = [
     ("no sublinear tf", [(index, "SUBLINEAR_TF", False)], []),
     ("no pivoted length normalisation", [(build, "PIVOT_SLOPE", 1.0), (sentences, "PIVOT_SLOPE", 1.0)], []),
     ("no concept re-ranking of passages", [], [(retrieval, "COORDINATION", 0.0)]),
-    ("no concept coverage in choosing quotes", [], [(answer, "W_COVERAGE", 0.0)]),
-    ("no answer-kind preference (when/how many/who)", [], [(answer, "ANSWER_KIND_BONUS", 1.0),
-                                                           (answer, "WEAK_KIND_BONUS", 1.0)]),
+    ("no fitted ranker (quotes by their cosine alone)", [], [(answer, "sentence_scores", _by_cosine)]),
     ("no frame-word weighting", [], [(retrieval, "FRAME_QUERY_WEIGHT", 1.0), (retrieval, "FRAME_WEIGHT", 1.0)]),
     ("no spelling correction", [], [(query, "correct_spelling", _no_correction)]),
     ("no related words for unknown ones", [], [(query, "related_terms", _no_related)]),

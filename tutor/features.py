@@ -1,9 +1,9 @@
 """What describes a candidate quote: named features of one sentence for one question.
 
 ``candidates`` lists the quotable sentences of the leading passages with a row of
-``NAMES`` each; ``tutor.answer`` ranks them (the hand-set weighting or a model fitted
-by ``benchmarks/train.py``), and the training script reads the same rows, so what is
-learnt is what is used.
+``NAMES`` each; ``tutor.answer`` ranks them with the model ``benchmarks/train.py``
+fits (``tutor/data/ranker.json``), and the training script reads the same rows, so
+what is learnt is what is used.
 """
 
 from __future__ import annotations
@@ -40,6 +40,15 @@ NAMES = (
     "pair_share",  # share of the question's word pairs in the sentence
     "similarity_raw",  # the sentence's cosine with the question
 )
+LABELS = {  # each feature as a student reads it under "Why this quote"
+    "similarity": "similarity to the question", "neighbours": "its neighbours' similarity",
+    "coverage": "the question's ideas it holds", "coverage_near": "the question's ideas it and its neighbours hold",
+    "passage": "standing of its passage", "passage_rank": "rank of its passage",
+    "kind_strong": "it gives the kind of answer asked for", "kind_weak": "it gives a reason or a definition",
+    "kind_missing": "it lacks the kind of answer asked for", "first_in_passage": "first sentence of its passage",
+    "length": "its length", "lead_in": "a lead-in ending in a colon", "word_share": "the question's words it holds",
+    "pair_share": "the question's word pairs it holds", "similarity_raw": "its own cosine with the question",
+}
 _LEAD_IN = re.compile(r":\s*$")
 _QUESTION_LINE = re.compile(r"\?[\s\"'”’)\]]*$")
 

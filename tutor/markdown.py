@@ -205,10 +205,10 @@ def why_html(c: Citation, corrections: Sequence[tuple[str, str]] = ()) -> str:
     said += [f"“{escape_html(b)}” for your “{escape_html(a)}”" for a, b in why.synonyms]
     said += [f"“{escape_html(a)}” read as “{escape_html(b)}”" for a, b in corrections]
     if why.kind:
-        said.append(f"it gives the {escape_html(why.kind)} asked for (its score × {why.kind_factor:g})")
-    parts = ", ".join(f"{escape_html(name)} {value:.2f}" for name, value in why.weights)
+        said.append(f"it gives the {escape_html(why.kind)} asked for (the odds it answers × {why.kind_factor:.1f})")
+    parts = ", ".join(f"{escape_html(name)} {value:+.2f}" for name, value in why.weights[:3] if value > 0)
     return (f'<div class="tt-why"><b>Why this quote:</b> {"; ".join(said) or "it is the closest sentence found"}.'
-            f" What weighed most: {parts}.</div>")
+            + (f" What weighed most: {parts}." if parts else "") + "</div>")
 
 
 def context_html(index: Index, c: Citation) -> str:
