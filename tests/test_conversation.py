@@ -129,3 +129,38 @@ def test_each_quote_says_why_it_was_chosen(index_dir):
         assert values == sorted(values, reverse=True)  # largest first
     scores = [sum(w["value"] for w in c["why"]["weights"]) for c in out["citations"]]
     assert scores[0] == max(scores)  # the first quote is the one that scored best
+
+
+def _canal(tmp_path: Path) -> tuple[Path, Path]:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "canal.txt").write_text(
+        "The Quillon Canal\n\nThe Quillon Canal was dug by hand over eleven winters. "
+        "Work began in 1780 under the engineer Maud Ferrers. In 1785 a flood broke the eastern bank. "
+        "The diggers rebuilt it in stone the following spring. The canal opened in 1791 to great celebration.\n\n"
+        "Exercises\n\nExplain how the flood of 1785 changed the way the bank was built.\n", encoding="utf-8")
+    return corpus, tmp_path / "index"
+
+
+def test_and_then_goes_on_with_what_the_source_says_next(tmp_path):
+    corpus, index = _canal(tmp_path)
+    turns = ["When did work on the canal begin?", "and then?", "what happened next?"]
+    quotes = []
+    for i, turn in enumerate(turns):
+        r = run_tutor("ask", turn, *[a for h in turns[:i] for a in ("--history", h)], "--json",
+                      "--corpus", str(corpus), "--index", str(index))
+        quotes.append([c["quote"] for c in json.loads(r.stdout)["citations"]])
+    assert quotes[0][0] == "Work began in 1780 under the engineer Maud Ferrers."
+    assert quotes[1] == ["In 1785 a flood broke the eastern bank.", "The diggers rebuilt it in stone the following spring."]
+    # The source goes on with what the first answer quoted already, then an exercise: nothing new to quote.
+    assert quotes[2] == []
+    assert not any(q.startswith("Explain") for turn in quotes for q in turn)
+
+
+def test_an_exercise_in_the_text_is_never_quoted_as_an_answer(tmp_path):
+    corpus, index = _canal(tmp_path)
+    r = run_tutor("ask", "How did the flood of 1785 change the way the bank was built?", "--json",
+                  "--corpus", str(corpus), "--index", str(index))
+    quotes = [c["quote"] for c in json.loads(r.stdout)["citations"]]
+    assert quotes and not any(q.startswith("Explain") for q in quotes)
+    assert "In 1785 a flood broke the eastern bank." in quotes

@@ -26,7 +26,7 @@ import numpy as np
 from tutor import analysis, features, models, sentences
 from tutor.index import Index
 from tutor.kinds import figures_in, holds, wants
-from tutor.query import Query, asks_for_more, reads_as_english, subject_of, understand
+from tutor.query import Query, asks_for_more, asks_what_next, reads_as_english, subject_of, understand
 from tutor.retrieval import (
     Hit,
     concept_coverage,
@@ -46,6 +46,7 @@ MAX_QUESTION_CHARS = 1000
 # set: a quarter keeps the right sentence among the quotes as often as the hand-set
 # weighting did (SQuAD 234 of 293, 235 before) without the first quote changing.
 FURTHER = 0.25
+NEXT_QUOTES, NEXT_REACH = 2, 6  # "and then?": this many sentences, within this many after the last quote
 
 @dataclass(frozen=True)
 class Why:
@@ -177,10 +178,13 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
 
     more = query.followup and asks_for_more(question)
-    already = _previous_quotes(index, history, k, docs) if query.followup else frozenset()
-    citations = _choose(index, query, sentence_scores(rows, X), already, only_new=more)
-    row_of = {j: i for i, (j, _) in enumerate(rows)}
-    citations = [replace(c, why=_why(index, query, c.sentence, X[row_of[c.sentence]])) for c in citations]
+    previous = _previous(index, history, k, docs) if query.followup else None
+    already = previous.given if previous else frozenset()
+    citations = _what_follows(index, previous, already) if query.followup and asks_what_next(question) else []
+    if not citations:
+        citations = _choose(index, query, sentence_scores(rows, X), already, only_new=more)
+        row_of = {j: i for i, (j, _) in enumerate(rows)}
+        citations = [replace(c, why=_why(index, query, c.sentence, X[row_of[c.sentence]])) for c in citations]
     if more and not citations:
         return Answer(question, query, False, hits=shown, notes=tuple(notes), message=(
             "I have no more to add: every passage on that which I found has been quoted already. "
@@ -197,11 +201,31 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
                   agreeing_with=agreeing, given=given)
 
 
-def _previous_quotes(index: Index, history: list[str] | None, k: int, docs: set[int] | None) -> frozenset[int]:
-    """Sentences the previous answer gave (and, after "tell me more", those before it): a follow-up wants something new."""
+def _previous(index: Index, history: list[str] | None, k: int, docs: set[int] | None) -> Answer | None:
+    """The previous answer: a follow-up wants something new, and "and then?" what follows it."""
     if not history:
-        return frozenset()
-    return answer(index, history[-1], history[:-1], k, docs).given
+        return None
+    return answer(index, history[-1], history[:-1], k, docs)
+
+
+def _what_follows(index: Index, previous: Answer | None, already: frozenset[int]) -> list[Citation]:
+    """For "and then?", "what happened next?": the sentences that follow the previous answer's
+    first quote in its source (up to ``NEXT_QUOTES``, within ``NEXT_REACH`` sentences) and
+    were not quoted yet; none when the source goes no further."""
+    if previous is None or not previous.citations:
+        return []
+    first = previous.citations[0]
+    sentence_passage, quotable = index.a["sentence_passage"], index.a["sentence_quotable"]
+    found: list[tuple[int, int]] = []
+    starts = index.a["sentence_start"]
+    for j in range(first.sentence + 1, min(first.sentence + 1 + NEXT_REACH, len(sentence_passage))):
+        p = int(sentence_passage[j])
+        if index.doc_of_passage(p) != first.doc or len(found) == NEXT_QUOTES:
+            break
+        if int(starts[j]) >= first.end and quotable[j] and j not in already and not features.asks(index.sentence_text(j)):
+            found.append((j, p))  # (a lead-in's quote holds the sentence after it: not that one again)
+    why = Why(weights=(("what follows the last answer in its source", 1.0),))
+    return [replace(_citation(index, n, j, p), why=why) for n, (j, p) in enumerate(found, start=1)]
 
 
 def answerable(index: Index, query: Query, ev: Evidence, X: np.ndarray) -> float:

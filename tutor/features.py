@@ -51,6 +51,8 @@ LABELS = {  # each feature as a student reads it under "Why this quote"
 }
 _LEAD_IN = re.compile(r":\s*$")
 _QUESTION_LINE = re.compile(r"\?[\s\"'”’)\]]*$")
+# An exercise set for the reader ("Explain how ...", "To what extent ...") asks; it answers nothing.
+_EXERCISE = re.compile(r"^\W*(?:Explain|Describe|Discuss|Assess|Evaluate|Outline|Analy[sz]e|Compare|To what extent)\b")
 
 
 def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores
@@ -79,8 +81,8 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
     for rank, h in enumerate(hits):
         a, b = int(offsets[h.passage]), int(offsets[h.passage + 1])
         for j in range(a, b):
-            if not quotable[j] or s_scores[j] <= 0 or _QUESTION_LINE.search(index.sentence_text(j)):
-                continue  # a question in the text (an essay's title, an exercise) answers nothing
+            if not quotable[j] or s_scores[j] <= 0 or asks(index.sentence_text(j)):
+                continue
             near = [i for i in (j - 1, j + 1) if a <= i < b]
             present = sentences.terms(index, j)
             cov_own, _ = concept_coverage(index, query, cs, present)
@@ -98,6 +100,11 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
                       math.log(1 + len(text)), bool(_LEAD_IN.search(text)),
                       *shares, float(s_scores[j])))
     return rows, np.array(X, dtype=float).reshape(len(X), len(NAMES))
+
+
+def asks(text: str) -> bool:
+    """A question in the text (an essay's title) or an exercise ("Explain how ..."): it answers nothing."""
+    return bool(_QUESTION_LINE.search(text) or _EXERCISE.match(text))
 
 
 QUESTION_NAMES = (

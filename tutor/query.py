@@ -56,6 +56,8 @@ _MORE = re.compile(r"^\W*(?:(?:can you |could you |please )?(?:tell|show|give) m
                    r"|more(?: please)?|go on|continue|keep going|and\W*(?:then|after that)?|then what|what next"
                    r"|what happened (?:next|after(?:wards)?|then)|what else|anything else|explain(?: more| further)?"
                    r"|(?:and )?(?P<why>why|why is that|why was that|how come|how so))(?: please)?\W*$", re.IGNORECASE)
+_NEXT = re.compile(r"^\W*(?:and\W*then|and after that|and next|then what|what next|what happened (?:next|after(?:wards)?|then)"
+                   r"|what came (?:next|after(?: (?:it|that|this|them))?)|what followed)\W*$", re.IGNORECASE)
 _FOLLOWUP_START = re.compile(r"^\s*(?:and|what about|how about|why|why not|how come)\b", re.IGNORECASE)
 
 
@@ -248,6 +250,11 @@ def _resolve_one(question: str, earlier: list[str]) -> tuple[str, tuple[str, ...
 def asks_for_more(question: str) -> bool:
     """True for "tell me more", "and then?", "why?": go on with what was not yet quoted."""
     return bool(_MORE.match(question))
+
+
+def asks_what_next(question: str) -> bool:
+    """True for "and then?", "what happened next?", "what came after that?": go on in the text."""
+    return bool(_NEXT.match(question))
 
 
 def _next_is_noun(text: str, pos: int) -> bool:
