@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tutor.answer import answer
-from tutor.kinds import figures_in, wants
+from tutor.kinds import figures_in, holds, wants
 
 
 def first_quote(index, question, history=None):
@@ -91,9 +91,17 @@ def test_the_same_question_always_gets_the_same_answer(fixture_index):
     ("Who built Rocket?", "name"), ("Why did the Luddites break machines?", "reason"),
     ("What was the water frame for?", "purpose"), ("What was the slogan of the strikers?", "quote"),
     ("What was the spinning jenny?", "definition"), ("Describe mill life", None),
+    ("Was the Factory Act a success?", "judgement"), ("How far were the mill owners to blame?", "judgement"),
+    ("How far is Leeds from York?", "number"), ("Who opposed the Factory Act?", "name"),
 ])
 def test_the_kind_of_answer_a_question_wants(question, kind):
     assert wants(question) == kind
+
+
+def test_a_name_or_year_the_question_gives_is_not_its_answer():
+    assert holds("name", "Emma married Cnut the Great in 1017.", question="Who did Emma marry?")
+    assert not holds("name", "The marriage of Emma was arranged.", question="Who did Emma marry?")
+    assert not holds("year", "The Normans conquered England in 1066.", question="What happened in 1066?")
 
 
 def test_figures_are_quantities_not_years_or_list_numbers():

@@ -164,3 +164,10 @@ def test_an_exercise_in_the_text_is_never_quoted_as_an_answer(tmp_path):
     quotes = [c["quote"] for c in json.loads(r.stdout)["citations"]]
     assert quotes and not any(q.startswith("Explain") for q in quotes)
     assert "In 1785 a flood broke the eastern bank." in quotes
+
+
+def test_a_judgement_question_quotes_the_sources_verdict(index_dir):
+    """Not the sentences that repeat its word ("schools taught that it had been a success")."""
+    out = ask(index_dir, "Was the Great Leap Forward a success?")
+    first = out["citations"][0]["quote"]
+    assert any(w in first.lower() for w in ("disaster", "failure", "failed", "catastroph")), first

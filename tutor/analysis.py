@@ -76,6 +76,14 @@ STOP_WORDS = (frozenset(ENGLISH_STOP_WORDS) - NUMBER_WORDS) | QUESTION_WORDS | {
 # Words that frame a question ("what were the effects of ...", "what did X think of ...")
 # rather than name its topic: searched for, but they weigh little in deciding whether
 # the sources cover a question at all.
+# The verdict a judgement question asks for ("Was it a success?"): the sources may give
+# another one ("a disaster"), so such a question searches for its topic alone, and prefers
+# sentences that give a verdict (``kinds``).
+VERDICT_WORDS = frozenset(
+    "success successful successes succeed succeeded failure failures fail failed achievement achievements "
+    "achieve achieved popular unpopular blame blamed responsible disaster flop mistake mistakes effective".split()
+)
+VERDICT_STEMS = frozenset()  # (filled below, once ``stem`` is defined)
 FRAME_WORDS = frozenset(
     "effect effects affect affected impact impacts cause causes caused reason reasons result results "
     "consequence consequences role significance important importance happen happened think thought "
@@ -83,7 +91,7 @@ FRAME_WORDS = frozenset(
     "good bad big small long short way ways thing things people use used make made get got go went "
     "wrong right true false treat treated deal dealt react reacted respond responded "
     "set begin began begun last lasted rise rose risen fall fell fallen".split()
-)
+) | VERDICT_WORDS
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
@@ -134,6 +142,7 @@ def stem(word: str) -> str:
 
 
 FRAME_STEMS = frozenset(stem(f) for f in FRAME_WORDS)
+VERDICT_STEMS = frozenset(stem(f) for f in VERDICT_WORDS)
 
 
 def is_frame(word: str) -> bool:

@@ -18,7 +18,7 @@ from tutor import analysis, sentences
 from tutor.index import Index
 from tutor.kinds import holds, wants
 from tutor.query import Query, subject_of
-from tutor.retrieval import Hit, SentenceScores, concept_coverage, concepts
+from tutor.retrieval import Hit, SentenceScores, concept_coverage, concepts, searched_terms
 
 NEIGHBOUR_SHARE = 0.2  # how much concepts found only in the neighbouring sentences count
 NAME_WEIGHT = 0.3  # a name's share in choosing the quote for a "who" question
@@ -74,7 +74,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
     top_p = (hits[0].score if hits else 0.0) or 1.0
     top_s = max((float(s_scores[j]) for h in hits for j in range(int(offsets[h.passage]), int(offsets[h.passage + 1]))),
                 default=0.0) or 1.0
-    q_terms = [t for t in dict.fromkeys(analysis.terms(query.searched)) if t in index.term_ids]
+    q_terms = [t for t in dict.fromkeys(searched_terms(query)) if t in index.term_ids]
     q_words = {index.term_ids[t] for t in q_terms if " " not in t}
     q_pairs = {index.term_ids[t] for t in q_terms if " " in t}
     rows, X = [], []
@@ -91,7 +91,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
                 present |= sentences.terms(index, i)
             cov_near, _ = concept_coverage(index, query, cs, present)
             text = index.sentence_text(j)
-            held = bool(kind) and holds(kind, text, subject)
+            held = bool(kind) and holds(kind, text, subject, query.searched)
             rows.append((j, h.passage))
             X.append((float(s_scores[j]) / top_s, sum(float(s_scores[i]) for i in near) / 3 / top_s,
                       cov_own, (1 - NEIGHBOUR_SHARE) * cov_own + NEIGHBOUR_SHARE * cov_near,

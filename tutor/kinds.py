@@ -25,16 +25,29 @@ _PURPOSE = re.compile(r"\b(to (?!be\b)[a-z]+|in order to|so that|aim\w*|intend\w
 _DEFINITION_Q = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?\S+")
 _DEFINING = re.compile(r"\b(term for|known as|refers? to|is called|was called|were called|the name given to|means)\b",
                        re.IGNORECASE)
+# A question that asks for a verdict: "Was it a success?", "How far was X to blame?"
+_JUDGEMENT_Q = re.compile(r"^\s*(?:(?:was|were|is|are|did|does|do|has|have|had|would you say|could you say)\b.*\b(?:success\w*|"
+                          r"fail\w*|flop|disaster\w*|achiev\w*|effective|worth\w*|popular|right|wrong|blame\w*|"
+                          r"responsible|justified|good|bad|mistake\w*|too)\b|how (?:accurate|successful|effective|important|"
+                          r"significant)\b|how far\b.*\b(?:blame\w*|responsible|success\w*|fail\w*|true|accurate|"
+                          r"right|justified)\b|to what extent\b)", re.IGNORECASE)
+# A sentence that gives one: words of success and failure, praise and blame.
+_VERDICT = re.compile(r"\b(?:success\w*|succeed\w*|fail\w*|disast\w*|catastroph\w*|achiev\w*|effective\w*|"
+                      r"ineffective\w*|inefficien\w*|damag\w*|devastat\w*|useless|unusable|mistakes?|blame\w*|"
+                      r"responsib\w*|(?:un)?popular\w*|tragic\w*|tragedy|flawed|misguided|greatest|worst|"
+                      r"unrealistic|improv\w*|progress|remarkabl\w*|impressive|limited|ultimately)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[“\"‘'][^“”\"‘’']{3,}[”\"’']")
 
 
 def wants(question: str) -> str | None:
     """The kind of answer a question asks for, or None.
 
-    One of "event" (what happened to someone), "number", "year", "name", "place",
-    "quote", "purpose", "reason", "definition".
+    One of "judgement" (was it a success?), "event" (what happened to someone), "number",
+    "year", "name", "place", "quote", "purpose", "reason", "definition".
     """
     q = question.lower()
+    if _JUDGEMENT_Q.match(q):
+        return "judgement"
     if re.search(r"\bwhat (?:happened|happens) to\b", q):
         return "event"
     if re.search(r"\b(how many|how much|what percentage|what proportion|what share|how large|how big|"
@@ -59,11 +72,17 @@ def wants(question: str) -> str | None:
     return None
 
 
-def holds(kind: str | None, sentence: str, subject: str = "") -> bool:
+def holds(kind: str | None, sentence: str, subject: str = "", question: str = "") -> bool:
     """True when ``sentence`` holds the kind of thing the question asks for.
 
-    ``subject`` is what a "what was X?" question asks about, for definitions.
+    ``subject`` is what a "what was X?" question asks about, for definitions. A year, a
+    number, a name or a place the ``question`` itself names is not its answer: "When did
+    the Normans conquer England in 1066?" aside, "Who did Emma marry?" wants a name
+    other than Emma's.
     """
+    if question and kind in ("year", "number", "name", "place"):
+        asked = {w.lower() for w in re.findall(r"\w+", question)}
+        sentence = re.sub(r"\w+", lambda m: "_" if m.group().lower() in asked else m.group(), sentence)
     if kind == "definition":
         return _defines(sentence, subject)
     if kind == "event":
@@ -81,6 +100,8 @@ def holds(kind: str | None, sentence: str, subject: str = "") -> bool:
         return bool(_PURPOSE.search(sentence))
     if kind == "reason":
         return bool(_REASON.search(sentence))
+    if kind == "judgement":
+        return bool(_VERDICT.search(sentence))
     return False
 
 

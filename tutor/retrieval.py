@@ -31,6 +31,7 @@ import scipy.sparse as sp
 
 from tutor import analysis, sentences
 from tutor.index import Index
+from tutor.kinds import wants
 from tutor.query import HISTORY_WEIGHT, RELATED_WEIGHT, SYNONYM_WEIGHT, Query
 
 FRAME_QUERY_WEIGHT = 0.5  # weight of a frame word ("effects") in the query vector
@@ -80,9 +81,10 @@ def concepts(index: Index, query: Query) -> list[Concept]:
     capitalised: set[str] = set()
     prev_cap = False
     words = analysis.words(query.searched)
+    judgement = wants(query.searched) == "judgement"
     for i, word in enumerate(words):
         w = analysis.normalise(word)
-        if not w or not analysis.is_content(w):
+        if not w or not analysis.is_content(w) or (judgement and w in analysis.VERDICT_WORDS):
             prev_cap = False
             continue
         # Capitals mark a name, except the first word's, unless the next word has one too.
@@ -237,11 +239,20 @@ def concept_ids(index: Index, query: Query, cs: list[Concept]) -> set[int]:
     return {i for t in terms if (i := ids.get(t)) is not None}
 
 
+def searched_terms(query: Query) -> list[str]:
+    """The terms of the question searched for: a judgement question's verdict ("Was it a
+    success?") left out, as the sources may give another (``analysis.VERDICT_WORDS``)."""
+    terms = analysis.terms(query.searched)
+    if wants(query.searched) != "judgement":
+        return terms
+    return [t for t in terms if not set(t.split()) & analysis.VERDICT_STEMS]
+
+
 def query_vector(index: Index, query: Query) -> tuple[np.ndarray, np.ndarray]:
     """The query's weighted TF-IDF vector (column ids, weights): its own words, then
     borrowed ones at lower weight."""
     counts: dict[str, float] = {}  # (a plain dict: Counter's += costs more)
-    for t in analysis.terms(query.searched):
+    for t in searched_terms(query):
         counts[t] = counts.get(t, 0.0) + (FRAME_QUERY_WEIGHT if " " not in t and t in analysis.FRAME_STEMS else 1.0)
     for t in query.extra:
         counts[t] = counts.get(t, 0.0) + HISTORY_WEIGHT
