@@ -34,6 +34,7 @@ from tutor.retrieval import (
     concepts,
     rerank,
     scores,
+    top_idf,
     top_k,
     unreachable,
 )
@@ -116,12 +117,13 @@ class Evidence:
     matched: int
     together: int
     margin: float
+    rarest: float = 0.0  # the rarest topic concept the top passages hold: its idf over the corpus's highest
 
 
 def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) -> Evidence:
     """Weigh how well the top passages cover ``query``; see ``Evidence``."""
     if not hits:
-        return Evidence(0.0, 0.0, 0, 0, 0.0)
+        return Evidence(0.0, 0.0, 0, 0, 0.0, 0.0)
     cs = concepts(index, query)
     qids = concept_ids(index, query, cs)
     rows = index.terms_in_passages([h.passage for h in hits[:3]], qids)
@@ -135,7 +137,9 @@ def evidence(index: Index, query: Query, hits: list[Hit], p_scores: np.ndarray) 
     top5 = top_k(p_scores, 5)
     fifth = float(p_scores[top5[4]]) if len(top5) > 4 else 0.0
     margin = hits[0].score / max(fifth, hits[0].score / 10, 1e-9)
-    return Evidence(cov, topic_cov, matched, together, margin)
+    held = set().union(*rows)
+    rarest = max((c.weight for c in topic_cs if concept_coverage(index, query, [c], held)[0] > 0), default=0.0)
+    return Evidence(cov, topic_cov, matched, together, margin, rarest / top_idf(index))
 
 
 def decline_message(index: Index, query: Query) -> str:

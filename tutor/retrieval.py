@@ -76,7 +76,7 @@ class Concept:
 def concepts(index: Index, query: Query) -> list[Concept]:
     """The question's concepts, names grouped, unknown chat words ("wat") left out."""
     ids = index.term_ids
-    top_idf = _top_idf(index)
+    highest = top_idf(index)
     groups: list[list[str]] = []
     capitalised: set[str] = set()
     prev_cap = False
@@ -121,7 +121,7 @@ def concepts(index: Index, query: Query) -> list[Concept]:
         key = (tuple(group), is_name)
         c = memo.get(key, False)
         if c is False:
-            c = _concept(index, group, is_name, top_idf)
+            c = _concept(index, group, is_name, highest)
             if len(memo) < CONCEPT_MEMO:
                 memo[key] = c
         if c is None or c.stems & seen:
@@ -147,7 +147,7 @@ def _concept(index: Index, group: list[str], is_name: bool, top_idf: float) -> C
     return Concept(stems, weight * (FRAME_WEIGHT if frame else 1.0), bool(known), frame, is_name, tuple(group))
 
 
-def _top_idf(index: Index) -> float:
+def top_idf(index: Index) -> float:
     """One more than the highest idf (worked out once per index: it reads every term's)."""
     memo = index.memo.setdefault("top_idf", {})
     if not memo:
