@@ -16,6 +16,20 @@ def test_real_words_the_corpus_lacks_are_left_alone(fixture_index):
         assert correct_spelling(fixture_index, text) == (text, ())
 
 
+def test_a_real_word_one_letter_off_a_word_the_corpus_uses_often_is_read_as_that_word(tmp_path):
+    from tutor.build import build
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "steel.txt").write_text("Steel output\n\n" + " ".join(
+        f"In year {i} the steel works made more steel than the coal mines could fuel." for i in range(6)) + "\n",
+        encoding="utf-8")
+    index = build(corpus)
+    assert correct_spelling(index, "how much did steal production go up") == (
+        "how much did steel production go up", (("steal", "steel"),))
+    # An everyday word that is not a slip for one the corpus uses often stays as typed.
+    assert correct_spelling(index, "Why do bees make honey?") == ("Why do bees make honey?", ())
+
+
 def test_subjects_of_questions():
     assert subject_of("What were the people's communes?") == "the people's communes"
     assert subject_of("Who was Peng Dehuai?") == "Peng Dehuai"

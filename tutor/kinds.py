@@ -13,7 +13,8 @@ _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
 _MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
 _NUMBER = re.compile(
     r"(\d+(?:[.,]\d+)*\s*(%|per ?cent|million|billion|thousand)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|half|quarter|double|twice|triple|dozens?)\b)",
+    r"eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|half|quarter|twice|dozens?|"
+    r"(?:doubl|tripl|quadrupl)(?:e[sd]?|ing))\b)",
     re.IGNORECASE,
 )
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
@@ -36,6 +37,8 @@ _VERDICT = re.compile(r"\b(?:success\w*|succeed\w*|fail\w*|disast\w*|catastroph\
                       r"ineffective\w*|inefficien\w*|damag\w*|devastat\w*|useless|unusable|mistakes?|blame\w*|"
                       r"responsib\w*|(?:un)?popular\w*|tragic\w*|tragedy|flawed|misguided|greatest|worst|"
                       r"unrealistic|improv\w*|progress|remarkabl\w*|impressive|limited|ultimately)\b", re.IGNORECASE)
+_DIGIT_WORDS = dict(zip("1 2 3 4 5 6 7 8 9 10 11 12".split(),
+                        "one two three four five six seven eight nine ten eleven twelve".split()))
 _QUOTED = re.compile(r"[“\"‘'][^“”\"‘’']{3,}[”\"’']")
 
 
@@ -82,6 +85,8 @@ def holds(kind: str | None, sentence: str, subject: str = "", question: str = ""
     """
     if question and kind in ("year", "number", "name", "place"):
         asked = {w.lower() for w in re.findall(r"\w+", question)}
+        asked |= {_DIGIT_WORDS[w] for w in asked if w in _DIGIT_WORDS}  # "5" asked is "five" too, and back
+        asked |= {d for d, w in _DIGIT_WORDS.items() if w in asked}
         sentence = re.sub(r"\w+", lambda m: "_" if m.group().lower() in asked else m.group(), sentence)
     if kind == "definition":
         return _defines(sentence, subject)

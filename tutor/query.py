@@ -82,6 +82,9 @@ class Query:
         return self.searched != self.typed
 
 
+REAL_WORD_MIN_COUNT = 10  # a real word is read as a slip only for a corpus word used this often
+
+
 @lru_cache(maxsize=1)
 def _english() -> SpellChecker:
     return SpellChecker(language="en", distance=1)
@@ -130,10 +133,18 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
     for word, a, b in analysis.tokens(text):
         w = analysis.normalise(word)
         if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS \
-                or analysis.stem(w) in index.term_ids or is_english_word(w):
+                or analysis.stem(w) in index.term_ids:
             continue
-        limit = 1 if len(w) <= 6 else 2
-        found = process.extract(w, choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
+        if is_english_word(w):
+            # A real word the corpus never uses may still be a slip for one it uses often
+            # ("steal production" for "steel"): one letter off, and only one such word.
+            found = [c for c in process.extract(w, choices, scorer=OSA.distance, score_cutoff=1, limit=20)
+                     if words[c[0]] >= REAL_WORD_MIN_COUNT and analysis.stem(c[0]) != analysis.stem(w)]
+            if len(found) != 1:
+                continue
+        else:
+            limit = 1 if len(w) <= 6 else 2
+            found = process.extract(w, choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
         if not found:
             continue
         best = min(found, key=lambda c: (c[1], -words[c[0]], c[0]))[0]
