@@ -19,8 +19,9 @@ _NUMBER = re.compile(
 )
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 _LIST_MARKER = re.compile(r"^\s*\d{1,2}[.)]\s")
-_REASON = re.compile(r"\b(because|due to|as a result|result(?:ed|ing)? (?:in|from)|led to|leading to|caus\w*|since|"
-                     r"owing to|thanks to|reasons?|so that|therefore|consequently|blamed)\b", re.IGNORECASE)
+_REASON = re.compile(r"\b(because|due to|as a result|result(?:ed|ing|s)? (?:in|from)|led to|leads? to|leading to|caus\w*|"
+                     r"owing to|thanks to|therefore|consequently|blam\w*|contribut\w*|factors?|driven by|stemm\w* from)\b",
+                     re.IGNORECASE)
 _PURPOSE = re.compile(r"\b(to (?!be\b)[a-z]+|in order to|so that|aim\w*|intend\w*|purpose|used (?:to|for)|"
                       r"designed to|meant to|goal)\b", re.IGNORECASE)
 _DEFINITION_Q = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?\S+")
