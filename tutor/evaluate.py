@@ -2,7 +2,8 @@
 
 Question lines: ``{"id", "question", "history", "evidence": [...], "kind"}``; an empty
 ``evidence`` list means the sources do not cover the question (it should be declined).
-Claim lines: ``{"id", "claim", "supported": bool, "evidence": [...]}``.
+Claim lines: ``{"id", "claim", "supported": bool, "evidence": [...]}``, and optionally
+``"verdict"`` (supported, conflicting, not_found) and ``"kind"``.
 
 Figures, each over the questions it applies to:
 
@@ -10,7 +11,8 @@ Figures, each over the questions it applies to:
 - answer@1: answered, and the first quote holds an evidence string;
 - declined: off-topic questions answered with ``answered: false`` (should be all);
 - wrongly declined: answerable questions answered with ``answered: false``;
-- claim accuracy: claims whose verdict is ``supported`` exactly when they are.
+- claim accuracy: claims given their ``verdict`` (or, without one, ``supported`` exactly
+  when they are), citing the sentence that states or contradicts them; by kind too.
 
 Evidence is matched case-insensitively, with curly quotes and white space folded.
 """
@@ -82,6 +84,8 @@ def _shape_error(row: dict) -> str | None:
         return '"kind" must be a string'
     if row.get("supported") not in (None, True, False):
         return '"supported" must be true or false'
+    if row.get("verdict") not in (None, "supported", "conflicting", "not_found"):
+        return '"verdict" must be "supported", "conflicting" or "not_found"'
     return None
 
 
@@ -164,21 +168,31 @@ def _questions(index: Index, rows: list[dict]) -> Report:
 
 
 def _claims(index: Index, rows: list[dict]) -> Report:
+    """A claim is right when its verdict is the line's ``verdict`` (or, for a line with only
+    ``supported``, supported exactly when it is), and a supported or conflicting verdict
+    cites a sentence holding the line's evidence (the one that states or contradicts it)."""
     rep = Report("claims")
     right = 0
     verdicts: dict[str, int] = defaultdict(int)
+    kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in rows:
         v = check(index, r["claim"])
         verdicts[v.verdict] += 1
-        ok = (v.verdict == "supported") == bool(r.get("supported"))
+        want = r.get("verdict")
+        ok = v.verdict == want if want else (v.verdict == "supported") == bool(r.get("supported"))
         ev = r.get("evidence") or []
-        if ok and v.verdict == "supported" and ev and not any(holds_evidence(c.quote, ev) for c in v.citations):
-            ok = False  # supported, but by the wrong sentence
+        if ok and v.verdict != "not_found" and ev and not any(holds_evidence(c.quote, ev) for c in v.citations):
+            ok = False  # the right verdict, from the wrong sentence
         right += ok
+        k = kinds[r.get("kind") or "claim"]
+        k[0] += 1
+        k[1] += ok
         if not ok:
+            expected = want or ("supported" if r.get("supported") else "not supported")
             rep.failures.append({"id": r.get("id"), "what": f"judged {v.verdict}", "input": r["claim"],
                                  "got": v.citations[0].quote if v.citations else v.message,
-                                 "expected": ("supported: " + " | ".join(ev)) if r.get("supported") else "not supported"})
+                                 "expected": expected + (": " + " | ".join(ev) if ev else "")})
     rep.figures = {"n": len(rows), "claim_accuracy": right / (len(rows) or 1), "right": f"{right}/{len(rows)}",
                    **{f"verdict_{k}": v for k, v in sorted(verdicts.items())}}
+    rep.by_kind = {kind: {"n": n, "right": ok / n} for kind, (n, ok) in sorted(kinds.items())}
     return rep
