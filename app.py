@@ -232,8 +232,8 @@ def check_view(index: Index) -> None:
     for i, (sentence, v) in enumerate(results):
         with st.container(border=True):
             st.html(md.verdict_html(index, v, sentence))
-            if v.citations:
-                citations_block(index, v.citations, f"c{i}")
+            if v.citations or v.nearest:
+                citations_block(index, v.citations or v.nearest, f"c{i}")
 
 
 # -- teachers ---------------------------------------------------------------------------

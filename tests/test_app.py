@@ -268,9 +268,12 @@ def test_check_view_judges_each_sentence(app, index):
     assert "Copied word for word" in shown[0] and "Copied" not in shown[1]
     summary = md.check_summary(verdicts)
     assert any(m.value == f"**{md.escape_markdown(summary)}**" for m in app.markdown)
-    # The passages that back or contradict a sentence are one click away.
+    # The passages that back or contradict a sentence are one click away; for one no source
+    # states, the nearest the sources come, labelled so.
     labels = [e.label for e in app.expander]
-    assert labels == [md.source_markdown(index, c) for v in verdicts for c in v.citations]
+    assert labels == [md.source_markdown(index, c) for v in verdicts for c in (v.citations or v.nearest)]
+    assert verdicts[2].nearest and "The nearest the sources come" in shown[2]
+    assert "What the source says" in shown[1] and '<mark class="tt-differs">' in shown[1]
     app.button(key="c1-read-1").click().run()
     assert app.query_params["doc"] == index.docs[verdicts[1].citations[0].doc].doc_id
 

@@ -1,18 +1,20 @@
 """Check a claim against the sources: supported, conflicting or not found.
 
-The claim is read as concepts (``retrieval.concepts``: words, names, phrases) and
-facts (years, figures). Candidate source sentences are the most similar ones; each is
-read with its passage, so that a sentence saying "He was replaced" is still about the
-Peng Dehuai its passage names. Acronyms count for their phrase ("GLF" for "Great Leap
-Forward").
+Each candidate source sentence (``tutor.claims.candidates``) gets two probabilities from
+logistic regressions fitted by ``benchmarks/train_check.py`` (``tutor/data/check.json``):
+that it speaks of what the claim speaks of (its words, their inflections and synonyms,
+its years and figures), and, if so, that it says otherwise (another year, figure or
+name, a negation, an opposite).
 
-- ``supported``: a sentence (with its passage) holds nearly all the claim's concepts
-  and states every year and figure the claim states. Every source that does so is
-  cited, so a teacher sees when several agree.
-- ``conflicting``: a sentence is about the same thing (it holds most of the claim's
-  other concepts) but states a different year or figure, or names someone else where
-  the claim names a person; the citations show what the sources say.
-- ``not_found``: nothing in the sources is close enough to judge.
+- ``supported``: a sentence speaks of the claim and says it as the claim does. Every
+  source that does so is cited, so a teacher sees when several agree.
+- ``conflicting``: the sentences that speak of it say otherwise; the first citation is
+  what the source says, and ``differences`` name what differs ("1958" against "1953").
+- ``not_found``: no sentence speaks of it closely enough; ``nearest`` holds the closest
+  ones, for the teacher to judge.
+
+A claim of two facts joined ("..., and ...") is also checked part by part; ``parts``
+gives each part's verdict, and ``mixed`` is set when one is supported and another is not.
 """
 
 from __future__ import annotations
@@ -20,20 +22,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor import sentences
+import numpy as np
+
+from tutor import claims, models
 from tutor.answer import Citation
+from tutor.claims import Difference
 from tutor.index import Index
-from tutor.kinds import NAME, figures_in
-from tutor.query import Query
-from tutor.retrieval import concept_coverage, concept_ids, concepts, rerank, scores
 
-SUPPORT = 0.75  # share of the claim's concepts a sentence must hold to state it
-RELATED = 0.55  # share of its other concepts a sentence must hold to be about the same thing
-CANDIDATES = 15
-PASSAGES = 10  # the claim's sentences are looked for in this many leading passages
 MAX_CITATIONS = 3
-
-_YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
+NEAREST = 2  # passages shown as the nearest the sources come, when nothing states a claim
+_JOINS = re.compile(r",?\s+(?:and|but|while|whereas)\s+(?=(?:it|they|he|she|this|was|were|had|has|is|are|later|"
+                    r"afterwards|then|its|their|his|her)\b)|;\s+|,\s+and\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,76 +44,127 @@ class Verdict:
     citations: tuple[Citation, ...]
     message: str
     copied: bool = False  # the claim repeats a source sentence word for word
-
-
-def _facts(text: str) -> tuple[set[str], set[str]]:
-    """Years and figures stated in ``text``, normalised for comparison."""
-    years = set(_YEAR.findall(text))
-    figures = {re.sub(r"[\s,]", "", f.lower()).replace("percent", "%").replace("per cent", "%")
-               for f in figures_in(text)}
-    return years, figures
+    differences: tuple[Difference, ...] = ()  # what the first citation gives otherwise (conflicting)
+    nearest: tuple[Citation, ...] = ()  # the closest sentences when none states it (not_found)
+    parts: tuple[Verdict, ...] = ()  # a claim of two facts, each checked
+    mixed: bool = False  # one part supported, another not
 
 
 def _normalised(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
+def _probabilities(name: str, X: np.ndarray) -> np.ndarray:
+    model = models.load("check")[name]
+    cols = [claims.NAMES.index(f) for f in model["features"]]
+    z = (X[:, cols] - np.array(model["mean"])) / np.array(model["scale"])
+    return 1 / (1 + np.exp(-np.clip(z @ np.array(model["coef"]) + model["intercept"], -60, 60)))
+
+
 def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     """Judge one claim; see the module docstring."""
     claim = claim.strip()
-    query = Query(claim, claim)
-    cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
-    if not cs:
+    whole = _check_one(index, claim, docs)
+    parts = [p.strip(" ,;.") for p in _JOINS.split(claim) if p and p.strip(" ,;.")]
+    if len(parts) < 2 or any(len(p.split()) < 3 for p in parts):
+        return whole
+    subject = _subject(index, parts[0])  # "..., and was later promoted": whose promotion
+    checked = tuple(_check_one(index, p if i == 0 else f"{subject} {p}", docs) for i, p in enumerate(parts))
+    kinds = {p.verdict for p in checked}
+    mixed = "supported" in kinds and len(kinds) > 1
+    if "conflicting" in kinds and whole.verdict != "conflicting":
+        first = next(p for p in checked if p.verdict == "conflicting")
+        agreed = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]
+        cited = tuple(Citation(n, c.quote, c.doc, c.start, c.end, c.passage, c.sentence)
+                      for n, c in enumerate([*first.citations[:1], *agreed], start=1))
+        return Verdict(claim, "conflicting", cited, _mixed_message(first) if mixed else first.message,
+                       differences=first.differences, parts=checked, mixed=mixed)
+    if whole.verdict == "supported" and kinds != {"supported"}:  # one part no source states
+        stated = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]
+        return Verdict(claim, "not_found", (), "Part of this is stated by the sources and part is not: "
+                       "no source states “" + next(p.claim for p in checked if p.verdict != "supported") + "”.",
+                       nearest=tuple(stated) or whole.citations[:1], parts=checked, mixed=mixed)
+    return Verdict(whole.claim, whole.verdict, whole.citations, whole.message, whole.copied, whole.differences,
+                   whole.nearest, checked, mixed)
+
+
+def _subject(index: Index, text: str) -> str:
+    """Who or what a sentence is about, to carry to a part that leaves it out: its first
+    name ("Peng Dehuai criticised ..." -> "Peng Dehuai"), else its first three words."""
+    words = text.split()
+    run: list[str] = []
+    for i, w in enumerate(words):
+        bare = w.strip(".,;:'’\"“”()")
+        is_name = bare[:1].isupper() and (i > 0 or bare.lower() in index.names)
+        if is_name:
+            run.append(bare)
+        elif run:
+            break
+    return " ".join(run) or " ".join(words[:3])
+
+
+def _check_one(index: Index, claim: str, docs: set[int] | None) -> Verdict:
+    _, js, X, diffs = claims.candidates(index, claim, docs)
+    if not js:
         return Verdict(claim, "not_found", (), "There is nothing in this to check against the sources.")
-    claim_years, claim_figures = _facts(claim)
-    qids = concept_ids(index, query, cs)
-    names = [c for c in cs if c.name]
-    others = [c for c in cs if not c.name] or cs
-    p_scores, s_scores = scores(index, query, docs)
-    passages = [h.passage for h in rerank(index, query, p_scores, PASSAGES)]
-    s_scores.prepare(passages)
-    offsets = index.passage_sentences
-    supporting: list[int] = []
-    conflict: tuple[int, str] | None = None
-    quotable = index.a["sentence_quotable"]
-    candidates = [j for p in passages for j in range(int(offsets[p]), int(offsets[p + 1]))
-                  if quotable[j] and s_scores[j] > 0]  # headings and fragments are never quoted
-    candidates.sort(key=lambda j: (-s_scores[j], j))
-    for j in candidates[:CANDIDATES]:
-        text = index.sentence_text(j)
-        in_sentence = sentences.terms(index, j)
-        in_context = in_sentence | index.terms_in_passages([int(index.a["sentence_passage"][j])], qids)[0]
-        # Names may come from the passage ("He was replaced" under "Peng's Downfall").
-        share, _ = concept_coverage(index, query, others, in_sentence)
-        names_ok = all(concept_coverage(index, query, [c], in_context)[0] > 0 for c in names)
-        full, _ = concept_coverage(index, query, cs, in_sentence | (in_context if names_ok else set()))
-        years, figures = _facts(text)
-        facts_ok = claim_years <= years and claim_figures <= figures
-        if full >= SUPPORT and names_ok and facts_ok:
-            if all(index.doc_of_passage(int(index.a["sentence_passage"][k])) !=
-                   index.doc_of_passage(int(index.a["sentence_passage"][j])) for k in supporting):
-                supporting.append(j)
-            continue
-        if conflict is None:
-            if full >= RELATED and ((claim_years and years and not claim_years <= years) or
-                                    (claim_figures and figures and not claim_figures <= figures)):
-                conflict = (j, "a different date or figure")
-            elif names and not names_ok and share >= SUPPORT and NAME.search(text):
-                conflict = (j, "a different name")
-    if supporting:
-        cited = tuple(_cite(index, j, n) for n, j in enumerate(supporting[:MAX_CITATIONS], start=1))
+    thresholds = models.load("check")["thresholds"]
+    about, other = _probabilities("about", X), _probabilities("says_otherwise", X)
+    missing = X[:, claims.NAMES.index("facts_missing")]
+    verdict, best = decide(about, other, thresholds["about"], thresholds["says_otherwise"], missing)
+    if verdict == "supported":
+        agree = [i for i in np.argsort(-about, kind="stable")
+                 if about[i] >= thresholds["about"] and other[i] < thresholds["says_otherwise"] and not missing[i]]
+        chosen, doc_seen = [], set()
+        for i in agree:  # one sentence per source
+            d = index.doc_of_passage(int(index.a["sentence_passage"][js[i]]))
+            if d not in doc_seen:
+                doc_seen.add(d)
+                chosen.append(js[i])
+        cited = tuple(_cite(index, j, n) for n, j in enumerate(chosen[:MAX_CITATIONS], start=1))
         copied = any(_normalised(claim) in _normalised(c.quote) for c in cited)
-        agree = f"{len(cited)} sources state this." if len(cited) > 1 else "A source states this."
-        note = " The claim copies a source sentence word for word." if copied else ""
-        return Verdict(claim, "supported", cited, agree + note, copied)
-    if conflict is not None:
-        j, what = conflict
-        return Verdict(claim, "conflicting", (_cite(index, j, 1),),
-                       f"The sources discuss this but give {what}: see what they say.")
-    return Verdict(claim, "not_found", (), "No source states this.")
+        message = f"{len(cited)} sources state this." if len(cited) > 1 else "A source states this."
+        return Verdict(claim, "supported", cited, message + (" The claim copies a source sentence word for word."
+                                                             if copied else ""), copied)
+    if verdict == "conflicting":
+        return Verdict(claim, "conflicting", (_cite(index, js[best], 1),), _conflict_message(diffs[best]),
+                       differences=diffs[best])
+    nearest = tuple(_cite(index, js[i], n) for n, i in enumerate(np.argsort(-about, kind="stable")[:NEAREST], start=1))
+    return Verdict(claim, "not_found", (), "No source states this. The nearest the sources come is shown below.",
+                   nearest=nearest)
+
+
+def decide(about: np.ndarray, other: np.ndarray, t_about: float, t_other: float, missing: np.ndarray
+           ) -> tuple[str, int]:
+    """The verdict, and the candidate it rests on (-1 for none), from each candidate's
+    probabilities: of those that speak of the claim (``about``), one that says it as the
+    claim does, and gives its years and figures (not ``missing``), makes it supported; else the likeliest
+    to say otherwise makes it conflicting; else it is not found."""
+    near = [int(i) for i in np.argsort(-about, kind="stable") if about[i] >= t_about]
+    agree = [i for i in near if other[i] < t_other and not missing[i]]
+    if agree:
+        return "supported", agree[0]
+    against = [i for i in near if other[i] >= t_other]
+    return ("conflicting", max(against, key=lambda i: other[i])) if against else ("not_found", -1)
+
+
+def _conflict_message(diffs: tuple[Difference, ...]) -> str:
+    said = []
+    for d in diffs:
+        if d.what in ("year", "figure", "name", "opposite") and d.claim and d.source:
+            said.append(f"the claim says {d.claim}, the source {d.source}")
+        elif d.what == "negation":
+            said.append("the source says “" + d.source + "” where the claim does not" if d.source
+                        else "the claim says “" + d.claim + "” where the source does not")
+    return ("The sources say otherwise: " + "; ".join(said) + "." if said
+            else "The sources speak of this but say otherwise: see what they say.")
+
+
+def _mixed_message(first: Verdict) -> str:
+    return "Part of this is stated by the sources and part is not: " + first.message[0].lower() + first.message[1:]
 
 
 def _cite(index: Index, j: int, n: int) -> Citation:
     p = int(index.a["sentence_passage"][j])
     return Citation(n, index.sentence_text(j), index.doc_of_passage(p),
                     int(index.a["sentence_start"][j]), int(index.a["sentence_end"][j]), p, j)
+

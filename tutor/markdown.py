@@ -224,10 +224,33 @@ def verdict_html(index: Index, v: Verdict, sentence: str | None = None) -> str:
     label = VERDICT_LABELS.get(v.verdict, v.verdict)
     icon = VERDICT_ICONS.get(v.verdict, "")
     copied = ('<span class="tt-badge tt-copied">Copied word for word</span>' if v.copied else "")
+    mixed = ('<span class="tt-badge tt-mixed">Partly stated</span>' if v.mixed else "")
+    claim = sentence if sentence is not None else v.claim
+    theirs = [d.claim for d in v.differences if d.claim]
+    evidence = ""
+    if v.citations or v.nearest:
+        c = (v.citations or v.nearest)[0]
+        said = "What the source says" if v.citations else "The nearest the sources come"
+        ours = [d.source for d in v.differences if d.source]
+        evidence = (f'<div class="tt-evidence"><span class="tt-evidence-label">{said} [{c.n}]:</span> '
+                    f'“{marked(c.quote, ours)}”</div>')
     return (f'<div class="tt-verdict tt-{escape_html(v.verdict)}">'
-            f'<span class="tt-badge tt-badge-{escape_html(v.verdict)}">{icon} {label}</span>{copied}'
-            f'<div class="tt-claim">{text_block(sentence if sentence is not None else v.claim)}</div>'
-            f'<div class="tt-verdict-message">{escape_html(v.message)}</div></div>')
+            f'<span class="tt-badge tt-badge-{escape_html(v.verdict)}">{icon} {label}</span>{copied}{mixed}'
+            f'<div class="tt-claim">{marked(claim, theirs)}</div>'
+            f'<div class="tt-verdict-message">{escape_html(v.message)}</div>{evidence}</div>')
+
+
+def marked(text: str, words: Sequence[str]) -> str:
+    """``text`` as HTML, each of the comma-separated ``words`` (what differs) marked where it stands."""
+    wanted = sorted({w.strip() for ws in words for w in ws.split(",") if len(w.strip()) > 1}, key=len, reverse=True)
+    if not wanted:
+        return text_block(text)
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in wanted), re.IGNORECASE)
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out += [text_block(text[pos:m.start()]), f'<mark class="tt-differs">{text_block(m.group())}</mark>']
+        pos = m.end()
+    return "".join(out) + text_block(text[pos:])
 
 
 def check_summary(verdicts: Sequence[Verdict]) -> str:
@@ -364,6 +387,12 @@ mark.tt-mark { background: rgba(255, 214, 0, 0.55); color: inherit; padding: 0 0
 .tt-copied { background: rgba(200, 40, 40, 0.13); color: rgb(170, 30, 30); }
 .tt-claim { margin: 0.35rem 0 0.2rem 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .tt-verdict-message { font-size: 0.9rem; opacity: 0.8; }
+.tt-mixed { background: rgba(230, 140, 0, 0.12); color: rgb(150, 80, 0); }
+.tt-evidence { margin-top: 0.35rem; padding: 0.3rem 0.6rem; border-left: 3px solid rgba(120, 120, 120, 0.35);
+  overflow-wrap: anywhere; }
+.tt-evidence-label { font-size: 0.85rem; font-weight: 600; opacity: 0.8; }
+mark.tt-differs { background: rgba(230, 140, 0, 0.35); color: inherit; padding: 0 0.1em; border-radius: 0.15em;
+  font-weight: 600; }
 .tt-doc-title { font-size: 1.5rem; margin: 0.2rem 0 0.3rem 0; padding: 0; }
 .tt-meta { font-size: 0.9rem; opacity: 0.8; overflow-wrap: anywhere; }
 @media (max-width: 640px) { .tt-reader { padding-left: 1.9rem; } .tt-para { width: 1.6rem; } }

@@ -21,8 +21,9 @@ import numpy as np
 @cache
 def load(name: str) -> dict:
     model = json.loads(resources.files("tutor.data").joinpath(f"{name}.json").read_text(encoding="utf-8"))
-    model["_w"] = np.array(model["coef"]) / np.array(model["scale"])
-    model["_b"] = model["intercept"] - float(np.dot(model["_w"], model["mean"]))
+    if "coef" in model:  # (one model per file; check.json holds two)
+        model["_w"] = np.array(model["coef"]) / np.array(model["scale"])
+        model["_b"] = model["intercept"] - float(np.dot(model["_w"], model["mean"]))
     return model
 
 

@@ -96,10 +96,17 @@ def answer_json(index: Index, ans: Answer, id_=None) -> dict:
 
 
 def verdict_json(index: Index, v: Verdict, id_=None) -> dict:
+    """A verdict (``CONTRACT.md``), with what differs, the nearest sentences when none states
+    the claim, and each part of a claim of two facts."""
     out = {} if id_ is None else {"id": id_}
     out.update({"claim": v.claim, "verdict": v.verdict,
                 "citations": [citation_json(index, c) for c in v.citations],
-                "message": v.message, "copied": v.copied})
+                "message": v.message, "copied": v.copied,
+                "differences": [{"what": d.what, "claim": d.claim, "source": d.source} for d in v.differences],
+                "nearest": [citation_json(index, c) for c in v.nearest],
+                "mixed": v.mixed,
+                "parts": [{"claim": p.claim, "verdict": p.verdict, "message": p.message,
+                           "citations": [citation_json(index, c) for c in p.citations[:1]]} for p in v.parts]})
     return out
 
 
@@ -135,8 +142,13 @@ def answer_for_terminal(index: Index, ans: Answer) -> str:
 def verdict_for_terminal(index: Index, v: Verdict) -> str:
     label = {"supported": "SUPPORTED", "conflicting": "CONFLICTING", "not_found": "NOT FOUND"}[v.verdict]
     lines = [f"{label}: {v.message}"]
+    if v.mixed:
+        lines += [f"  - {p.verdict.replace('_', ' ')}: {p.claim}" for p in v.parts]
     for c in v.citations:
         lines.append(_wrap(f"“{c.quote}” [{c.n}]", "  "))
-    if v.citations:
-        lines += _sources(index, v.citations)
+    if v.nearest:
+        lines.append("The nearest the sources come:")
+        lines += [_wrap(f"“{c.quote}” [{c.n}]", "  ") for c in v.nearest]
+    if v.citations or v.nearest:
+        lines += _sources(index, v.citations or v.nearest)
     return "\n".join(lines)

@@ -39,6 +39,7 @@ from pathlib import Path
 from tutor import analysis
 
 DATA = Path(__file__).parent / "data" / "synonyms.tsv.gz"
+ANTONYMS = Path(__file__).parent / "data" / "antonyms.tsv.gz"
 
 # WordNet's lexicographer files, in the order of their numbers (wndb(5WN), lexnames(5WN));
 # NLTK's reader wants them in a file called "lexnames", which Debian's package lacks.
@@ -56,12 +57,12 @@ MIN_POS_SHARE = 0.2  # a part of speech used less than this share of a word's us
 _POS_GROUP = {"n": "n", "v": "v", "a": "a", "s": "a", "r": "r"}  # satellite adjectives count as adjectives
 
 
-@lru_cache(maxsize=1)
-def table() -> dict[str, tuple[str, ...]]:
-    """Word -> stems of its synonyms, read once from the shipped file (empty if missing)."""
+@lru_cache(maxsize=2)
+def table(which: str = "synonyms") -> dict[str, tuple[str, ...]]:
+    """Word -> stems of its synonyms (or "antonyms"), read once from the shipped file (empty if missing)."""
     out: dict[str, tuple[str, ...]] = {}
     try:
-        with gzip.open(DATA, "rt", encoding="utf-8") as f:
+        with gzip.open(ANTONYMS if which == "antonyms" else DATA, "rt", encoding="utf-8") as f:
             for line in f:
                 key, _, rest = line.rstrip("\n").partition("\t")
                 if key and rest:
@@ -82,6 +83,14 @@ def synonyms(word: str) -> tuple[str, ...]:
         if base in t:
             return t[base]
     return ()
+
+
+def antonyms(word: str) -> tuple[str, ...]:
+    """Stems of the words WordNet gives as opposites of a normalised word, in any inflection
+    ("unusable" -> "use"... of "useful"; "praised" -> "critic")."""
+    t = table("antonyms")
+    found = dict.fromkeys(a for base in _bases(word) for a in t.get(base, ()))
+    return tuple(found)
 
 
 def _bases(word: str) -> list[str]:
@@ -146,7 +155,7 @@ def make(wordnet_dir: Path, out: Path = DATA) -> int:
     for pos in "nvar":
         for synset in wn.all_synsets(pos):
             names = attested(synset)
-            firsts = [n for n in names if first(n, pos) == synset]
+            firsts = [n for n in names if _same(first(n, pos), synset)]
             for a in firsts:
                 for b in names:
                     link(a, b)
@@ -155,14 +164,37 @@ def make(wordnet_dir: Path, out: Path = DATA) -> int:
                     if lemma.name() not in firsts:
                         continue
                     for noun in lemma.pertainyms():
-                        if noun.name() in attested(noun.synset()) and first(noun.name(), "n") == noun.synset():
+                        if noun.name() in attested(noun.synset()) and _same(first(noun.name(), "n"), noun.synset()):
                             link(lemma.name(), noun.name())
                             link(noun.name(), lemma.name())
+    _write(pairs, out)
+    # Opposites, for checking a claim ("high-quality" against "low grade"): a word's direct
+    # antonyms in its first (most frequent) sense, and a satellite adjective's through
+    # its head ("unusable" is like "useless", the opposite of "useful").
+    opposites: dict[str, set[str]] = defaultdict(set)
+    for synset in wn.all_synsets():
+        heads = synset.similar_tos() if synset.pos() == "s" else []
+        for lemma in synset.lemmas():
+            if not plain(lemma.name()) or lemma.count() == 0 or not _same(first(lemma.name(), synset.pos()), synset):
+                continue  # only a word's first sense: "rise" against "fall", not the sun's "set"
+            found = list(lemma.antonyms()) + [a for h in heads for hl in h.lemmas() for a in hl.antonyms()]
+            for a in found:
+                if plain(a.name()) and analysis.stem(a.name()) != analysis.stem(lemma.name()):
+                    opposites[lemma.name()].add(analysis.stem(a.name()))
+    _write(opposites, ANTONYMS if out == DATA else out.with_name("antonyms.tsv.gz"))
+    return len(pairs)
+
+
+def _same(a, b) -> bool:
+    """Synsets equal (NLTK's ``==`` fails on None)."""
+    return a is not None and b is not None and a == b
+
+
+def _write(pairs: dict[str, set[str]], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:
         for key in sorted(pairs):
             f.write(f"{key}\t{' '.join(sorted(pairs[key]))}\n")
-    return len(pairs)
 
 
 if __name__ == "__main__":  # python -m tutor.thesaurus /path/to/wordnet/dict

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Fit the check's two models on the claim sets, and say how they do on the corpus they never saw.
+
+    python benchmarks/train_check.py [--write]
+
+For every claim, ``tutor.claims.candidates`` gives the source sentences it retrieves and
+their features (``claims.NAMES``). Two logistic regressions are fitted on them: does this
+sentence state the claim (it holds the claim's evidence, and the claim is supported), and
+does it say otherwise (it holds the evidence of a conflicting claim). A claim is then
+``supported`` when its best sentence is likely enough to state it, else ``conflicting``
+when one is likely enough to say otherwise, else ``not_found``: the two thresholds are
+chosen on out-of-corpus probabilities, for the most right verdicts (the mean of the corpora).
+
+The data: ``benchmarks/data/claims-shipped.jsonl`` on the shipped corpus and
+``benchmarks/data/claims-squad.jsonl`` on the two SQuAD articles (never the held-out
+files). Cross-validation is by corpus: fitted on one, scored on the other. ``--write`` fits
+both on everything and writes ``tutor/data/check.json`` (no pickle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from tutor import check, claims
+from tutor.evaluate import holds_evidence
+from tutor.store import ensure_index
+
+ROOT = Path(__file__).resolve().parent.parent
+SQUAD = ROOT.parent / "shared" / "eval" / "squad" / "squad2-dev-articles.json"
+SETS = {"shipped": ROOT / "benchmarks/data/claims-shipped.jsonl", "squad": ROOT / "benchmarks/data/claims-squad.jsonl"}
+ARTICLES = ("Normans", "Computational_complexity_theory")
+C = 1.0
+MISSING = claims.NAMES.index("facts_missing")
+GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
+
+
+@dataclass
+class Claim:
+    group: str
+    verdict: str
+    X: np.ndarray
+    holds: np.ndarray  # 1 for a candidate holding the claim's evidence
+
+
+def squad_corpus(work: Path) -> Path:
+    """The two articles laid out as ``squad_eval.py`` lays them out."""
+    data = {d["title"]: d for d in json.loads(SQUAD.read_text(encoding="utf-8"))["data"]}
+    corpus = work / "squad"
+    corpus.mkdir()
+    for title in ARTICLES:
+        name = title.replace("_", " ")
+        fname = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".txt"
+        text = name + "\n\n" + "".join(p["context"] + "\n\n" for p in data[title]["paragraphs"])
+        (corpus / fname).write_text(text, encoding="utf-8")
+    return corpus
+
+
+def collect(work: Path, sets: dict[str, Path] = SETS) -> list[Claim]:
+    corpora = {"shipped": ROOT / "corpus", "squad": squad_corpus(work)}
+    out = []
+    for group, path in sets.items():
+        index, _ = ensure_index(corpora[group], work / f"{group}-index")
+        for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
+            _, js, X, _ = claims.candidates(index, r["claim"])
+            ev = r.get("evidence") or []
+            holds = np.array([bool(ev) and holds_evidence(index.sentence_text(j), ev) for j in js], dtype=int)
+            out.append(Claim(group, r["verdict"], X, holds))
+    return out
+
+
+def _fit(cs: list[Claim], model: str) -> tuple[StandardScaler, LogisticRegression, list[int]]:
+    """``about``: does a sentence speak of what the claim does (it holds the claim's evidence),
+    over the first ``claims.ABOUT`` features; ``says_otherwise``: of those that do, does it
+    say otherwise (the claim is conflicting), over how they differ (and whether the facts agree)."""
+    if model == "about":
+        cols = list(range(claims.ABOUT))
+        X = np.vstack([c.X[:, cols] for c in cs if len(c.X)])
+        y = np.concatenate([c.holds for c in cs if len(c.X)])
+    else:
+        cols = [claims.NAMES.index("facts_same")] + list(range(claims.ABOUT, len(claims.NAMES)))
+        X = np.vstack([c.X[c.holds == 1][:, cols] for c in cs if c.holds.any() and c.verdict != "not_found"])
+        y = np.concatenate([np.full(int(c.holds.sum()), c.verdict == "conflicting") for c in cs
+                            if c.holds.any() and c.verdict != "not_found"])
+    scaler = StandardScaler().fit(X)
+    return scaler, LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(scaler.transform(X), y), cols
+
+
+def _probabilities(model, X: np.ndarray) -> np.ndarray:
+    scaler, lr, cols = model
+    return lr.predict_proba(scaler.transform(X[:, cols]))[:, 1] if len(X) else np.zeros(0)
+
+
+def verdict_of(about: np.ndarray, other: np.ndarray, t_about: float, t_other: float,
+               missing: np.ndarray) -> tuple[str, int]:
+    """The verdict and the candidate it rests on (``check.decide``)."""
+    return check.decide(about, other, t_about, t_other, missing)
+
+
+def right(c: Claim, verdict: str, j: int) -> bool:
+    return verdict == c.verdict and (verdict == "not_found" or not c.holds.any() or bool(c.holds[j]))
+
+
+def out_of_corpus(cs: list[Claim]) -> list[tuple[Claim, np.ndarray, np.ndarray]]:
+    scored = []
+    for g in sorted({c.group for c in cs}):
+        train = [c for c in cs if c.group != g]
+        about, other = _fit(train, "about"), _fit(train, "says_otherwise")
+        scored += [(c, _probabilities(about, c.X), _probabilities(other, c.X)) for c in cs if c.group == g]
+    return scored
+
+
+def choose_thresholds(scored) -> tuple[float, float]:
+    groups = sorted({c.group for c, _, _ in scored})
+
+    def accuracy(ta, to):
+        return np.mean([np.mean([right(c, *verdict_of(a, o, ta, to, c.X[:, MISSING] if len(c.X) else c.X[:, 0])) for c, a, o in scored if c.group == g])
+                        for g in groups])
+    return max(((ta, to) for ta in GRID for to in GRID), key=lambda t: (accuracy(*t), -abs(t[0] - 0.5)))
+
+
+def report(scored, ta: float, to: float) -> list[dict]:
+    rows = []
+    for g in sorted({c.group for c, _, _ in scored}):
+        mine = [(c, a, o) for c, a, o in scored if c.group == g]
+        by = {}
+        for v in ("supported", "conflicting", "not_found"):
+            these = [right(c, *verdict_of(a, o, ta, to, c.X[:, MISSING] if len(c.X) else c.X[:, 0])) for c, a, o in mine if c.verdict == v]
+            by[v] = round(float(np.mean(these)), 3) if these else None
+        rows.append({"corpus": g, "claims": len(mine),
+                     "right": round(float(np.mean([right(c, *verdict_of(a, o, ta, to, c.X[:, MISSING] if len(c.X) else c.X[:, 0])) for c, a, o in mine])), 3),
+                     "by_verdict": by})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="fit on everything and write tutor/data/check.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        cs = collect(Path(work))
+    scored = out_of_corpus(cs)
+    ta, to = choose_thresholds(scored)
+    figures = report(scored, ta, to)
+    print(f"Fitted on the other corpus; thresholds: about {ta}, says otherwise {to}\n")
+    print("| corpus held out | claims | right verdicts | supported | conflicting | not found |\n|---|---|---|---|---|---|")
+    for f in figures:
+        b = f["by_verdict"]
+        print(f"| {f['corpus']} | {f['claims']} | {f['right']:.3f} | {b['supported']} | {b['conflicting']} | {b['not_found']} |")
+    if args.write:
+        models = {}
+        for name in ("about", "says_otherwise"):
+            scaler, lr, cols = _fit(cs, name)
+            models[name] = {"features": [claims.NAMES[i] for i in cols], "mean": scaler.mean_.round(6).tolist(),
+                            "scale": scaler.scale_.round(6).tolist(), "coef": lr.coef_[0].round(6).tolist(),
+                            "intercept": round(float(lr.intercept_[0]), 6)}
+        path = ROOT / "tutor" / "data" / "check.json"
+        path.write_text(json.dumps({
+            **models, "thresholds": {"about": ta, "says_otherwise": to},
+            "settings": {"model": f"sklearn LogisticRegression(C={C}, class_weight='balanced'), two: does a "
+                                  "sentence speak of what the claim does; of those, does it say otherwise",
+                         "thresholds": "of a 0.05 grid, the pair with the most right verdicts out of corpus (mean of corpora)",
+                         "data": [str(p.relative_to(ROOT)) for p in SETS.values()]},
+            "cross_validation": figures}, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""What describes a source sentence for one claim: named features of the pair.
+
+``candidates`` reads the sentences of the passages a claim retrieves, each with a row of
+``NAMES``: how much of the claim it holds (its words, their inflections and synonyms;
+names also from the two sentences before), whether it gives the same years and figures or others,
+whether one of the two negates what the other says, and whether it holds a word's
+opposite ("unusable" against "high-quality"). ``tutor.check`` weighs the rows with two
+logistic regressions fitted by ``benchmarks/train_check.py`` (``tutor/data/check.json``):
+the probability that the sentence states the claim, and that it says otherwise.
+
+``Difference`` names what differs, for the teacher: "1958" in the claim, "1953" in the source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from tutor import analysis, sentences, thesaurus
+from tutor.features import asks
+from tutor.index import Index
+from tutor.kinds import NAME, figures_in
+from tutor.query import Query, related_terms, synonym_terms
+from tutor.retrieval import concept_coverage, concept_ids, concepts, rerank, scores
+
+PASSAGES = 10  # a claim's sentences are looked for in this many leading passages
+CANDIDATES = 15  # and the best this many by cosine are weighed
+CONTEXT = 2  # a sentence is read with this many before it in its passage, for the names it leaves out
+ABOUT = 8  # the first eight features say whether a sentence speaks of what the claim does; the rest, how it differs
+NAMES = (
+    "coverage",  # share of the claim's concepts (weighted by rarity) the sentence holds
+    "coverage_others",  # the same for the claim's concepts other than names (for "X, not Y, did it")
+    "coverage_context",  # the same, names also found in the two sentences before ("Peng was ... He was replaced")
+    "missing",  # how many of the claim's topic concepts it lacks
+    "similarity",  # its cosine with the claim over the best candidate's
+    "similarity_raw",  # its cosine with the claim
+    "facts_same",  # the claim gives years or figures and the sentence gives them all
+    "facts_missing",  # the claim gives years (or figures) and the sentence gives none
+    "facts_differ",  # both give years or figures, and some of the claim's are not the sentence's
+    "name_differs",  # a name of the claim is not in it or the two before, and it names someone else
+    "name_elsewhere",  # a name of the claim is not in the sentence (those before may have it), which names someone else
+    "negation_differs",  # one of the two says "not", "never", "no" ... and the other does not
+    "opposite",  # the sentence holds the opposite of a claim word ("low" for "high") and not the word
+)
+_NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|cannot|\w+n[’']t|fail(?:ed|s)? to|refus(?:ed|es) to)\b",
+                       re.IGNORECASE)
+_YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
+_NEGATIVE_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non)(?=[a-z]{4})")
+_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SMALL = "|".join([*_UNITS, *_TENS])
+_NUMBER_RUN = re.compile(rf"\b(?:(?:{_SMALL})(?:[\s-]+(?:and[\s-]+)?(?:{_SMALL}|{'|'.join(_SCALES)}))*"
+                         rf"|an?\s+(?:{'|'.join(_SCALES)}))\b", re.IGNORECASE)
+_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """What a source gives where the claim gives something else."""
+
+    what: str  # "year", "figure", "name", "negation" or "opposite"
+    claim: str  # the claim's words
+    source: str  # the source's words
+
+
+def facts(text: str) -> tuple[set[str], set[str]]:
+    """Years, and figures normalised for comparison ("fifteen" and "15" alike; "30 %" as "30%")."""
+    years = set(_YEAR.findall(text))
+    figures = set()
+    # Numbers in words become digits ("six hours", "thirty per cent", "six hundred thousand");
+    # "one" alone stays a word ("one of the causes").
+    words_to_digits = _NUMBER_RUN.sub(lambda m: f"{n} " if (n := _number(m.group())) >= 2 else m.group(), text)
+    for f in figures_in(words_to_digits):
+        f = _SCALED.sub(lambda m: str(round(float(m.group(1)) * _SCALES[m.group(2).lower()])), f)
+        figures.add(re.sub(r"[\s,]", "", f.lower()).replace("percent", "%").replace("per cent", "%"))
+    return years, figures
+
+
+def _number(words: str) -> int:
+    """"six hundred thousand" -> 600000, "thirty" -> 30, "two and a half" is left to the text."""
+    total, current = 0, 0
+    for w in re.findall(r"[a-z]+", words.lower()):
+        if w in _UNITS:
+            current += _UNITS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        elif w in _SCALES:
+            total += max(current, 1) * _SCALES[w]
+            current = 0
+    return total + current
+
+
+def claim_query(index: Index, claim: str) -> Query:
+    """The claim read as a question is: its words, and the corpus's synonyms of them."""
+    return Query(claim, claim, related=related_terms(index, claim), synonyms=synonym_terms(index, claim))
+
+
+def candidates(index: Index, claim: str, docs: set[int] | None = None
+               ) -> tuple[Query, list[int], np.ndarray, list[tuple[Difference, ...]]]:
+    """``(query, [sentence], X, differences)``: the claim's candidate source sentences, best
+    by cosine first, their features (``NAMES``) and what each gives otherwise."""
+    query = claim_query(index, claim)
+    cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
+    if not cs:
+        return query, [], np.zeros((0, len(NAMES))), []
+    qids = concept_ids(index, query, cs)
+    names = [c for c in cs if c.name]
+    others = [c for c in cs if not c.name] or cs
+    p_scores, s_scores = scores(index, query, docs)
+    passages = [h.passage for h in rerank(index, query, p_scores, PASSAGES)]
+    s_scores.prepare(passages)
+    offsets, quotable = index.passage_sentences, index.a["sentence_quotable"]
+    js = [j for p in passages for j in range(int(offsets[p]), int(offsets[p + 1]))  # never a heading,
+          if quotable[j] and s_scores[j] > 0 and not asks(index.sentence_text(j))]  # a fragment, a question
+    js = sorted(js, key=lambda j: (-s_scores[j], j))[:CANDIDATES]
+    top = max((float(s_scores[j]) for j in js), default=0.0) or 1.0
+    claim_years, claim_figures = facts(claim)
+    claim_negated = bool(_NEGATION.search(claim))
+    claim_words = {analysis.normalise(w) for w in analysis.words(claim)}
+    opposites = {a: w for w in claim_words if w and analysis.is_content(w) for a in thesaurus.antonyms(w)}
+    for w in claim_words:  # "efficient" against "inefficient", "unusable" against "usable"
+        if w and analysis.is_content(w) and len(w) > 4:
+            bare = _NEGATIVE_PREFIX.sub("", w)
+            for other in ([bare] if bare != w else []) + [p + w for p in ("un", "in", "im", "ir", "il", "dis", "non")]:
+                opposites.setdefault(analysis.stem(other), w)
+    claim_stems = {analysis.stem(w) for w in claim_words if w}
+    kin = {analysis.stem(w): {analysis.stem(w), *thesaurus.synonyms(w)} for w in claim_words if w}
+    rows, diffs = [], []
+    for j in js:
+        text = index.sentence_text(j)
+        own = sentences.terms(index, j)
+        # A name may come from the sentences before ("Peng was denounced. He was replaced ...").
+        first = int(offsets[int(index.a["sentence_passage"][j])])
+        context = own.union(*(sentences.terms(index, i) & qids for i in range(max(first, j - CONTEXT), j)))
+        names_ok = all(concept_coverage(index, query, [c], context)[0] > 0 for c in names)
+        cov, _ = concept_coverage(index, query, cs, own)
+        cov_others, _ = concept_coverage(index, query, others, own)
+        cov_context, held = concept_coverage(index, query, cs, context if names_ok else own)
+        years, figures = facts(text)
+        stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(text)}
+        # An opposite counts when the claim's word (or a synonym of it) is not there too.
+        found_opposite = sorted(s for s in opposites if s in stems and s not in claim_stems
+                                and not kin[analysis.stem(opposites[s])] & stems)
+        d = []
+        if claim_years and years and not claim_years <= years:
+            d.append(Difference("year", ", ".join(sorted(claim_years - years)), ", ".join(sorted(years))))
+        if claim_figures and figures and not claim_figures <= figures:
+            d.append(Difference("figure", ", ".join(sorted(claim_figures - figures)), ", ".join(sorted(figures))))
+        other_name = bool(names) and not names_ok and bool(NAME.search(text))
+        in_sentence = all(concept_coverage(index, query, [c], own)[0] > 0 for c in names)
+        name_elsewhere = bool(names) and not in_sentence and bool(NAME.search(text))
+        if other_name:
+            d.append(Difference("name", ", ".join(" ".join(c.words) for c in names
+                                                  if concept_coverage(index, query, [c], context)[0] == 0),
+                                ", ".join(m.group() for m in NAME.finditer(text))))
+        negated = bool(_NEGATION.search(text))
+        if negated != claim_negated:
+            said = _NEGATION.search(claim if claim_negated else text).group()
+            d.append(Difference("negation", said if claim_negated else "", "" if claim_negated else said))
+        if found_opposite:
+            d.append(Difference("opposite", ", ".join(opposites[s] for s in found_opposite),
+                                ", ".join(_word(text, s) for s in found_opposite)))
+        topic = sum(not c.frame for c in cs)
+        rows.append((cov, cov_others, cov_context, max(0, topic - held), float(s_scores[j]) / top, float(s_scores[j]),
+                     bool(claim_years or claim_figures) and claim_years <= years and claim_figures <= figures,
+                     bool(claim_years and not years or claim_figures and not figures),
+                     any(x.what in ("year", "figure") for x in d), other_name, name_elsewhere,
+                     negated != claim_negated,
+                     bool(found_opposite)))
+        diffs.append(tuple(d))
+    return query, js, np.array(rows, dtype=float).reshape(len(rows), len(NAMES)), diffs
+
+
+def _word(text: str, stem: str) -> str:
+    return next((w for w in analysis.words(text) if analysis.stem(analysis.normalise(w)) == stem), stem)
