@@ -258,6 +258,13 @@ def test_check_view_gives_each_sentence_a_verdict(open_page, index):
     labels = {"supported": "Supported", "conflicting": "Conflicting", "not_found": "Not found"}
     assert [b.split(" ", 1)[1] for b in badges] == [labels[v.verdict] for v in expected]
     assert page.locator(".tt-copied").count() == sum(v.copied for v in expected) == 1
+    # Each verdict has the source's words in view, what differs marked; the nearest for the last.
+    evidence = page.locator(".tt-verdict .tt-evidence")
+    assert evidence.count() == 3
+    conflict = evidence.nth(1).inner_text()
+    assert conflict.startswith("What the source says") and expected[1].citations[0].quote in " ".join(conflict.split())
+    assert page.locator(".tt-verdict").nth(1).locator("mark.tt-differs").count() >= 2  # the claim's year and the source's
+    assert evidence.nth(2).inner_text().startswith("The nearest the sources come")
     shot(page, "check-wide.png")
 
 

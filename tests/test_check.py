@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+import json
+import shutil
+from pathlib import Path
+
 from tutor.check import check
+
+from .conftest import FIXTURE_CORPUS, run_tutor
 
 
 @pytest.mark.parametrize("claim, verdict, quoted", [
@@ -35,3 +41,52 @@ def test_a_claim_copied_word_for_word_is_flagged(fixture_index):
 def test_several_sources_stating_a_claim_are_all_cited(fixture_index):
     v = check(fixture_index, "The railway between Liverpool and Manchester opened in 1830.")
     assert v.verdict == "supported" and len({c.doc for c in v.citations}) == 2
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    base = tmp_path_factory.mktemp("check")
+    shutil.copytree(FIXTURE_CORPUS, base / "corpus")
+    return base / "corpus", base / "index"
+
+
+def _check_json(folders, claim: str) -> dict:
+    corpus, index = folders
+    r = run_tutor("check", claim, "--json", "--corpus", str(corpus), "--index", str(index))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    for c in out["citations"] + out["nearest"]:  # every quote verbatim, the nearest too
+        assert Path(c["path"]).read_text(encoding="utf-8-sig")[c["start"]:c["end"]] == c["quote"]
+    return out
+
+
+@pytest.mark.parametrize("claim, stated_in", [
+    ("The Liverpool and Manchester Railway started running in 1830.", "opened in 1830"),
+    ("The spinning jenny was created by James Hargreaves in 1764.", "invented by James Hargreaves"),
+    ("One worker could spin eight threads at once with the spinning jenny.", "eight threads"),
+])
+def test_a_claim_in_other_words_is_supported_by_the_sentence_that_states_it(folders, claim, stated_in):
+    out = _check_json(folders, claim)
+    assert out["verdict"] == "supported"
+    assert stated_in in out["citations"][0]["quote"]
+
+
+def test_a_conflict_says_what_differs_and_quotes_the_source(folders):
+    out = _check_json(folders, "One worker could spin twelve threads at once with the spinning jenny.")
+    assert out["verdict"] == "conflicting" and "eight threads" in out["citations"][0]["quote"]
+    assert {"what": "figure", "claim": "12", "source": "8"} in out["differences"]
+    assert "12" in out["message"] and "8" in out["message"]
+    negated = _check_json(folders, "Luddites were textile workers who did not smash machines.")
+    assert negated["verdict"] == "conflicting" and any(d["what"] == "negation" for d in negated["differences"])
+
+
+def test_not_found_shows_the_nearest_the_sources_come(folders):
+    out = _check_json(folders, "Cotton mills in Manchester were powered by windmills.")
+    assert out["verdict"] == "not_found" and not out["citations"]
+    assert out["nearest"] and "nearest" in out["message"]
+
+
+def test_two_facts_one_stated_one_contradicted_says_so(folders):
+    out = _check_json(folders, "The spinning jenny was invented by James Hargreaves in 1764, and it was invented in Scotland.")
+    assert out["verdict"] == "conflicting" and out["mixed"]
+    assert [p["verdict"] for p in out["parts"]] == ["supported", "conflicting"]

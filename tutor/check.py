@@ -150,7 +150,9 @@ def decide(about: np.ndarray, other: np.ndarray, t_about: float, t_other: float,
 def _conflict_message(diffs: tuple[Difference, ...]) -> str:
     said = []
     for d in diffs:
-        if d.what in ("year", "figure", "name", "opposite") and d.claim and d.source:
+        if d.what == "name" and d.claim and d.source:
+            said.append(f"the claim names {d.claim}, the source {d.source}")
+        elif d.what in ("year", "figure", "opposite") and d.claim and d.source:
             said.append(f"the claim says {d.claim}, the source {d.source}")
         elif d.what == "negation":
             said.append("the source says “" + d.source + "” where the claim does not" if d.source
@@ -160,7 +162,7 @@ def _conflict_message(diffs: tuple[Difference, ...]) -> str:
 
 
 def _mixed_message(first: Verdict) -> str:
-    return "Part of this is stated by the sources and part is not: " + first.message[0].lower() + first.message[1:]
+    return f"Part of this is stated by the sources, but not “{first.claim}”. {first.message}"
 
 
 def _cite(index: Index, j: int, n: int) -> Citation:

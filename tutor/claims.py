@@ -47,6 +47,7 @@ NAMES = (
 _NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|cannot|\w+n[’']t|fail(?:ed|s)? to|refus(?:ed|es) to)\b",
                        re.IGNORECASE)
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
+_SHORT_RANGE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\s*[-–]\s*([0-9]{2})\b")
 _NEGATIVE_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non)(?=[a-z]{4})")
 _UNITS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -71,6 +72,7 @@ class Difference:
 def facts(text: str) -> tuple[set[str], set[str]]:
     """Years, and figures normalised for comparison ("fifteen" and "15" alike; "30 %" as "30%")."""
     years = set(_YEAR.findall(text))
+    years |= {a[:2] + b for a, b in _SHORT_RANGE.findall(text)}  # "1958-62" ends in 1962
     figures = set()
     # Numbers in words become digits ("six hours", "thirty per cent", "six hundred thousand");
     # "one" alone stays a word ("one of the causes").
@@ -157,9 +159,10 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
         in_sentence = all(concept_coverage(index, query, [c], own)[0] > 0 for c in names)
         name_elsewhere = bool(names) and not in_sentence and bool(NAME.search(text))
         if other_name:
-            d.append(Difference("name", ", ".join(" ".join(c.words) for c in names
+            theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & claim_words]
+            d.append(Difference("name", ", ".join(" ".join(c.words).title() for c in names
                                                   if concept_coverage(index, query, [c], context)[0] == 0),
-                                ", ".join(m.group() for m in NAME.finditer(text))))
+                                ", ".join(dict.fromkeys(theirs[:3]))))
         negated = bool(_NEGATION.search(text))
         if negated != claim_negated:
             said = _NEGATION.search(claim if claim_negated else text).group()
