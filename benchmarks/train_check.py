@@ -39,7 +39,7 @@ SQUAD = ROOT.parent / "shared" / "eval" / "squad" / "squad2-dev-articles.json"
 SETS = {"shipped": ROOT / "benchmarks/data/claims-shipped.jsonl", "squad": ROOT / "benchmarks/data/claims-squad.jsonl"}
 ARTICLES = ("Normans", "Computational_complexity_theory")
 C = 1.0
-MISSING = claims.NAMES.index("facts_missing")
+MISSING, NAMED = claims.NAMES.index("facts_missing"), claims.NAMES.index("name_differs")
 GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
@@ -100,9 +100,9 @@ def _probabilities(model, X: np.ndarray) -> np.ndarray:
 
 
 def verdict_of(about: np.ndarray, other: np.ndarray, t_about: float, t_other: float,
-               missing: np.ndarray) -> tuple[str, int]:
+               X: np.ndarray) -> tuple[str, int]:
     """The verdict and the candidate it rests on (``check.decide``)."""
-    return check.decide(about, other, t_about, t_other, missing)
+    return check.decide(about, other, t_about, t_other, X[:, MISSING], X[:, NAMED])
 
 
 def right(c: Claim, verdict: str, j: int) -> bool:
@@ -122,7 +122,7 @@ def choose_thresholds(scored) -> tuple[float, float]:
     groups = sorted({c.group for c, _, _ in scored})
 
     def accuracy(ta, to):
-        return np.mean([np.mean([right(c, *verdict_of(a, o, ta, to, c.X[:, MISSING] if len(c.X) else c.X[:, 0])) for c, a, o in scored if c.group == g])
+        return np.mean([np.mean([right(c, *verdict_of(a, o, ta, to, c.X)) for c, a, o in scored if c.group == g])
                         for g in groups])
     return max(((ta, to) for ta in GRID for to in GRID), key=lambda t: (accuracy(*t), -abs(t[0] - 0.5)))
 
@@ -133,10 +133,10 @@ def report(scored, ta: float, to: float) -> list[dict]:
         mine = [(c, a, o) for c, a, o in scored if c.group == g]
         by = {}
         for v in ("supported", "conflicting", "not_found"):
-            these = [right(c, *verdict_of(a, o, ta, to, c.X[:, MISSING] if len(c.X) else c.X[:, 0])) for c, a, o in mine if c.verdict == v]
+            these = [right(c, *verdict_of(a, o, ta, to, c.X)) for c, a, o in mine if c.verdict == v]
             by[v] = round(float(np.mean(these)), 3) if these else None
         rows.append({"corpus": g, "claims": len(mine),
-                     "right": round(float(np.mean([right(c, *verdict_of(a, o, ta, to, c.X[:, MISSING] if len(c.X) else c.X[:, 0])) for c, a, o in mine])), 3),
+                     "right": round(float(np.mean([right(c, *verdict_of(a, o, ta, to, c.X)) for c, a, o in mine])), 3),
                      "by_verdict": by})
     return rows
 

@@ -72,14 +72,18 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     checked = tuple(_check_one(index, p if i == 0 else f"{subject} {p}", docs) for i, p in enumerate(parts))
     kinds = {p.verdict for p in checked}
     mixed = "supported" in kinds and len(kinds) > 1
-    if "conflicting" in kinds and whole.verdict != "conflicting":
-        first = next(p for p in checked if p.verdict == "conflicting")
+    stating = {c.sentence for c in whole.citations} if whole.verdict == "supported" else set()
+    if "conflicting" in kinds and whole.verdict != "conflicting" and any(
+            p.verdict == "conflicting" and p.citations[0].sentence not in stating for p in checked):
+        # (a part "contradicted" by the very sentence that states the whole, as in "..., and
+        # their parents dared not tell them" read against its first half, is not)
+        first = next(p for p in checked if p.verdict == "conflicting" and p.citations[0].sentence not in stating)
         agreed = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]
         cited = tuple(Citation(n, c.quote, c.doc, c.start, c.end, c.passage, c.sentence)
                       for n, c in enumerate([*first.citations[:1], *agreed], start=1))
         return Verdict(claim, "conflicting", cited, _mixed_message(first) if mixed else first.message,
                        differences=first.differences, parts=checked, mixed=mixed)
-    if whole.verdict == "supported" and kinds != {"supported"}:  # one part no source states
+    if whole.verdict == "supported" and "not_found" in kinds:  # one part no source states
         stated = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]
         return Verdict(claim, "not_found", (), "Part of this is stated by the sources and part is not: "
                        "no source states “" + next(p.claim for p in checked if p.verdict != "supported") + "”.",
@@ -110,10 +114,11 @@ def _check_one(index: Index, claim: str, docs: set[int] | None) -> Verdict:
     thresholds = models.load("check")["thresholds"]
     about, other = _probabilities("about", X), _probabilities("says_otherwise", X)
     missing = X[:, claims.NAMES.index("facts_missing")]
-    verdict, best = decide(about, other, thresholds["about"], thresholds["says_otherwise"], missing)
+    named_otherwise = X[:, claims.NAMES.index("name_differs")]
+    verdict, best = decide(about, other, thresholds["about"], thresholds["says_otherwise"], missing, named_otherwise)
     if verdict == "supported":
-        agree = [i for i in np.argsort(-about, kind="stable")
-                 if about[i] >= thresholds["about"] and other[i] < thresholds["says_otherwise"] and not missing[i]]
+        agree = [i for i in np.argsort(-about, kind="stable") if about[i] >= thresholds["about"]
+                 and other[i] < thresholds["says_otherwise"] and not missing[i] and not named_otherwise[i]]
         chosen, doc_seen = [], set()
         for i in agree:  # one sentence per source
             d = index.doc_of_passage(int(index.a["sentence_passage"][js[i]]))
@@ -133,17 +138,17 @@ def _check_one(index: Index, claim: str, docs: set[int] | None) -> Verdict:
                    nearest=nearest)
 
 
-def decide(about: np.ndarray, other: np.ndarray, t_about: float, t_other: float, missing: np.ndarray
-           ) -> tuple[str, int]:
+def decide(about: np.ndarray, other: np.ndarray, t_about: float, t_other: float, missing: np.ndarray,
+           named_otherwise: np.ndarray) -> tuple[str, int]:
     """The verdict, and the candidate it rests on (-1 for none), from each candidate's
     probabilities: of those that speak of the claim (``about``), one that says it as the
     claim does, and gives its years and figures (not ``missing``), makes it supported; else the likeliest
     to say otherwise makes it conflicting; else it is not found."""
     near = [int(i) for i in np.argsort(-about, kind="stable") if about[i] >= t_about]
-    agree = [i for i in near if other[i] < t_other and not missing[i]]
+    against = [i for i in near if other[i] >= t_other or named_otherwise[i]]
+    agree = [i for i in near if i not in against and not missing[i]]
     if agree:
         return "supported", agree[0]
-    against = [i for i in near if other[i] >= t_other]
     return ("conflicting", max(against, key=lambda i: other[i])) if against else ("not_found", -1)
 
 

@@ -44,8 +44,8 @@ NAMES = (
     "negation_differs",  # one of the two says "not", "never", "no" ... and the other does not
     "opposite",  # the sentence holds the opposite of a claim word ("low" for "high") and not the word
 )
-_NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|cannot|\w+n[’']t|fail(?:ed|s)? to|refus(?:ed|es) to)\b",
-                       re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not(?! only)|never|no(?! longer| sooner)|neither|nor|cannot|\w+n[’']t|fail(?:ed|s)? to|"
+                       r"refus(?:ed|es) to)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
 _SHORT_RANGE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\s*[-–]\s*([0-9]{2})\b")
 _NEGATIVE_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non)(?=[a-z]{4})")
@@ -57,6 +57,7 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 _SMALL = "|".join([*_UNITS, *_TENS])
 _NUMBER_RUN = re.compile(rf"\b(?:(?:{_SMALL})(?:[\s-]+(?:and[\s-]+)?(?:{_SMALL}|{'|'.join(_SCALES)}))*"
                          rf"|an?\s+(?:{'|'.join(_SCALES)}))\b", re.IGNORECASE)
+_TIMES = re.compile(r"\b(?:twice|thrice)\b", re.IGNORECASE)
 _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", re.IGNORECASE)
 
 
@@ -77,6 +78,7 @@ def facts(text: str) -> tuple[set[str], set[str]]:
     # Numbers in words become digits ("six hours", "thirty per cent", "six hundred thousand");
     # "one" alone stays a word ("one of the causes").
     words_to_digits = _NUMBER_RUN.sub(lambda m: f"{n} " if (n := _number(m.group())) >= 2 else m.group(), text)
+    words_to_digits = _TIMES.sub(lambda m: {"twice": "2 times", "thrice": "3 times"}[m.group().lower()], words_to_digits)
     for f in figures_in(words_to_digits):
         f = _SCALED.sub(lambda m: str(round(float(m.group(1)) * _SCALES[m.group(2).lower()])), f)
         figures.add(re.sub(r"[\s,]", "", f.lower()).replace("percent", "%").replace("per cent", "%"))

@@ -181,6 +181,7 @@ def make(wordnet_dir: Path, out: Path = DATA) -> int:
             for a in found:
                 if plain(a.name()) and analysis.stem(a.name()) != analysis.stem(lemma.name()):
                     opposites[lemma.name()].add(analysis.stem(a.name()))
+                    opposites[a.name()].add(analysis.stem(lemma.name()))  # both ways: "failure" and "success"
     _write(opposites, ANTONYMS if out == DATA else out.with_name("antonyms.tsv.gz"))
     return len(pairs)
 
