@@ -57,6 +57,8 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 _SMALL = "|".join([*_UNITS, *_TENS])
 _NUMBER_RUN = re.compile(rf"\b(?:(?:{_SMALL})(?:[\s-]+(?:and[\s-]+)?(?:{_SMALL}|{'|'.join(_SCALES)}))*"
                          rf"|an?\s+(?:{'|'.join(_SCALES)}))\b", re.IGNORECASE)
+_ORDINALS = {w: f"{i}th" for i, w in enumerate("third fourth fifth sixth seventh eighth ninth tenth".split(), start=3)}
+_ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)  # ("first" and "second" mean too much else)
 _TIMES = re.compile(r"\b(?:twice|thrice)\b", re.IGNORECASE)
 _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", re.IGNORECASE)
 
@@ -78,6 +80,7 @@ def facts(text: str) -> tuple[set[str], set[str]]:
     # Numbers in words become digits ("six hours", "thirty per cent", "six hundred thousand");
     # "one" alone stays a word ("one of the causes").
     words_to_digits = _NUMBER_RUN.sub(lambda m: f"{n} " if (n := _number(m.group())) >= 2 else m.group(), text)
+    words_to_digits = _ORDINAL.sub(lambda m: _ORDINALS[m.group().lower()], words_to_digits)
     words_to_digits = _TIMES.sub(lambda m: {"twice": "2 times", "thrice": "3 times"}[m.group().lower()], words_to_digits)
     for f in figures_in(words_to_digits):
         f = _SCALED.sub(lambda m: str(round(float(m.group(1)) * _SCALES[m.group(2).lower()])), f)
@@ -115,7 +118,8 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
     if not cs:
         return query, [], np.zeros((0, len(NAMES))), []
     qids = concept_ids(index, query, cs)
-    names = [c for c in cs if c.name]
+    capitalised = {analysis.normalise(w) for i, w in enumerate(analysis.words(claim)) if w[:1].isupper() and i > 0}
+    names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
     others = [c for c in cs if not c.name] or cs
     p_scores, s_scores = scores(index, query, docs)
     passages = [h.passage for h in rerank(index, query, p_scores, PASSAGES)]
@@ -128,7 +132,8 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
     claim_years, claim_figures = facts(claim)
     claim_negated = bool(_NEGATION.search(claim))
     claim_words = {analysis.normalise(w) for w in analysis.words(claim)}
-    opposites = {a: w for w in claim_words if w and analysis.is_content(w) for a in thesaurus.antonyms(w)}
+    # (function words too: "less time" against "more time")
+    opposites = {a: w for w in claim_words if w and w.isalpha() for a in thesaurus.antonyms(w)}
     for w in claim_words:  # "efficient" against "inefficient", "unusable" against "usable"
         if w and analysis.is_content(w) and len(w) > 4:
             bare = _NEGATIVE_PREFIX.sub("", w)
@@ -161,7 +166,8 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
         in_sentence = all(concept_coverage(index, query, [c], own)[0] > 0 for c in names)
         name_elsewhere = bool(names) and not in_sentence and bool(NAME.search(text))
         if other_name:
-            theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & claim_words]
+            theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & claim_words
+                      and (" " in m.group() or m.group().lower() in index.names)]  # not "Since" opening a clause
             d.append(Difference("name", ", ".join(" ".join(c.words).title() for c in names
                                                   if concept_coverage(index, query, [c], context)[0] == 0),
                                 ", ".join(dict.fromkeys(theirs[:3]))))
