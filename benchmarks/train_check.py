@@ -4,12 +4,14 @@
     python benchmarks/train_check.py [--write]
 
 For every claim, ``tutor.claims.candidates`` gives the source sentences it retrieves and
-their features (``claims.NAMES``). Two logistic regressions are fitted on them: does this
-sentence state the claim (it holds the claim's evidence, and the claim is supported), and
-does it say otherwise (it holds the evidence of a conflicting claim). A claim is then
-``supported`` when its best sentence is likely enough to state it, else ``conflicting``
-when one is likely enough to say otherwise, else ``not_found``: the two thresholds are
-chosen on out-of-corpus probabilities, for the most right verdicts (the mean of the corpora).
+their features (``claims.NAMES``). Two logistic regressions are fitted on them: does a
+sentence speak of what the claim speaks of (it holds the claim's evidence; the first
+``claims.ABOUT`` features), and, of those, does it say otherwise (the claim is
+conflicting; the features that say how it differs). ``tutor.check.decide`` turns them
+into a verdict: a sentence that speaks of the claim, says it as the claim does and gives
+its years and figures makes it supported; else one that says otherwise (or names someone
+else in the claim's stead) makes it conflicting; else it is not found. The two thresholds
+are chosen on out-of-corpus probabilities, for the most right verdicts (mean of corpora).
 
 The data: ``benchmarks/data/claims-shipped.jsonl`` on the shipped corpus and
 ``benchmarks/data/claims-squad.jsonl`` on the two SQuAD articles (never the held-out
