@@ -359,3 +359,13 @@ def test_pages_show_no_file_paths(app, index):
     for d in index.docs:
         assert d.path not in text and d.rel not in text
     assert str(ROOT) not in text
+
+
+def test_the_check_pages_example_claim_is_checked_right(app, index):
+    """The example under the box is one the sources state, in other words than theirs."""
+    app.session_state["view"] = "Check"
+    app.run()
+    example = app.text_area(key="check_text").placeholder.removeprefix("e.g. ")
+    v = check(index, example)
+    assert v.verdict == "supported", v
+    assert "1958" in v.citations[0].quote

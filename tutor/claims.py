@@ -28,16 +28,18 @@ from tutor.retrieval import concept_coverage, concept_ids, concepts, rerank, sco
 PASSAGES = 10  # a claim's sentences are looked for in this many leading passages
 CANDIDATES = 15  # and the best this many by cosine are weighed
 CONTEXT = 2  # a sentence is read with this many before it in its passage, for the names it leaves out
-ABOUT = 8  # the first eight features say whether a sentence speaks of what the claim does; the rest, how it differs
+ABOUT = 10  # the first ten features say whether a sentence speaks of what the claim does; the rest, how it differs
 NAMES = (
     "coverage",  # share of the claim's concepts (weighted by rarity) the sentence holds
     "coverage_others",  # the same for the claim's concepts other than names (for "X, not Y, did it")
+    "coverage_topic",  # the same for its topic, the words that frame it left out ("began", "effects")
     "coverage_context",  # the same, names also found in the two sentences before ("Peng was ... He was replaced")
     "missing",  # how many of the claim's topic concepts it lacks
     "similarity",  # its cosine with the claim over the best candidate's
     "similarity_raw",  # its cosine with the claim
     "facts_same",  # the claim gives years or figures and the sentence gives them all
     "facts_missing",  # the claim gives years (or figures) and the sentence gives none
+    "facts_on_topic",  # it gives all the claim's years and figures, and holds the claim's topic (its share of it)
     "facts_differ",  # both give years or figures, and some of the claim's are not the sentence's
     "name_differs",  # a name of the claim is not in it or the two before, and it names someone else
     "name_elsewhere",  # a name of the claim is not in the sentence (those before may have it), which names someone else
@@ -121,6 +123,7 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
     capitalised = {analysis.normalise(w) for i, w in enumerate(analysis.words(claim)) if w[:1].isupper() and i > 0}
     names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
     others = [c for c in cs if not c.name] or cs
+    topic = [c for c in cs if not c.frame] or cs
     p_scores, s_scores = scores(index, query, docs)
     passages = [h.passage for h in rerank(index, query, p_scores, PASSAGES)]
     s_scores.prepare(passages)
@@ -151,6 +154,7 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
         names_ok = all(concept_coverage(index, query, [c], context)[0] > 0 for c in names)
         cov, _ = concept_coverage(index, query, cs, own)
         cov_others, _ = concept_coverage(index, query, others, own)
+        cov_topic, _ = concept_coverage(index, query, topic, own)
         cov_context, held = concept_coverage(index, query, cs, context if names_ok else own)
         years, figures = facts(text)
         stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(text)}
@@ -178,10 +182,10 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
         if found_opposite:
             d.append(Difference("opposite", ", ".join(opposites[s] for s in found_opposite),
                                 ", ".join(_word(text, s) for s in found_opposite)))
-        topic = sum(not c.frame for c in cs)
-        rows.append((cov, cov_others, cov_context, max(0, topic - held), float(s_scores[j]) / top, float(s_scores[j]),
+        rows.append((cov, cov_others, cov_topic, cov_context, max(0, len(topic) - held), float(s_scores[j]) / top, float(s_scores[j]),
                      bool(claim_years or claim_figures) and claim_years <= years and claim_figures <= figures,
                      bool(claim_years and not years or claim_figures and not figures),
+                     cov_topic * (bool(claim_years or claim_figures) and claim_years <= years and claim_figures <= figures),
                      any(x.what in ("year", "figure") for x in d), other_name, name_elsewhere,
                      negated != claim_negated,
                      bool(found_opposite)))
