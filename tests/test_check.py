@@ -64,6 +64,7 @@ def _check_json(folders, claim: str) -> dict:
     ("The Liverpool and Manchester Railway started running in 1830.", "opened in 1830"),
     ("The spinning jenny was created by James Hargreaves in 1764.", "invented by James Hargreaves"),
     ("One worker could spin eight threads at once with the spinning jenny.", "eight threads"),
+    ("By 1800 some five hundred Watt engines were at work in British mines and mills.", "500 Watt engines"),
 ])
 def test_a_claim_in_other_words_is_supported_by_the_sentence_that_states_it(folders, claim, stated_in):
     out = _check_json(folders, claim)
@@ -90,3 +91,13 @@ def test_two_facts_one_stated_one_contradicted_says_so(folders):
     out = _check_json(folders, "The spinning jenny was invented by James Hargreaves in 1764, and it was invented in Scotland.")
     assert out["verdict"] == "conflicting" and out["mixed"]
     assert [p["verdict"] for p in out["parts"]] == ["supported", "conflicting"]
+
+
+def test_numbers_in_words_fractions_and_ordinals_read_as_figures():
+    from tutor.claims import facts
+    assert facts("some six hundred thousand furnaces")[1] == facts("some 600,000 furnaces")[1] == {"600000"}
+    assert facts("about a third of them")[1] == facts("33.3 per cent of them")[1] == {"33%"}
+    assert facts("one in four peasants")[1] == facts("a quarter of the peasants")[1] == {"25%"}
+    assert facts("twice the size")[1] == {"2"} and facts("four times as big")[1] == {"4"}
+    assert facts("the Second Five Year Plan (1958-62)")[0] == {"1958", "1962"}
+    assert facts("one of the causes") == (set(), set())

@@ -59,6 +59,12 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 _SMALL = "|".join([*_UNITS, *_TENS])
 _NUMBER_RUN = re.compile(rf"\b(?:(?:{_SMALL})(?:[\s-]+(?:and[\s-]+)?(?:{_SMALL}|{'|'.join(_SCALES)}))*"
                          rf"|an?\s+(?:{'|'.join(_SCALES)}))\b", re.IGNORECASE)
+_FRACTIONS = {"a half": 50, "one half": 50, "half": 50, "½": 50, "a third": 33, "one third": 33, "⅓": 33,
+              "two thirds": 67, "⅔": 67, "a quarter": 25, "one quarter": 25, "one in four": 25, "¼": 25,
+              "three quarters": 75, "¾": 75, "a tenth": 10, "one tenth": 10, "one in ten": 10, "a fifth": 20,
+              "one fifth": 20, "one in five": 20}
+_FRACTION = re.compile("|".join(rf"(?<!\w){re.escape(f)}(?!\w)" for f in sorted(_FRACTIONS, key=len, reverse=True)),
+                       re.IGNORECASE)
 _ORDINALS = {w: f"{i}th" for i, w in enumerate("third fourth fifth sixth seventh eighth ninth tenth".split(), start=3)}
 _ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)  # ("first" and "second" mean too much else)
 _TIMES = re.compile(r"\b(?:twice|thrice)\b", re.IGNORECASE)
@@ -79,14 +85,18 @@ def facts(text: str) -> tuple[set[str], set[str]]:
     years = set(_YEAR.findall(text))
     years |= {a[:2] + b for a, b in _SHORT_RANGE.findall(text)}  # "1958-62" ends in 1962
     figures = set()
-    # Numbers in words become digits ("six hours", "thirty per cent", "six hundred thousand");
-    # "one" alone stays a word ("one of the causes").
-    words_to_digits = _NUMBER_RUN.sub(lambda m: f"{n} " if (n := _number(m.group())) >= 2 else m.group(), text)
+    # Fractions become percentages ("a third", "one in four", "¾"); numbers in words become
+    # digits ("six hours", "thirty per cent", "six hundred thousand"), but "one" alone stays a
+    # word ("one of the causes").
+    words_to_digits = _FRACTION.sub(lambda m: f"{_FRACTIONS[m.group().lower()]}% ", text)
+    words_to_digits = _NUMBER_RUN.sub(lambda m: f"{n} " if (n := _number(m.group())) >= 2 else m.group(),
+                                      words_to_digits)
     words_to_digits = _ORDINAL.sub(lambda m: _ORDINALS[m.group().lower()], words_to_digits)
     words_to_digits = _TIMES.sub(lambda m: {"twice": "2 times", "thrice": "3 times"}[m.group().lower()], words_to_digits)
     for f in figures_in(words_to_digits):
         f = _SCALED.sub(lambda m: str(round(float(m.group(1)) * _SCALES[m.group(2).lower()])), f)
-        figures.add(re.sub(r"[\s,]", "", f.lower()).replace("percent", "%").replace("per cent", "%"))
+        f = re.sub(r"[\s,]", "", f.lower()).replace("percent", "%").replace("percent", "%")
+        figures.add(re.sub(r"^(\d+)\.\d+%$", lambda m: f"{round(float(m.group()[:-1]))}%", f))
     return years, figures
 
 
