@@ -42,7 +42,6 @@ NAMES = (
     "facts_on_topic",  # it gives all the claim's years and figures, and holds the claim's topic (its share of it)
     "facts_differ",  # both give years or figures, and some of the claim's are not the sentence's
     "name_differs",  # a name of the claim is not in it or the two before, and it names someone else
-    "name_elsewhere",  # a name of the claim is not in the sentence (those before may have it), which names someone else
     "negation_differs",  # one of the two says "not", "never", "no" ... and the other does not
     "opposite",  # the sentence holds the opposite of a claim word ("low" for "high") and not the word
 )
@@ -177,8 +176,6 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
         if claim_figures and figures and not claim_figures <= figures:
             d.append(Difference("figure", ", ".join(sorted(claim_figures - figures)), ", ".join(sorted(figures))))
         other_name = bool(names) and not names_ok and bool(NAME.search(text))
-        in_sentence = all(concept_coverage(index, query, [c], own)[0] > 0 for c in names)
-        name_elsewhere = bool(names) and not in_sentence and bool(NAME.search(text))
         if other_name:
             theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & claim_words
                       and (" " in m.group() or m.group().lower() in index.names)]  # not "Since" opening a clause
@@ -196,7 +193,7 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
                      bool(claim_years or claim_figures) and claim_years <= years and claim_figures <= figures,
                      bool(claim_years and not years or claim_figures and not figures),
                      cov_topic * (bool(claim_years or claim_figures) and claim_years <= years and claim_figures <= figures),
-                     any(x.what in ("year", "figure") for x in d), other_name, name_elsewhere,
+                     any(x.what in ("year", "figure") for x in d), other_name,
                      negated != claim_negated,
                      bool(found_opposite)))
         diffs.append(tuple(d))
