@@ -28,12 +28,11 @@ from tutor.retrieval import concept_coverage, concept_ids, concepts, rerank, sco
 PASSAGES = 10  # a claim's sentences are looked for in this many leading passages
 CANDIDATES = 15  # and the best this many by cosine are weighed
 CONTEXT = 2  # a sentence is read with this many before it in its passage, for the names it leaves out
-ABOUT = 10  # the first ten features say whether a sentence speaks of what the claim does; the rest, how it differs
+ABOUT = 9  # the first nine features say whether a sentence speaks of what the claim does; the rest, how it differs
 NAMES = (
     "coverage",  # share of the claim's concepts (weighted by rarity) the sentence holds
-    "coverage_others",  # the same for the claim's concepts other than names (for "X, not Y, did it")
+    "coverage_others",  # the same for the claim's concepts other than names and frame words (for "X, not Y, did it")
     "coverage_topic",  # the same for its topic, the words that frame it left out ("began", "effects")
-    "coverage_context",  # the same, names also found in the two sentences before ("Peng was ... He was replaced")
     "missing",  # how many of the claim's topic concepts it lacks
     "similarity",  # its cosine with the claim over the best candidate's
     "similarity_raw",  # its cosine with the claim
@@ -128,10 +127,10 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
     cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
     if not cs:
         return query, [], np.zeros((0, len(NAMES))), []
-    qids = concept_ids(index, query, cs)
     capitalised = {analysis.normalise(w) for i, w in enumerate(analysis.words(claim)) if w[:1].isupper() and i > 0}
     names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
-    others = [c for c in cs if not c.name] or cs
+    name_ids = {i for c in names for s in c.stems if (i := index.term_ids.get(s)) is not None}  # (read from before)
+    others = [c for c in cs if not c.name and not c.frame] or cs
     topic = [c for c in cs if not c.frame] or cs
     p_scores, s_scores = scores(index, query, docs)
     passages = [h.passage for h in rerank(index, query, p_scores, PASSAGES)]
@@ -159,12 +158,12 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
         own = sentences.terms(index, j)
         # A name may come from the sentences before ("Peng was denounced. He was replaced ...").
         first = int(offsets[int(index.a["sentence_passage"][j])])
-        context = own.union(*(sentences.terms(index, i) & qids for i in range(max(first, j - CONTEXT), j)))
+        context = own.union(*(sentences.terms(index, i) & name_ids for i in range(max(first, j - CONTEXT), j)))
         names_ok = all(concept_coverage(index, query, [c], context)[0] > 0 for c in names)
         cov, _ = concept_coverage(index, query, cs, own)
         cov_others, _ = concept_coverage(index, query, others, own)
         cov_topic, _ = concept_coverage(index, query, topic, own)
-        cov_context, held = concept_coverage(index, query, cs, context if names_ok else own)
+        _, held = concept_coverage(index, query, cs, context if names_ok else own)
         years, figures = facts(text)
         stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(text)}
         # An opposite counts when the claim's word (or a synonym of it) is not there too.
@@ -189,7 +188,7 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
         if found_opposite:
             d.append(Difference("opposite", ", ".join(opposites[s] for s in found_opposite),
                                 ", ".join(_word(text, s) for s in found_opposite)))
-        rows.append((cov, cov_others, cov_topic, cov_context, max(0, len(topic) - held), float(s_scores[j]) / top, float(s_scores[j]),
+        rows.append((cov, cov_others, cov_topic, max(0, len(topic) - held), float(s_scores[j]) / top, float(s_scores[j]),
                      bool(claim_years or claim_figures) and claim_years <= years and claim_figures <= figures,
                      bool(claim_years and not years or claim_figures and not figures),
                      cov_topic * (bool(claim_years or claim_figures) and claim_years <= years and claim_figures <= figures),
