@@ -23,7 +23,7 @@ from tutor.features import asks
 from tutor.index import Index
 from tutor.kinds import NAME, figures_in
 from tutor.query import Query, related_terms, synonym_terms
-from tutor.retrieval import concept_coverage, concept_ids, concepts, rerank, scores
+from tutor.retrieval import concept_coverage, concepts, rerank, scores
 
 PASSAGES = 10  # a claim's sentences are looked for in this many leading passages
 CANDIDATES = 15  # and the best this many by cosine are weighed

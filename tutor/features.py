@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from tutor import analysis, sentences
+from tutor import sentences
 from tutor.index import Index
 from tutor.kinds import holds, wants
 from tutor.query import Query, subject_of
