@@ -101,3 +101,10 @@ def test_numbers_in_words_fractions_and_ordinals_read_as_figures():
     assert facts("twice the size")[1] == {"2"} and facts("four times as big")[1] == {"4"}
     assert facts("the Second Five Year Plan (1958-62)")[0] == {"1958", "1962"}
     assert facts("one of the causes") == (set(), set())
+
+
+def test_a_figure_given_roughly_is_the_figure():
+    from tutor.claims import facts, same_figure
+    (claimed,), (stated,) = facts("almost 3.4 million users")[1], facts("3,393,000 users")[1]
+    assert same_figure(claimed, stated)
+    assert same_figure("33%", "36%") and not same_figure("12", "8") and not same_figure("1000000", "3000000")

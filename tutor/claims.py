@@ -98,6 +98,24 @@ def facts(text: str) -> tuple[set[str], set[str]]:
     return years, figures
 
 
+def same_figure(a: str, b: str) -> bool:
+    """Two figures (as ``facts`` gives them) alike, or within 5 % of each other ("almost 3.4
+    million" for "3,393,000"; "over a third" for "36%" is 33 % against 36 %: within 3 points)."""
+    if a == b:
+        return True
+    x, y = _value(a), _value(b)
+    if x is None or y is None or a.endswith("%") != b.endswith("%"):
+        return False
+    return abs(x - y) <= 3 if a.endswith("%") else abs(x - y) <= 0.05 * max(abs(x), abs(y))
+
+
+def _value(figure: str) -> float | None:
+    try:
+        return float(figure.rstrip("%"))
+    except ValueError:
+        return None  # a range ("15to45000000"): only alike when written alike
+
+
 def _number(words: str) -> int:
     """"six hundred thousand" -> 600000, "thirty" -> 30, "two and a half" is left to the text."""
     total, current = 0, 0
@@ -141,7 +159,7 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
     js = sorted(js, key=lambda j: (-s_scores[j], j))[:CANDIDATES]
     top = max((float(s_scores[j]) for j in js), default=0.0) or 1.0
     claim_years, claim_figures = facts(claim)
-    claim_negated = bool(_NEGATION.search(claim))
+    claim_negated = len(_NEGATION.findall(claim))  # how many: "do not subscribe ... cannot pay" is two
     claim_words = {analysis.normalise(w) for w in analysis.words(claim)}
     # (function words too: "less time" against "more time")
     opposites = {a: w for w in claim_words if w and w.isalpha() for a in thesaurus.antonyms(w)}
@@ -172,8 +190,9 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
         d = []
         if claim_years and years and not claim_years <= years:
             d.append(Difference("year", ", ".join(sorted(claim_years - years)), ", ".join(sorted(years))))
-        if claim_figures and figures and not claim_figures <= figures:
-            d.append(Difference("figure", ", ".join(sorted(claim_figures - figures)), ", ".join(sorted(figures))))
+        unmatched = {f for f in claim_figures if not any(same_figure(f, g) for g in figures)}
+        if claim_figures and figures and unmatched:
+            d.append(Difference("figure", ", ".join(sorted(unmatched)), ", ".join(sorted(figures))))
         other_name = bool(names) and not names_ok and bool(NAME.search(text))
         if other_name:
             theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & claim_words
@@ -181,17 +200,18 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
             d.append(Difference("name", ", ".join(" ".join(c.words).title() for c in names
                                                   if concept_coverage(index, query, [c], context)[0] == 0),
                                 ", ".join(dict.fromkeys(theirs[:3]))))
-        negated = bool(_NEGATION.search(text))
+        negated = len(_NEGATION.findall(text))
         if negated != claim_negated:
-            said = _NEGATION.search(claim if claim_negated else text).group()
-            d.append(Difference("negation", said if claim_negated else "", "" if claim_negated else said))
+            more = claim_negated > negated  # the claim says "not" where the source does not, or back
+            said = _NEGATION.findall(claim if more else text)[-1]
+            d.append(Difference("negation", said if more else "", "" if more else said))
         if found_opposite:
             d.append(Difference("opposite", ", ".join(opposites[s] for s in found_opposite),
                                 ", ".join(_word(text, s) for s in found_opposite)))
         rows.append((cov, cov_others, cov_topic, max(0, len(topic) - held), float(s_scores[j]) / top, float(s_scores[j]),
-                     bool(claim_years or claim_figures) and claim_years <= years and claim_figures <= figures,
+                     bool(claim_years or claim_figures) and claim_years <= years and not unmatched,
                      bool(claim_years and not years or claim_figures and not figures),
-                     cov_topic * (bool(claim_years or claim_figures) and claim_years <= years and claim_figures <= figures),
+                     cov_topic * (bool(claim_years or claim_figures) and claim_years <= years and not unmatched),
                      any(x.what in ("year", "figure") for x in d), other_name,
                      negated != claim_negated,
                      bool(found_opposite)))
