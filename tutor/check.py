@@ -115,7 +115,9 @@ def _check_one(index: Index, claim: str, docs: set[int] | None) -> Verdict:
     about, other = _probabilities("about", X), _probabilities("says_otherwise", X)
     missing = X[:, claims.NAMES.index("facts_missing")]
     named_otherwise = X[:, claims.NAMES.index("name_differs")]
-    verdict, best = decide(about, other, thresholds["about"], thresholds["says_otherwise"], missing, named_otherwise)
+    tells = np.array([any(d.source for d in ds) for ds in diffs], dtype=float)
+    verdict, best = decide(about, other, thresholds["about"], thresholds["says_otherwise"], missing, named_otherwise,
+                           tells)
     if verdict == "supported":
         agree = [i for i in np.argsort(-about, kind="stable") if about[i] >= thresholds["about"]
                  and other[i] < thresholds["says_otherwise"] and not missing[i] and not named_otherwise[i]]
@@ -139,7 +141,7 @@ def _check_one(index: Index, claim: str, docs: set[int] | None) -> Verdict:
 
 
 def decide(about: np.ndarray, other: np.ndarray, t_about: float, t_other: float, missing: np.ndarray,
-           named_otherwise: np.ndarray) -> tuple[str, int]:
+           named_otherwise: np.ndarray, tells: np.ndarray | None = None) -> tuple[str, int]:
     """The verdict, and the candidate it rests on (-1 for none), from each candidate's
     probabilities: of those that speak of the claim (``about``), one that says it as the
     claim does, and gives its years and figures (not ``missing``), makes it supported; else the likeliest
@@ -149,7 +151,10 @@ def decide(about: np.ndarray, other: np.ndarray, t_about: float, t_other: float,
     agree = [i for i in near if i not in against and not missing[i]]
     if agree:
         return "supported", agree[0]
-    return ("conflicting", max(against, key=lambda i: other[i])) if against else ("not_found", -1)
+    # Of those that say otherwise, the likeliest; of equals, one that says what it gives instead.
+    tells = np.zeros(len(about)) if tells is None else tells
+    return ("conflicting", max(against, key=lambda i: (round(float(other[i]), 2), tells[i]))) if against \
+        else ("not_found", -1)
 
 
 def _conflict_message(diffs: tuple[Difference, ...]) -> str:

@@ -145,7 +145,9 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
     cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
     if not cs:
         return query, [], np.zeros((0, len(NAMES))), []
-    capitalised = {analysis.normalise(w) for i, w in enumerate(analysis.words(claim)) if w[:1].isupper() and i > 0}
+    words = analysis.words(claim)  # (the first word is a name when the corpus writes it so, or a name follows)
+    capitalised = {analysis.normalise(w) for i, w in enumerate(words) if w[:1].isupper() and (
+        i > 0 or analysis.normalise(w) in index.names or (len(words) > 1 and words[1][:1].isupper()))}
     names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
     name_ids = {i for c in names for s in c.stems if (i := index.term_ids.get(s)) is not None}  # (read from before)
     others = [c for c in cs if not c.name and not c.frame] or cs
