@@ -150,6 +150,11 @@ def is_frame(word: str) -> bool:
     return word in FRAME_WORDS or stem(word) in FRAME_STEMS
 
 
+def word_with_stem(text: str, stem_: str) -> str:
+    """The word of ``text`` whose stem is ``stem_`` ("purpose" for "purpos"), or the stem."""
+    return next((w for w in words(text) if stem(normalise(w)) == stem_), stem_)
+
+
 def content_words(text: str) -> list[str]:
     """Normalised content words of ``text`` in order."""
     out = []

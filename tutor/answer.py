@@ -239,16 +239,11 @@ def answerable(index: Index, query: Query, ev: Evidence, X: np.ndarray) -> float
     return models.probability("decline", row)
 
 
-def _word(text: str, stem: str) -> str:
-    """The word of ``text`` whose stem is ``stem`` ("purpose" for "purpos")."""
-    return next((w for w in analysis.words(text) if analysis.stem(analysis.normalise(w)) == stem), stem)
-
-
 def _why(index: Index, query: Query, j: int, x: np.ndarray) -> Why:
     present = sentences.terms(index, j)
     ids = index.term_ids
     matched = tuple(" ".join(c.words) for c in concepts(index, query) if any(ids.get(s) in present for s in c.stems))
-    synonyms = tuple((_word(query.searched, w), _word(index.sentence_text(j), s)) for w, s in query.synonyms
+    synonyms = tuple((analysis.word_with_stem(query.searched, w), analysis.word_with_stem(index.sentence_text(j), s)) for w, s in query.synonyms
                      if ids.get(s) in present and ids.get(w) not in present)
     _, parts = models.rank(x[None, :])
     weights = tuple(sorted(((features.LABELS[n], round(float(v), 3)) for n, v in zip(features.NAMES, parts[0])),

@@ -56,9 +56,7 @@ def _normalised(text: str) -> str:
 
 def _probabilities(name: str, X: np.ndarray) -> np.ndarray:
     model = models.load("check")[name]
-    cols = [claims.NAMES.index(f) for f in model["features"]]
-    z = (X[:, cols] - np.array(model["mean"])) / np.array(model["scale"])
-    return 1 / (1 + np.exp(-np.clip(z @ np.array(model["coef"]) + model["intercept"], -60, 60)))
+    return models.logistic(model, X[:, [claims.NAMES.index(f) for f in model["features"]]])
 
 
 def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:

@@ -209,7 +209,7 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
             d.append(Difference("negation", said if more else "", "" if more else said))
         if found_opposite:
             d.append(Difference("opposite", ", ".join(opposites[s] for s in found_opposite),
-                                ", ".join(_word(text, s) for s in found_opposite)))
+                                ", ".join(analysis.word_with_stem(text, s) for s in found_opposite)))
         rows.append((cov, cov_others, cov_topic, max(0, len(topic) - held), float(s_scores[j]) / top, float(s_scores[j]),
                      bool(claim_years or claim_figures) and claim_years <= years and not unmatched,
                      bool(claim_years and not years or claim_figures and not figures),
@@ -219,7 +219,3 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
                      bool(found_opposite)))
         diffs.append(tuple(d))
     return query, js, np.array(rows, dtype=float).reshape(len(rows), len(NAMES)), diffs
-
-
-def _word(text: str, stem: str) -> str:
-    return next((w for w in analysis.words(text) if analysis.stem(analysis.normalise(w)) == stem), stem)

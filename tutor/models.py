@@ -11,7 +11,6 @@ the file's ``threshold``, chosen on cross-validation by corpus (see the file's
 from __future__ import annotations
 
 import json
-import math
 from functools import cache
 from importlib import resources
 
@@ -20,18 +19,19 @@ import numpy as np
 
 @cache
 def load(name: str) -> dict:
-    model = json.loads(resources.files("tutor.data").joinpath(f"{name}.json").read_text(encoding="utf-8"))
-    if "coef" in model:  # (one model per file; check.json holds two)
-        model["_w"] = np.array(model["coef"]) / np.array(model["scale"])
-        model["_b"] = model["intercept"] - float(np.dot(model["_w"], model["mean"]))
-    return model
+    return json.loads(resources.files("tutor.data").joinpath(f"{name}.json").read_text(encoding="utf-8"))
+
+
+def logistic(model: dict, x: np.ndarray) -> np.ndarray:
+    """A fitted logistic regression's probabilities for the rows ``x`` (its ``features``, in
+    order): the rows scaled as in fitting (``mean``, ``scale``), weighed (``coef``, ``intercept``)."""
+    z = (np.asarray(x, dtype=float) - np.array(model["mean"])) / np.array(model["scale"])
+    return _sigmoid(z @ np.array(model["coef"]) + model["intercept"])
 
 
 def probability(name: str, x: np.ndarray) -> float:
-    """The model's probability for the feature row ``x`` (in the order of its ``features``)."""
-    model = load(name)
-    z = float(np.dot(model["_w"], x)) + model["_b"]
-    return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+    """The model ``name``'s probability for one feature row ``x``."""
+    return float(logistic(load(name), np.asarray(x, dtype=float)[None, :])[0])
 
 
 def rank(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,6 +41,9 @@ def rank(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     model = load("ranker")
     z = (np.asarray(x, dtype=float) - np.array(model["mean"])) / np.array(model["scale"])
     parts = z * np.array(model["coef"])
-    score = parts.sum(axis=1) + model["intercept"]
     cal = model["calibration"]
-    return 1 / (1 + np.exp(-np.clip(cal["a"] * score + cal["b"], -60, 60))), parts
+    return _sigmoid(cal["a"] * (parts.sum(axis=1) + model["intercept"]) + cal["b"]), parts
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.clip(z, -60, 60)))
