@@ -127,7 +127,7 @@ def ask(page, question: str) -> None:
     page.fill(CHAT_BOX, question)
     page.keyboard.press("Enter")
     page.wait_for_function(f"() => document.querySelectorAll('.tt-answer, .tt-decline').length > {before}")
-    page.wait_for_timeout(400)  # let the sources below the reply render
+    settle(page)  # the sources below the reply drawn, the script idle: a click now is not lost
 
 
 def shot(page, name: str) -> Path:
