@@ -36,7 +36,7 @@ from tutor.check import check
 from tutor.errors import TutorError
 from tutor.index import Index
 from tutor.inputs import clean
-from tutor.library import MAX_UPLOAD_MB, UploadRejected, add_document
+from tutor.library import MAX_UPLOAD_MB, UploadRejected, add_document, inspect
 from tutor.live import LiveIndex
 from tutor.render import attribution, place
 
@@ -310,14 +310,18 @@ def build_status(live: LiveIndex) -> None:
         st.rerun(scope="app")  # the new index is in force: show its library
 
 
+UPLOAD_TYPES = ["txt", "md", "pdf", "docx", "html", "htm"]
+KIND_NAMES = {"pdf": "PDF", "docx": "Word document", "html": "web page"}
+
+
 def upload_form(live: LiveIndex, corpus_dir: str) -> None:
     with st.form("upload", clear_on_submit=True, border=True):
         st.markdown("**Add a document**")
-        st.caption(f"A plain-text (.txt) or Markdown (.md) file, at most {MAX_UPLOAD_MB} MB. "
-                   "The title and attribution are shown with every quote from it.")
-        file = st.file_uploader("Document", type=["txt", "md"], key="upload_file", max_upload_size=MAX_UPLOAD_MB)
+        st.caption(f"A text (.txt, .md), PDF (.pdf), Word (.docx) or saved web page (.html) file, at most "
+                   f"{MAX_UPLOAD_MB} MB. The title and attribution are shown with every quote from it.")
+        file = st.file_uploader("Document", type=UPLOAD_TYPES, key="upload_file", max_upload_size=MAX_UPLOAD_MB)
         title = st.text_input("Title", key="upload_title", max_chars=200,
-                              placeholder="As students should see it; the first line of the file if left empty")
+                              placeholder="As students should see it; the document's own title if left empty")
         c1, c2, c3 = st.columns([2, 2, 1])
         author = c1.text_input("Author", key="upload_author", max_chars=200)
         publisher = c2.text_input("Publisher or website", key="upload_publisher", max_chars=200)
@@ -329,26 +333,74 @@ def upload_form(live: LiveIndex, corpus_dir: str) -> None:
         submitted = st.form_submit_button("Add to the library", type="primary", icon=":material/upload_file:")
         slot = st.empty()  # the outcome goes under the button, where the teacher is looking
     if submitted and is_teacher():  # checked again here: the form is no way in for anyone else
+        st.session_state.upload_staged = None
         if file is None:
             st.session_state.upload_result = ("warning", "Choose a file to add first.")
         else:
+            fields = dict(title=title, author=author, publisher=publisher, year=year, url=url, licence=licence,
+                          replace=replace)
             try:
-                added = add_document(corpus_dir, file.name, file.getvalue(), title, author=author,
-                                     publisher=publisher, year=year, url=url, licence=licence, replace=replace)
+                seen = inspect(file.name, file.getvalue())
             except UploadRejected as exc:
                 st.session_state.upload_result = ("error", str(exc))
             else:
-                log.info("teacher added %s (%s)", added.name, "replaced" if added.replaced else "new")
-                live.refresh(force=True)
-                verb = "replaced" if added.replaced else "added"
-                msg = (f"“{added.title}” was {verb} as {added.name}. Students can ask about it as soon as "
-                       "the index above is updated.")
-                st.session_state.upload_result = ("success", msg + (f" Note: {added.manifest_note}"
-                                                                    if added.manifest_note else ""))
+                if seen.kind == "text":  # its text is the file itself: nothing to look over
+                    add_upload(live, corpus_dir, file.name, file.getvalue(), fields)
+                else:  # what was read from a PDF, Word file or web page is shown before it is added
+                    st.session_state.upload_result = None
+                    st.session_state.upload_staged = (file.name, file.getvalue(), fields, seen)
+    staged = st.session_state.get("upload_staged")
+    if staged and is_teacher():
+        upload_preview(live, corpus_dir, staged)
     result = st.session_state.get("upload_result")
     if result:
         kind, message = result
         {"success": slot.success, "warning": slot.warning, "error": slot.error}[kind](md.escape_markdown(message))
+
+
+def upload_preview(live: LiveIndex, corpus_dir: str, staged) -> None:
+    """The first lines the tutor read from a PDF, Word file or web page, and the choice to add it."""
+    _, _, _, seen = staged
+    with st.container(border=True, key="upload_preview"):
+        pages = f", {seen.pages} pages" if seen.pages else ""
+        st.markdown(f"**Check what the tutor read from {md.escape_markdown(seen.name)}** "
+                    f"({KIND_NAMES[seen.kind]}{pages}, {len(seen.text.split()):,} words)")
+        st.caption(f"Title: {md.escape_markdown(staged[2]['title'] or seen.title)}. Its first lines:")
+        st.html('<div class="tt-preview">' + "".join(
+            f"<p>{md.escape_html(line if len(line) <= 300 else line[:300] + '…')}</p>"
+            for line in seen.first_lines()) + "</div>")
+        c1, c2 = st.columns(2)
+        c1.button("Add it to the library", type="primary", icon=":material/check:", key="upload_confirm",
+                  on_click=confirm_upload, args=(live, corpus_dir), width="stretch")
+        c2.button("Cancel", key="upload_cancel", on_click=cancel_upload, width="stretch")
+
+
+def confirm_upload(live: LiveIndex, corpus_dir: str) -> None:
+    staged, st.session_state.upload_staged = st.session_state.get("upload_staged"), None
+    if staged and is_teacher():
+        name, data, fields, _ = staged
+        add_upload(live, corpus_dir, name, data, fields)
+
+
+def cancel_upload() -> None:
+    staged, st.session_state.upload_staged = st.session_state.get("upload_staged"), None
+    if staged:
+        st.session_state.upload_result = ("warning", f"{staged[3].name} was not added.")
+
+
+def add_upload(live: LiveIndex, corpus_dir: str, name: str, data: bytes, fields: dict) -> None:
+    try:
+        added = add_document(corpus_dir, name, data, **fields)
+    except UploadRejected as exc:
+        st.session_state.upload_result = ("error", str(exc))
+        return
+    log.info("teacher added %s (%s)", added.name, "replaced" if added.replaced else "new")
+    live.refresh(force=True)
+    verb = "replaced" if added.replaced else "added"
+    msg = (f"“{added.title}” was {verb} as {added.name}. Students can ask about it as soon as "
+           "the index above is updated.")
+    st.session_state.upload_result = ("success", msg + (f" Note: {added.manifest_note}"
+                                                        if added.manifest_note else ""))
 
 
 def teacher_panel(live: LiveIndex, corpus_dir: str) -> None:
@@ -413,7 +465,7 @@ def reader_view(index: Index) -> None:
         head.append(f'<div class="tt-meta">{md.escape_html(d.licence)}</div>')
     st.html("".join(head))
     if target.start is not None:
-        where = f", {place(index, target.passage)}" if target.passage is not None else ""
+        where = f", {place(index, target.passage, target.start)}" if target.passage is not None else ""
         st.html(f'<div class="tt-meta"><mark class="tt-mark">Highlighted</mark>: the quoted words{where}. '
                 "The address of this page links straight to them.</div>")
     st.divider()

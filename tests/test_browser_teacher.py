@@ -117,6 +117,50 @@ def test_the_upload_limit_the_page_states_is_the_one_it_applies(browser, classro
     page.context.close()
 
 
+def test_a_teacher_adds_a_pdf_after_seeing_what_was_read_and_a_student_is_answered_from_its_page(
+        browser, classroom, tmp_path):
+    from tests import documents as D
+
+    url, corpus = classroom
+    page = _open(browser, url + "?teacher")
+    _give_passcode(page, PASSCODE)
+    page.get_by_text("Add a document").wait_for()
+    handout = tmp_path / "Canal Handout.pdf"
+    handout.write_bytes(D.pdf_handout())
+    _upload(page, handout)
+    # Not added yet: the teacher first sees the text the tutor read, without the page's header.
+    preview = page.locator(".st-key-upload_preview")
+    preview.get_by_text("Check what the tutor read from canal-handout.pdf").wait_for()
+    assert "PDF, 2 pages" in preview.inner_text()
+    lines = preview.locator(".tt-preview").inner_text()
+    assert "The Canal Age" in lines and "Bridgewater Canal opened in 1761" in lines
+    assert D.HEADER not in lines and "Page 1" not in lines
+    assert not (corpus / "canal-handout.pdf").exists()
+    page.screenshot(path=str(ROOT / "tests" / "artifacts" / "upload-preview-wide.png"))
+    preview.get_by_role("button", name="Add it to the library").click()
+    page.get_by_text("was added as canal-handout.pdf").wait_for(timeout=30_000)
+    assert (corpus / "canal-handout.pdf").read_bytes() == handout.read_bytes()  # the original, kept as given
+    # A student, in another tab once the index has it, is answered from the PDF with its page.
+    page.get_by_text("The tutor answers from 6 documents").wait_for(timeout=120_000)
+    student = _open(browser, url)
+    box = '[data-testid="stChatInputTextArea"]'
+    student.fill(box, "Why did railways take the canal trade?")
+    student.keyboard.press("Enter")
+    student.wait_for_selector(".tt-answer")
+    settle(student)
+    assert D.PDF_QUOTE in " ".join(student.locator(".tt-quote").first.inner_text().split())
+    source = student.locator('[data-testid="stChatMessage"] [data-testid="stExpander"] summary').first
+    assert "page 2" in source.inner_text() and "Decline" in source.inner_text()
+    student.screenshot(path=str(ROOT / "tests" / "artifacts" / "pdf-answer-wide.png"))
+    source.click()
+    student.locator('[data-testid="stExpander"]').first.get_by_role("button", name="Read it in the document").click()
+    student.wait_for_selector("#tt-target[data-scrolled]")
+    assert "page 2" in student.get_by_text("the quoted words").inner_text()  # where to find it in the printout
+    assert " ".join(student.locator("#tt-target").inner_text().split()) == D.PDF_QUOTE
+    page.context.close()
+    student.context.close()
+
+
 def test_a_reload_or_a_new_tab_does_not_reset_the_lockout(browser, tmp_path_factory):
     corpus, index = _corpus(tmp_path_factory)
     log = corpus.parent / "streamlit.log"

@@ -59,7 +59,9 @@ def test_bad_files_are_skipped_and_good_ones_kept(tmp_path: Path):
     docs, skipped, _ = load_corpus(tmp_path)
     assert [d.doc_id for d in docs] == ["good"]
     assert docs[0].title == "Canals"  # no manifest entry: the first line
-    assert sorted(Path(s.path).name for s in skipped) == ["empty.txt", "image.txt"]
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert sorted(reasons) == ["empty.txt", "image.txt", "notes.pdf"]
+    assert reasons["notes.pdf"] == "a damaged or incomplete PDF"  # a PDF is read now, but this is no whole one
 
 
 def test_manifest_gives_titles_and_attribution(corpus_dir: Path):

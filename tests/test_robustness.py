@@ -39,7 +39,7 @@ BAD_FILES = {
     "random.txt": (bytes(range(256)) * 40, "binary file"),
     "photo.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "PNG image"),
     "scan.md": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <</Type/Catalog>>\nstream\nx\x9c" + bytes(range(1, 256)) * 4,
-                "PDF document"),
+                "a PDF document, not text: name it .pdf"),
     "essay.txt": (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, "zipped file"),
 }
 

@@ -47,9 +47,9 @@ def test_names_are_made_safe(given_name: str, expected: str | None):
 
 
 @pytest.mark.parametrize("bad", ["sources.toml", "photo.png", "notes.txt.exe", "noextension", "", "archive.tar.gz",
-                                 "notes.pdf"])
-def test_only_txt_and_md_names_are_accepted(bad: str):
-    with pytest.raises(UploadRejected, match=r"\.txt and \.md"):
+                                 "notes.doc", "slides.pptx"])
+def test_only_document_names_are_accepted(bad: str):
+    with pytest.raises(UploadRejected, match=r"\.txt and \.md files, PDF \(\.pdf\), Word \(\.docx\)"):
         safe_name(bad)
 
 
@@ -112,10 +112,10 @@ def test_a_file_over_the_stated_limit_is_refused_with_it(corpus_dir: Path, size:
     ("empty.txt", b"", "empty"),
     ("blank.txt", b" \n\t\n", "white space"),
     ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "PNG image"),
-    ("scan.md", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF document"),
+    ("scan.md", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "damaged or incomplete PDF"),  # read as the PDF it is
     ("essay.txt", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), "Word"),
     ("random.txt", bytes(range(256)) * 8, "binary"),
-    ("essay.docx", TEXT.encode(), ".txt and .md"),
+    ("essay.docx", TEXT.encode(), r"not a Word \(\.docx\) file: it holds plain text"),
 ])
 def test_what_is_not_a_text_document_is_refused(corpus_dir: Path, name: str, data: bytes, reason: str):
     before = sorted(p.name for p in corpus_dir.iterdir())

@@ -36,6 +36,7 @@ from tutor.cleaning import line_digests
 from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, Unreadable, candidate_rels, drop_links,
                           load_manifest, read_file, sha256, stamps, unique_ids)
 from tutor.errors import CorpusError
+from tutor.formats import Extraction, TextStore
 from tutor.index import Index, pivot_scale, tf_idf
 
 SHARED_LINE_DOCUMENTS = 3  # a line in this many documents is a site's template (see cleaning.shared_lines)
@@ -53,15 +54,20 @@ class _Found:
     length: int
     sha256: str
     lines: np.ndarray | None  # its lines' distinct digests (cleaning.line_digests), uint64
+    extraction: Extraction | None = None  # where the text of a PDF, Word or web page is kept
 
 
-def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None) -> Index:
+def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = None,
+          texts: Path | str | None = None) -> Index:
     """Read, clean, chunk and weigh every document under ``corpus_dir``.
 
-    ``progress(done, total)`` is told of the documents counted. Raises ``CorpusError``
-    when the folder is missing or holds nothing to index.
+    ``progress(done, total)`` is told of the documents counted. The text of a PDF, Word
+    or web-page file is extracted into the folder ``texts`` (a temporary one if None),
+    or taken from there when it was before. Raises ``CorpusError`` when the folder is
+    missing or holds nothing to index.
     """
     corpus_dir = Path(corpus_dir)
+    store = TextStore(texts)
     rels = candidate_rels(corpus_dir)
     before = stamps(corpus_dir, rels)
     info, meta, skipped = load_manifest(corpus_dir)
@@ -69,7 +75,7 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
     skipped += unlinked
     with _pool(len(rels)) as pool:
         found = []
-        for rel, f in zip(rels, _map(pool, _read, [(corpus_dir, rel) for rel in rels], chunk=64)):
+        for rel, f in zip(rels, _map(pool, _read, [(corpus_dir, rel, store) for rel in rels], chunk=64)):
             if isinstance(f, str):
                 skipped.append(Skipped(str(corpus_dir / rel), f))
             else:
@@ -85,7 +91,7 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
         # Batches of up to BATCH_DOCUMENTS, and at least 32 of them: progress a teacher can
         # follow, work the workers can share evenly.
         size = min(BATCH_DOCUMENTS, max(1, len(found) // 32))
-        tasks = [(setup, [(f.rel, f.sha256, ids[f.rel], meta.get(f.rel, {})) for f in found[at:at + size]])
+        tasks = [(setup, [(f.rel, f.sha256, ids[f.rel], meta.get(f.rel, {}), f.extraction) for f in found[at:at + size]])
                  for at in range(0, len(found), size)]
         gathered = _Gathered()
         for batch in _map(pool, counting.count_batch, tasks):
@@ -100,12 +106,13 @@ def build(corpus_dir: Path | str, progress: Callable[[int, int], None] | None = 
 
 def _read(task: tuple[Path, str]) -> _Found | str:
     """The first reading of one file: what ``_Found`` holds, or why it cannot be read."""
-    corpus_dir, rel = task
+    corpus_dir, rel, store = task
     try:
-        text, _ = read_file(corpus_dir / rel)
+        extraction = store.extract(corpus_dir / rel)
+        text = extraction.read() if extraction else read_file(corpus_dir / rel)[0]
     except Unreadable as exc:
         return str(exc)
-    return _Found(rel, len(text), sha256(text), np.fromiter(line_digests(text), dtype=np.uint64))
+    return _Found(rel, len(text), sha256(text), np.fromiter(line_digests(text), dtype=np.uint64), extraction)
 
 
 def _train(corpus_dir: Path, sample: list[_Found]) -> SentenceSplitter:
@@ -113,7 +120,7 @@ def _train(corpus_dir: Path, sample: list[_Found]) -> SentenceSplitter:
     texts = []
     for f in sample:
         try:
-            texts.append(read_file(corpus_dir / f.rel)[0])
+            texts.append(f.extraction.read() if f.extraction else read_file(corpus_dir / f.rel)[0])
         except Unreadable:
             pass  # removed since the first reading: the changed stamps ask for a rebuild
     return SentenceSplitter.train(texts, sampled=True)

@@ -7,6 +7,7 @@ every ``[start, end)`` range the tutor reports slices the file as a reader of it
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
@@ -18,7 +19,7 @@ from pathlib import Path
 from tutor.errors import CorpusError
 
 MANIFEST_NAME = "sources.toml"
-SUFFIXES = (".txt", ".md")
+SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")  # (tutor.formats reads the last four)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # The files that mark an index folder (store.CURRENT, store.LOCK): the walk never enters
 # one, whatever its name, so an index kept inside the corpus folder is not read as documents.
@@ -46,6 +47,20 @@ class Document:
     url: str | None = None
     licence: str | None = None
     note: str | None = None
+    # A PDF, Word or web-page file: the text the tutor read from it (``tutor.formats``),
+    # where its pages begin (PDF) and its headings, as offsets into that text.
+    text_path: str | None = None
+    pages: tuple[int, ...] = ()
+    sections: tuple[tuple[int, str], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page of a PDF on which ``offset`` of its text lies."""
+        return max(1, bisect.bisect_right(self.pages, offset)) if self.pages else None
+
+    def section_at(self, offset: int) -> str | None:
+        """The nearest heading at or above ``offset``, when the document has headings."""
+        k = bisect.bisect_right([a for a, _ in self.sections], offset)
+        return self.sections[k - 1][1] if k else None
 
 
 @dataclass(frozen=True)
@@ -199,6 +214,8 @@ def decode(data: bytes) -> tuple[str, str]:
     or a PDF saved under a ``.txt`` name) when the first bytes show one.
     """
     kind = file_kind(data)
+    if kind == "a PDF document":
+        raise Unreadable("binary file (a PDF document, not text: name it .pdf to have it read)")
     if kind:
         raise Unreadable(f"binary file ({kind}, not text)")
     raw = None
@@ -312,15 +329,18 @@ def _opt(meta: dict, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def make_document(corpus_dir: Path, path: Path, text: str, encoding: str, meta: dict, doc_id: str) -> Document:
+def make_document(corpus_dir: Path, path: Path, text: str, encoding: str, meta: dict, doc_id: str,
+                  extraction=None) -> Document:
     """The ``Document`` of the file ``path`` under ``corpus_dir``, whose text is ``text``;
-    ``meta`` is its entry in ``sources.toml`` (title, author, ...)."""
+    ``meta`` is its entry in ``sources.toml`` (title, author, ...); ``extraction`` (a
+    ``tutor.formats.Extraction``) where its text was extracted from a PDF, Word or web page."""
     rel = path.relative_to(corpus_dir).as_posix()
+    found = extraction.title if extraction is not None else None
     return Document(
         doc_id=doc_id,
         rel=rel,
         path=str(path),
-        title=str(meta.get("title") or title_from_text(text, rel)),
+        title=str(meta.get("title") or found or title_from_text(text, rel)),
         encoding=encoding,
         sha256=sha256(text),
         author=_opt(meta, "author"),
@@ -329,6 +349,8 @@ def make_document(corpus_dir: Path, path: Path, text: str, encoding: str, meta: 
         url=_opt(meta, "url"),
         licence=_opt(meta, "licence") or _opt(meta, "license"),
         note=_opt(meta, "note"),
+        **({"text_path": extraction.text_path, "pages": extraction.pages, "sections": extraction.sections}
+           if extraction is not None else {}),
     )
 
 
@@ -353,15 +375,19 @@ def load_corpus(corpus_dir: Path | str) -> tuple[list[Document], list[Skipped], 
     rels, unlinked = drop_links(corpus_dir, rels)
     skipped += unlinked
     ids = unique_ids(rels)
+    from tutor.formats import TextStore  # (it reads with this module's decoding)
+
+    store = TextStore()
     docs = []
     for rel in rels:
         path = corpus_dir / rel
         try:
-            text, encoding = read_file(path)
+            extraction = store.extract(path)
+            text, encoding = (extraction.read(), "utf-8") if extraction else read_file(path)
         except Unreadable as exc:
             skipped.append(Skipped(str(path), str(exc)))
             continue
-        docs.append(make_document(corpus_dir, path, text, encoding, meta.get(rel, {}), ids[rel]))
+        docs.append(make_document(corpus_dir, path, text, encoding, meta.get(rel, {}), ids[rel], extraction))
     return docs, skipped, info
 
 
@@ -378,5 +404,14 @@ class Texts:
     def __getitem__(self, d: int) -> str:
         text = self._texts.get(d)
         if text is None:
-            text = self._texts[d] = read_file(Path(self.docs[d].path))[0]
+            doc = self.docs[d]
+            text = self._texts[d] = read_extracted(doc.text_path) if doc.text_path else read_file(Path(doc.path))[0]
         return text
+
+
+def read_extracted(text_path: str) -> str:
+    """The text extracted from a PDF, Word or web page (``tutor.formats``), as kept."""
+    try:
+        return Path(text_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Unreadable(f"its extracted text cannot be read ({exc})") from exc

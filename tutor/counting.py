@@ -61,8 +61,9 @@ class Batch:
 _tools: tuple[tuple, tuple[SentenceSplitter, SharedDigests]] | None = None
 
 
-def count_batch(task: tuple[tuple, list[tuple[str, str, str, dict]]]) -> Batch:
-    """Read, clean, chunk and count a batch of documents ``(rel, sha256, doc_id, meta)``."""
+def count_batch(task: tuple[tuple, list[tuple]]) -> Batch:
+    """Read, clean, chunk and count a batch of documents ``(rel, sha256, doc_id, meta,
+    extraction)`` (``extraction`` for a PDF, Word or web page, else None)."""
     global _tools
     setup, files = task
     tools = _tools
@@ -73,10 +74,10 @@ def count_batch(task: tuple[tuple, list[tuple[str, str, str, dict]]]) -> Batch:
     docs, vanished, texts = [], [], []
     passages: list[tuple] = []
     sentences: list[tuple] = []
-    for rel, digest, doc_id, meta in files:
+    for rel, digest, doc_id, meta, extraction in files:
         path = corpus_dir / rel
         try:
-            text, encoding = read_file(path)
+            text, encoding = (extraction.read(), "utf-8") if extraction else read_file(path)
         except Unreadable as exc:  # removed since the first reading
             vanished.append(Skipped(str(path), str(exc)))
             continue
@@ -93,7 +94,7 @@ def count_batch(task: tuple[tuple, list[tuple[str, str, str, dict]]]) -> Batch:
             if s.passage in kept:
                 sentences.append((kept[s.passage], s.start, s.end, s.quotable))
                 texts.append(s.text)
-        docs.append(make_document(corpus_dir, path, text, encoding, meta, doc_id))
+        docs.append(make_document(corpus_dir, path, text, encoding, meta, doc_id, extraction))
     p = np.array(passages, dtype=np.int64).reshape(len(passages), 7)
     s = np.array(sentences, dtype=np.int64).reshape(len(sentences), 4)
     terms, parts, stems, S, words = _sentence_counts(texts, s[:, 3].astype(bool))

@@ -4,10 +4,12 @@
 message a teacher can act on (``UploadRejected``):
 
 - anything over ``MAX_UPLOAD_BYTES``, or empty;
-- a name that is not ``.txt``/``.md`` (the name is also reduced to safe characters:
-  no folders, no ``..``, no hidden file, so nothing lands outside the corpus folder);
-- content that is not text, whatever its name says (an image, a PDF or a Word file
-  renamed ``.txt``; see ``tutor.corpus.decode``);
+- a name that is not ``.txt``, ``.md``, ``.pdf``, ``.docx``, ``.html`` or ``.htm`` (the
+  name is also reduced to safe characters: no folders, no ``..``, no hidden file, so
+  nothing lands outside the corpus folder);
+- content the tutor cannot read, whatever its name says: the content decides (a PDF
+  named ``.txt`` is added as the ``.pdf`` it is; an image named ``.txt`` is refused; a
+  scanned PDF, an encrypted one or a damaged Word file is refused with the reason);
 - a file of that name already there, unless ``replace=True`` (never a silent
   overwrite), and a file with exactly the same content under another name.
 
@@ -33,6 +35,7 @@ from pathlib import Path
 
 from tutor.corpus import MANIFEST_NAME, SUFFIXES, Unreadable, decode, title_from_text
 from tutor.errors import TutorError
+from tutor.formats import RICH_SUFFIXES, extract, kind_of
 from tutor.inputs import clean
 
 # The one upload limit, in megabytes as the browser's upload box counts them (a million
@@ -47,6 +50,52 @@ LOCK_NAME = ".upload.lock"
 
 class UploadRejected(TutorError):
     """An upload that was not added; the message says why, in words for a teacher."""
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """An upload as the tutor will read it: ``name`` in the corpus folder, its ``kind``
+    ("text", "pdf", "docx" or "html"), its text, and the title found in it."""
+
+    name: str
+    kind: str
+    text: str
+    title: str
+    encoding: str = "utf-8"  # of a text file; a PDF, Word or web page is read by its own library
+    pages: int = 0
+
+    def first_lines(self, n: int = 8) -> list[str]:
+        return [line for line in self.text.splitlines() if line.strip()][:n]
+
+
+def inspect(filename: str, data: bytes) -> Inspected:
+    """Check an upload's size, name and content, and read it as the tutor will; raise
+    ``UploadRejected`` with the reason when it cannot be added."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadRejected(f"The file is too large ({len(data) / 1e6:.1f} MB); "
+                             f"the limit is {MAX_UPLOAD_MB} MB.")
+    if not data:
+        raise UploadRejected("The file is empty.")
+    name = safe_name(filename)
+    stem, suffix = name.rsplit(".", 1)
+    try:
+        kind = (kind_of(name, data) if name.endswith(RICH_SUFFIXES) or data.startswith((b"%PDF-", b"PK\x03\x04"))
+                else "text")
+    except Unreadable as exc:
+        raise UploadRejected(f"This document cannot be read: {exc}.") from exc
+    if kind == "text":
+        try:
+            text, encoding = decode(data)
+        except Unreadable as exc:
+            raise UploadRejected(f"This is not a text document: {exc}.") from exc
+        return Inspected(name, kind, text, title_from_text(text, name), encoding)
+    if kind in ("pdf", "docx") and suffix != kind:
+        name = f"{stem}.{kind}"  # the content decides: a PDF saved as .txt is a PDF
+    try:
+        got = extract(data, kind)
+    except Unreadable as exc:
+        raise UploadRejected(f"This document cannot be read: {exc}.") from exc
+    return Inspected(name, kind, got.text, got.title or title_from_text(got.text, name), kind, len(got.pages))
 
 
 @dataclass(frozen=True)
@@ -74,7 +123,8 @@ def safe_name(filename: str) -> str:
     suffix = "." + suffix.lower() if dot else ""
     if suffix not in SUFFIXES:
         shown = suffix or "no extension"
-        raise UploadRejected(f"Only .txt and .md files can be added (this one has {shown}).")
+        raise UploadRejected(f"Only .txt and .md files, PDF (.pdf), Word (.docx) and web pages (.html) "
+                             f"can be added (this one has {shown}).")
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem).strip("-")[:MAX_STEM_CHARS].strip("-")
     if not slug:  # a name in another script: keep it distinct, not "document" for all
@@ -181,17 +231,10 @@ def add_document(corpus_dir: Path | str, filename: str, data: bytes, title: str 
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise UploadRejected("The documents folder is missing, so nothing can be added.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadRejected(f"The file is too large ({len(data) / 1e6:.1f} MB); "
-                             f"the limit is {MAX_UPLOAD_MB} MB.")
-    if not data:
-        raise UploadRejected("The file is empty.")
-    name = safe_name(filename)
-    try:
-        text, encoding = decode(data)
-    except Unreadable as exc:
-        raise UploadRejected(f"This is not a text document: {exc}.") from exc
-    meta = {"title": _field(title) or title_from_text(text, name)}
+    seen = inspect(filename, data)
+    name = seen.name
+    encoding = seen.encoding
+    meta = {"title": _field(title) or seen.title}
     for key, value in (("author", author), ("publisher", publisher), ("year", year), ("url", url),
                        ("licence", licence)):
         if (v := _field(value)) is not None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
 
 
@@ -107,7 +108,7 @@ def source_label(index: Index, doc: int) -> str:
 
 
 def citation_place(index: Index, c: Citation) -> str:
-    return place(index, c.passage)
+    return place(index, c.passage, c.start)
 
 
 # -- pieces of HTML ---------------------------------------------------------------------
@@ -348,52 +349,6 @@ def conversation_markdown(title: str, turns: Iterable[Turn], when: str | None = 
 
 # -- style --------------------------------------------------------------------------------
 
-CSS = """<style>
-.tt-question { white-space: pre-wrap; overflow-wrap: anywhere; }
-.tt-interpreted { font-size: 0.85rem; opacity: 0.75; margin-bottom: 0.4rem; }
-.tt-quote { margin: 0 0 0.6rem 0; padding: 0.1rem 0 0.1rem 0.8rem; border-left: 3px solid rgba(70, 110, 200, 0.6);
-  white-space: pre-wrap; overflow-wrap: anywhere; }
-.tt-marker { font-size: 0.8em; font-weight: 600; color: rgb(40, 90, 190); white-space: nowrap; }
-.tt-note { font-size: 0.9rem; margin: 0.3rem 0; }
-.tt-agree { color: rgb(20, 120, 60); }
-.tt-conflict { color: rgb(160, 90, 0); font-weight: 600; }
-.tt-figures { display: flex; flex-wrap: wrap; gap: 0.5rem; margin: 0.3rem 0 0.6rem 0; }
-.tt-figure { flex: 1 1 9rem; border: 1px solid rgba(160, 90, 0, 0.35); border-radius: 0.5rem; padding: 0.4rem 0.6rem;
-  background: rgba(255, 170, 0, 0.07); }
-.tt-figure-value { font-size: 1.15rem; font-weight: 600; }
-.tt-figure-source { font-size: 0.8rem; opacity: 0.85; }
-.tt-decline p { margin: 0 0 0.5rem 0; }
-.tt-why { font-size: 0.85rem; color: rgb(90, 90, 90); margin-top: 0.4rem; }
-.tt-sources-head { font-size: 0.8rem; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em;
-  opacity: 0.65; margin: 0.4rem 0 0.1rem 0; }
-.tt-source { font-size: 0.9rem; overflow-wrap: anywhere; }
-.tt-title { font-weight: 600; }
-.tt-who, .tt-place { opacity: 0.75; }
-.tt-context { white-space: pre-wrap; tab-size: 2; overflow-wrap: anywhere; font-size: 0.92rem; line-height: 1.55; }
-mark.tt-mark { background: rgba(255, 214, 0, 0.55); color: inherit; padding: 0 0.1em; border-radius: 0.15em; }
-.tt-reader { position: relative; white-space: pre-wrap; tab-size: 2; overflow-wrap: anywhere; line-height: 1.65;
-  padding-left: 2.6rem; font-size: 1rem; }
-.tt-para { position: absolute; left: 0; width: 2.2rem; text-align: right; font-size: 0.75rem; opacity: 0.55;
-  user-select: none; padding-top: 0.2rem; }
-.tt-para::before { content: attr(data-p); }
-.tt-passage { background: rgba(255, 214, 0, 0.16); box-decoration-break: clone; -webkit-box-decoration-break: clone; }
-.tt-window { font-style: italic; opacity: 0.7; }
-.tt-verdict { margin-bottom: 0.2rem; }
-.tt-badge { display: inline-block; font-size: 0.8rem; font-weight: 600; border-radius: 1rem; padding: 0.05rem 0.6rem;
-  margin-right: 0.4rem; }
-.tt-badge-supported { background: rgba(20, 150, 70, 0.15); color: rgb(15, 110, 50); }
-.tt-badge-conflicting { background: rgba(230, 140, 0, 0.18); color: rgb(150, 80, 0); }
-.tt-badge-not_found { background: rgba(120, 120, 120, 0.18); color: rgb(80, 80, 80); }
-.tt-copied { background: rgba(200, 40, 40, 0.13); color: rgb(170, 30, 30); }
-.tt-claim { margin: 0.35rem 0 0.2rem 0; white-space: pre-wrap; overflow-wrap: anywhere; }
-.tt-verdict-message { font-size: 0.9rem; opacity: 0.8; }
-.tt-mixed { background: rgba(230, 140, 0, 0.12); color: rgb(150, 80, 0); }
-.tt-evidence { margin-top: 0.35rem; padding: 0.3rem 0.6rem; border-left: 3px solid rgba(120, 120, 120, 0.35);
-  overflow-wrap: anywhere; }
-.tt-evidence-label { font-size: 0.85rem; font-weight: 600; opacity: 0.8; }
-mark.tt-differs { background: rgba(230, 140, 0, 0.35); color: inherit; padding: 0 0.1em; border-radius: 0.15em;
-  font-weight: 600; }
-.tt-doc-title { font-size: 1.5rem; margin: 0.2rem 0 0.3rem 0; padding: 0; }
-.tt-meta { font-size: 0.9rem; opacity: 0.8; overflow-wrap: anywhere; }
-@media (max-width: 640px) { .tt-reader { padding-left: 1.9rem; } .tt-para { width: 1.6rem; } }
-</style>"""
+# The page's look, kept as the stylesheet it is (``tutor/data/style.css``).
+CSS = "<style>\n" + (Path(__file__).parent / "data" / "style.css").read_text(encoding="utf-8") + "</style>"
+

@@ -12,15 +12,32 @@ from tutor.check import Verdict
 from tutor.index import Index
 
 
-def place(index: Index, passage: int) -> str:
-    """Where a passage stands, as a reader finds it in a printout: "¶4, line 8"."""
+def place(index: Index, passage: int, at: int | None = None) -> str:
+    """Where a passage stands, as a reader finds it in a printout: "¶4, line 8"; in a PDF,
+    Word or web page: "page 3, ¶4" or "“Causes”, ¶4" (its page and heading at offset
+    ``at``, the passage's start if None)."""
     a = index.a
     para, para_end = int(a["passage_para"][passage]), int(a["passage_para_end"][passage])
     label = f"¶{para}" if para == para_end else f"¶{para}–{para_end}"
     part = int(a["passage_part"][passage])
     if part:
         label += f" (part {part})"
-    return f"{label}, line {int(a['passage_line'][passage])}"
+    d = index.docs[int(a["passage_doc"][passage])]
+    if not d.text_path:
+        return f"{label}, line {int(a['passage_line'][passage])}"
+    at = int(a["passage_start"][passage]) if at is None else at
+    page, section = d.page_at(at), d.section_at(at)
+    return ", ".join([*([f"page {page}"] if page else []), *([f"“{section}”"] if section else []), label])
+
+
+def extracted_json(index: Index, doc: int, at: int) -> dict:
+    """``text_path``, ``page`` and ``section`` (``CONTRACT.md``) of a place in a PDF, Word
+    or web page; nothing for a text file."""
+    d = index.docs[doc]
+    if not d.text_path:
+        return {}
+    page, section = d.page_at(at), d.section_at(at)
+    return {"text_path": d.text_path, **({"page": page} if page else {}), **({"section": section} if section else {})}
 
 
 def attribution(index: Index, doc: int) -> str:
@@ -35,8 +52,8 @@ def citation_json(index: Index, c: Citation) -> dict:
         "n": c.n, "quote": c.quote, "doc_id": d.doc_id, "title": d.title, "path": d.path,
         "start": c.start, "end": c.end,
         "paragraph": int(index.a["passage_para"][c.passage]), "line": int(index.a["passage_line"][c.passage]),
-        "location": place(index, c.passage), "attribution": attribution(index, c.doc),
-        **({"why": why_json(c.why)} if c.why else {}),
+        "location": place(index, c.passage, c.start), "attribution": attribution(index, c.doc),
+        **extracted_json(index, c.doc, c.start), **({"why": why_json(c.why)} if c.why else {}),
     }
 
 
@@ -82,7 +99,8 @@ def answer_json(index: Index, ans: Answer, id_=None) -> dict:
              "title": index.docs[index.doc_of_passage(h.passage)].title,
              "path": index.docs[index.doc_of_passage(h.passage)].path,
              "start": int(index.a["passage_start"][h.passage]), "end": int(index.a["passage_end"][h.passage]),
-             "score": round(h.score, 4), "location": place(index, h.passage)}
+             "score": round(h.score, 4), "location": place(index, h.passage),
+             **extracted_json(index, index.doc_of_passage(h.passage), int(index.a["passage_start"][h.passage]))}
             for r, h in enumerate(ans.hits, start=1)
         ],
         "message": ans.message,
@@ -120,7 +138,7 @@ def _sources(index: Index, citations) -> list[str]:
         d = index.docs[c.doc]
         who = attribution(index, c.doc)
         lines.append(f"  [{c.n}] {d.title}" + (f" — {who}" if who else ""))
-        lines.append(f"      {place(index, c.passage)} · {d.path} · characters {c.start}–{c.end}")
+        lines.append(f"      {place(index, c.passage, c.start)} · {d.path} · characters {c.start}–{c.end}")
     return lines
 
 

@@ -37,7 +37,8 @@ from tutor.corpus import INDEX_FILES, CorpusInfo, Document, FileStamp, Skipped, 
 from tutor.errors import CorpusError, IndexDamaged
 from tutor.index import ARRAYS, Index
 
-FORMAT_VERSION = 8  # 8: the fingerprint holds each file's change time
+FORMAT_VERSION = 9  # 9: documents may be PDF, Word or web pages (text_path, pages, sections)
+TEXTS = "texts"  # the folder, beside the index folders, of the text extracted from PDF, Word and web pages
 SETTINGS = {
     "analyzer": "tutor.analysis.terms (regex words, lower case, stop words, Snowball (PyStemmer))",
     "word_pairs": analysis.WORD_PAIRS,
@@ -85,7 +86,8 @@ def _write_files(index: Index, folder: Path) -> None:
     _write_json(folder / "words.json", index.words)
     _write_json(folder / "names.json", sorted(index.names))
     (folder / "punkt.json").write_text(index.splitter.to_json(), encoding="utf-8")
-    _write_json(folder / "documents.json", [asdict(d) for d in index.docs])
+    # An extracted text is named by its file alone: the index folder may be moved or reached by another path.
+    _write_json(folder / "documents.json", [_document_json(d) for d in index.docs])
     _write_json(folder / "corpus.json", {"info": asdict(index.info), "skipped": [asdict(s) for s in index.skipped]})
 
 
@@ -96,6 +98,7 @@ def save(index: Index, index_dir: Path | str) -> Path:
     tmp = index_dir / f".build-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
+        _keep_texts(index, index_dir / TEXTS)
         _write_files(index, tmp)
         files = {p.name: {"size": p.stat().st_size, "digest": _digest(p)} for p in sorted(tmp.iterdir())}
         _write_json(tmp / "manifest.json", {
@@ -130,6 +133,16 @@ def save(index: Index, index_dir: Path | str) -> Path:
     return final
 
 
+def _keep_texts(index: Index, texts: Path) -> None:
+    """Copy into ``texts`` the extracted texts of ``index`` kept elsewhere (a build's temporary folder)."""
+    for d in index.docs:
+        if d.text_path and Path(d.text_path).parent.resolve() != texts.resolve():
+            texts.mkdir(exist_ok=True)
+            for source in (Path(d.text_path), Path(d.text_path).with_suffix(".json")):
+                if source.is_file() and not (texts / source.name).is_file():
+                    shutil.copyfile(source, texts / source.name)
+
+
 def _prune(index_dir: Path, keep: set[str]) -> None:
     """Remove older index folders and abandoned builds (those of dead processes)."""
     folders = sorted((p for p in index_dir.glob("data-*") if p.is_dir()), key=lambda p: p.name)
@@ -137,6 +150,7 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
     for p in folders:
         if p.name not in keep and p not in previous:
             shutil.rmtree(p, ignore_errors=True)
+    _prune_texts(index_dir, [p for p in folders if p.name in keep or p in previous])
     for p in index_dir.glob(".build-*"):
         try:
             pid = int(p.name.split("-")[1])
@@ -180,7 +194,7 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
         def read(name: str):
             return json.loads((folder / name).read_text(encoding="utf-8"))
 
-        docs = [Document(**{**d, "path": _joined(Path(corpus_dir), d["rel"])}) for d in read("documents.json")]
+        docs = [_document(d, corpus_dir, Path(index_dir) / TEXTS) for d in read("documents.json")]
         corpus = read("corpus.json")
         info = CorpusInfo(**{**corpus["info"], "starter_questions": tuple(corpus["info"]["starter_questions"])})
         index = Index(docs, arrays, read("words.json"), frozenset(read("names.json")),
@@ -193,6 +207,40 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
         raise IndexDamaged(f"index in {folder} cannot be read: {exc}") from exc
     index.check_consistent()
     return index
+
+
+def _document_json(d: Document) -> dict:
+    out = asdict(d)
+    if not d.text_path:  # a text file (most of a corpus): nothing to say of pages or sections
+        del out["text_path"], out["pages"], out["sections"]
+        return out
+    return {**out, "text_path": os.path.basename(d.text_path)}
+
+
+def _document(d: dict, corpus_dir: Path | str, texts: Path) -> Document:
+    """A ``Document`` as ``documents.json`` holds it; ``IndexDamaged`` when its extracted text is gone."""
+    if d.get("text_path"):
+        d = {**d, "text_path": str(texts / d["text_path"]), "pages": tuple(d["pages"]),
+             "sections": tuple((int(a), str(h)) for a, h in d["sections"])}
+        if not os.path.isfile(d["text_path"]):
+            raise IndexDamaged(f"the text extracted from {d['rel']} is missing")
+    return Document(**{**d, "path": _joined(Path(corpus_dir), d["rel"])})
+
+
+def _prune_texts(index_dir: Path, folders: list[Path]) -> None:
+    """Remove the extracted texts no index folder in ``folders`` uses (of changed or removed files)."""
+    keep = set()
+    for folder in folders:
+        try:
+            docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # cannot tell what it uses: keep everything
+        keep |= {d["text_path"].rsplit(".", 1)[0] for d in docs if d.get("text_path")}
+    texts = index_dir / TEXTS
+    for p in texts.glob("*.txt"):  # (a refusal, a .json alone, stays: a bad file is not read again)
+        if p.stem not in keep:
+            p.unlink(missing_ok=True)
+            p.with_suffix(".json").unlink(missing_ok=True)
 
 
 def _joined(folder: Path, rel: str) -> str:
@@ -242,12 +290,12 @@ def ensure_index(corpus_dir: Path | str, index_dir: Path | str,
     try:
         lock = open(index_dir / LOCK, "a+")
     except OSError as exc:
-        return _unsaved(_build.build(corpus_dir, progress), index_dir, exc), True
+        return _unsaved(_build.build(corpus_dir, progress, index_dir / TEXTS), index_dir, exc), True
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may have built it while we waited
         if (index := _fresh(index_dir, corpus_dir)) is not None:
             return index, False
-        index = _build.build(corpus_dir, progress)
+        index = _build.build(corpus_dir, progress, index_dir / TEXTS)
         try:
             save(index, index_dir)
         except OSError as exc:
@@ -270,6 +318,6 @@ def rebuild(corpus_dir: Path | str, index_dir: Path | str,
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / LOCK, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        index = _build.build(corpus_dir, progress)
+        index = _build.build(corpus_dir, progress, index_dir / TEXTS)
         save(index, index_dir)
     return index
