@@ -438,7 +438,10 @@ def library_view(index: Index, live: LiveIndex | None = None, corpus_dir: str | 
                 if value:
                     meta.append(f'<div class="tt-meta"><b>{label}:</b> {md.escape_html(value)}</div>')
             words = len(index.doc_text(i).split())
-            meta.append(f'<div class="tt-meta">{words:,} words</div>')
+            made = KIND_NAMES.get(d.kind, "")
+            made += f", {len(d.pages)} pages" if d.pages else ""
+            meta.append(f'<div class="tt-meta">{made + " · " if made else ""}{words:,} words · '
+                        f'{md.escape_html(d.rel)}</div>')
             st.html("".join(meta))
             st.button("Read", key=f"lib-{d.doc_id}", icon=":material/menu_book:",
                       on_click=open_reader, args=(reader.reader_params(index, i),))

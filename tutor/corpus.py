@@ -50,6 +50,7 @@ class Document:
     # A PDF, Word or web-page file: the text the tutor read from it (``tutor.formats``),
     # where its pages begin (PDF) and its headings, as offsets into that text.
     text_path: str | None = None
+    kind: str | None = None  # "pdf", "docx" or "html"
     pages: tuple[int, ...] = ()
     sections: tuple[tuple[int, str], ...] = ()
 
@@ -349,8 +350,8 @@ def make_document(corpus_dir: Path, path: Path, text: str, encoding: str, meta: 
         url=_opt(meta, "url"),
         licence=_opt(meta, "licence") or _opt(meta, "license"),
         note=_opt(meta, "note"),
-        **({"text_path": extraction.text_path, "pages": extraction.pages, "sections": extraction.sections}
-           if extraction is not None else {}),
+        **({"text_path": extraction.text_path, "kind": extraction.kind, "pages": extraction.pages,
+            "sections": extraction.sections} if extraction is not None else {}),
     )
 
 

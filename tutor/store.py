@@ -212,7 +212,7 @@ def load(index_dir: Path | str, corpus_dir: Path | str, verify: bool = True) -> 
 def _document_json(d: Document) -> dict:
     out = asdict(d)
     if not d.text_path:  # a text file (most of a corpus): nothing to say of pages or sections
-        del out["text_path"], out["pages"], out["sections"]
+        del out["text_path"], out["kind"], out["pages"], out["sections"]
         return out
     return {**out, "text_path": os.path.basename(d.text_path)}
 
