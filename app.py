@@ -30,7 +30,8 @@ import time
 import streamlit as st
 
 from tutor import markdown as md
-from tutor import reader, teacher
+from tutor import quiz, reader, study, teacher
+from tutor import studyview as sv
 from tutor.answer import MAX_QUESTION_CHARS, answer
 from tutor.check import check
 from tutor.errors import TutorError
@@ -43,7 +44,8 @@ from tutor.render import attribution, place
 log = logging.getLogger("tutor.app")
 
 # The view's name is its value in the address (?view=Check), so it is a plain word.
-VIEWS = ("Ask", "Check", "Library")
+VIEWS = ("Ask", "Check", "Study", "Library")
+STUDY_AIDS = {"Quiz": "quiz", "Timeline": "timeline", "Key terms": "terms", "People": "people"}
 READER_KEYS = ("doc", "start", "end")
 # The chat box takes a long paste (the answer reads its first MAX_QUESTION_CHARS and
 # says so); beyond this the browser stops it, so a stuck key cannot flood the server.
@@ -129,10 +131,11 @@ def reader_button(index: Index, c, key: str) -> None:
               on_click=open_reader, args=(reader.citation_params(index, c),))
 
 
-def citations_block(index: Index, citations, key: str, corrections=()) -> None:
+def citations_block(index: Index, citations, key: str, corrections=(), head: bool = True) -> None:
     """Each citation: where it comes from; opened, the passage around it, why it was
     chosen and the way to the reader."""
-    st.html('<div class="tt-sources-head">Sources</div>')
+    if head:
+        st.html('<div class="tt-sources-head">Sources</div>')
     for c in citations:
         with st.expander(md.source_markdown(index, c)):
             st.html(md.context_html(index, c) + md.why_html(c, corrections))
@@ -234,6 +237,72 @@ def check_view(index: Index) -> None:
             st.html(md.verdict_html(index, v, sentence))
             if v.citations or v.nearest:
                 citations_block(index, v.citations or v.nearest, f"c{i}")
+
+
+# -- study --------------------------------------------------------------------------------
+
+def study_view(index: Index) -> None:
+    aid = st.segmented_control("Study aid", list(STUDY_AIDS), key="study_aid", default="Quiz", required=True,
+                               label_visibility="collapsed")
+    docs = selected_docs(index)
+    if docs == set():
+        st.warning("Tick at least one source in the sidebar to study from.")
+        return
+    if docs:
+        st.caption(f"From {len(docs)} of {len(index.docs)} sources (change this in the sidebar).")
+    if aid == "Quiz":
+        quiz_view(index, docs)
+        return
+    items = study.make(index, STUDY_AIDS[aid], docs=docs)
+    if not items:
+        st.info({"Timeline": "These sources give no dates.", "Key terms": "These sources define no terms.",
+                 "People": "These sources name no people."}[aid])
+    st.caption({"Timeline": "What the sources date, in order; each is a quote you can open in its document.",
+                "Key terms": "Terms the sources define, with the sentences that define them.",
+                "People": "The people the sources name, with what the sources say of them."}[aid])
+    for k, item in enumerate(items):
+        if aid == "Timeline":
+            st.html(sv.event_html(index, item))
+            cites = [item.citation, *(o.citation for o in item.dated_differently)]
+        else:
+            st.html(sv.entry_html(item))
+            cites = list(item.citations)
+        citations_block(index, sv.numbered(cites), f"s-{STUDY_AIDS[aid]}-{k}", head=False)
+
+
+def new_quiz() -> None:
+    st.session_state.quiz_seed = st.session_state.get("quiz_seed", 0) + 1
+
+
+def quiz_view(index: Index, docs: set[int] | None) -> None:
+    seed = st.session_state.setdefault("quiz_seed", 0)
+    c1, c2 = st.columns([1, 1], vertical_alignment="bottom")
+    count = c1.number_input("Questions", min_value=3, max_value=20, value=5, step=1, key="quiz_count")
+    c2.button("New quiz", icon=":material/refresh:", on_click=new_quiz, key="quiz_new")
+    questions = study.make(index, "quiz", int(count), seed, docs)
+    if not questions:
+        st.info("These sources hold no sentences to make questions from.")
+        return
+    quiz_key = f"quiz-{seed}-{count}-{sorted(docs) if docs else 'all'}"
+    with st.form(quiz_key, border=False):
+        for k, q in enumerate(questions, start=1):
+            st.html(sv.prompt_html(q, k))
+            if q.type == "choice":
+                st.radio(f"Answer {k}", q.choices, index=None, key=f"{quiz_key}-{q.id}", label_visibility="collapsed")
+            else:
+                st.text_input(f"Answer {k}", key=f"{quiz_key}-{q.id}", label_visibility="collapsed",
+                              placeholder=f"Type the missing {q.kind}", max_chars=200)
+        if st.form_submit_button("Mark my answers", type="primary", icon=":material/grading:"):
+            st.session_state.quiz_marked = quiz_key
+    if st.session_state.get("quiz_marked") != quiz_key:
+        return
+    given = [st.session_state.get(f"{quiz_key}-{q.id}") or "" for q in questions]
+    right = [quiz.is_right(q, g) for q, g in zip(questions, given)]
+    st.markdown(f"**{sum(right)} of {len(questions)} right.** Each answer's source is below.")
+    for k, (q, g, ok) in enumerate(zip(questions, given, right), start=1):
+        with st.container(border=True):
+            st.html(f"<b>{k}.</b> " + sv.mark_html(index, q, g, ok))
+            citations_block(index, [q.citation], f"{quiz_key}-m{k}", head=False)
 
 
 # -- teachers ---------------------------------------------------------------------------
@@ -511,6 +580,8 @@ def main() -> None:
         reader_view(index)
     elif st.session_state.view == "Check":
         check_view(index)
+    elif st.session_state.view == "Study":
+        study_view(index)
     elif st.session_state.view == "Library":
         library_view(index, live, corpus_dir)
     else:

@@ -282,6 +282,58 @@ def test_library_and_download(open_page, index):
     shot(page, "library-wide.png")
 
 
+def test_a_student_takes_a_quiz_and_each_answer_is_marked_with_its_source(open_page, index):
+    from tutor import study
+
+    page = open_page(WIDE, "?view=Study")
+    questions = study.make(index, "quiz", 5, 0)  # what the page shows: the same corpus, settings and seed
+    prompts = page.locator(".tt-quiz")
+    prompts.first.wait_for()
+    assert prompts.count() == 5
+    for k, q in enumerate(questions):
+        assert " ".join(prompts.nth(k).inner_text().split()) == " ".join(f"{k + 1}. {q.prompt}".split())
+    wrong = 1  # one answer wrong; the others right, typed as a student types (in lower case)
+    boxes, radios = iter(range(5)), iter(range(5))
+    for k, q in enumerate(questions):
+        if q.type == "choice":
+            group = page.locator('[data-testid="stRadio"]').nth(next(radios))
+            pick = next(o for o in q.choices if o != q.answer) if k == wrong else q.answer
+            group.get_by_text(pick, exact=True).click()
+        else:
+            page.locator('[data-testid="stTextInput"] input').nth(next(boxes)).fill(
+                "no idea" if k == wrong else q.answer.lower())
+    page.get_by_role("button", name="Mark my answers").click()
+    page.get_by_text("4 of 5 right.").wait_for()
+    settle(page)
+    marks = page.locator(".tt-note.tt-agree, .tt-note.tt-wrong")
+    assert marks.count() == 5
+    assert "The answer:" in marks.nth(wrong).inner_text() and questions[wrong].answer in marks.nth(wrong).inner_text()
+    # Right or wrong, the source sentence is shown, with the answer in it highlighted, and can be opened.
+    shown = page.locator(".tt-quote").nth(wrong)
+    assert " ".join(shown.inner_text().split()).startswith(f"“{questions[wrong].citation.quote}”"[:60])
+    assert shown.locator("mark").inner_text() == questions[wrong].answer
+    shot(page, "quiz-marked-wide.png")
+
+
+def test_a_timeline_entry_opens_its_source_in_the_document(open_page, index):
+    from tutor import study
+
+    page = open_page(WIDE, "?view=Study")
+    page.locator(".tt-quiz").first.wait_for()
+    page.get_by_text("Timeline", exact=True).click()
+    page.locator(".tt-event").first.wait_for()
+    settle(page)
+    events = study.make(index, "timeline")
+    dates = page.locator(".tt-event > .tt-date")
+    assert dates.count() == len(events) and dates.first.inner_text() == events[0].date
+    shot(page, "timeline-wide.png")
+    first = page.locator('[data-testid="stExpander"]').first
+    first.locator("summary").click()
+    first.get_by_role("button", name="Read it in the document").click()
+    page.wait_for_selector("#tt-target[data-scrolled]")
+    assert " ".join(page.locator("#tt-target").inner_text().split()) == " ".join(events[0].citation.quote.split())
+
+
 def test_no_request_leaves_localhost(open_page, traffic):
     # A tour of its own, so the count means something when this test runs alone.
     page = open_page(WIDE)

@@ -306,6 +306,11 @@ def _citation(index: Index, n: int, j: int, p: int) -> Citation:
     return Citation(n, quote, d, start, end, p, j)
 
 
+def sentence_citation(index: Index, n: int, j: int) -> Citation:
+    """Sentence ``j`` of the index as citation ``n`` (study aids quote whole sentences)."""
+    return _citation(index, n, j, int(index.a["sentence_passage"][j]))
+
+
 def _agreeing(index: Index, citations: list[Citation]) -> tuple[int, ...]:
     """The citations, one per source, that state what the first quote states (the first alone when none do)."""
     first = citations[0]

@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-from tutor import __version__
+from tutor import __version__, study
 from tutor.answer import answer
 from tutor.check import check
 from tutor.errors import TutorError
@@ -18,7 +18,9 @@ from tutor.evaluate import evaluate, read_lines
 from tutor.index import Index
 from tutor.store import ensure_index, rebuild
 from tutor.inputs import clean, json_object, text_lines
-from tutor.render import answer_for_terminal, answer_json, verdict_for_terminal, verdict_json
+from tutor.render import (answer_for_terminal, answer_json, study_for_terminal, study_json, verdict_for_terminal,
+                          verdict_json)
+from tutor.study import KINDS
 
 
 class UsageError(TutorError):
@@ -33,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tutor", description="Answer questions with cited quotes from your course documents.")
     p.add_argument("--version", action="version", version=f"tutor {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="{index,ask,check,eval}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{index,ask,check,eval,study}", parser_class=_Parser)
 
     def common(sp):
         sp.add_argument("--corpus", default="corpus", metavar="DIR", help="folder of documents (default: corpus)")
@@ -57,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("eval", help="score a question or claim file with known evidence")
     sp.add_argument("file", help="JSON lines in the shape of shared/eval/*.jsonl")
     sp.add_argument("--json", action="store_true", help="print the figures as JSON")
+    common(sp)
+    sp = sub.add_parser("study", help="study aids from the sources: a quiz, a timeline, key terms, people")
+    sp.add_argument("kind", choices=KINDS, help="which study aid")
+    sp.add_argument("--json", action="store_true", help="print the contract's JSON")
+    sp.add_argument("--count", type=int, metavar="N", help="how many items (default: 10 questions; all else)")
+    sp.add_argument("--seed", type=int, default=0, metavar="S", help="another seed, another quiz (default 0)")
+    sp.add_argument("--doc", action="append", metavar="DOC_ID", help="only this document (repeat for more)")
     common(sp)
     return p
 
@@ -176,6 +185,23 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_study(args) -> int:
+    if args.count is not None and args.count < 1:
+        raise UsageError("tutor study: --count must be at least 1")
+    index = _load(args)
+    docs = None
+    if args.doc:
+        ids = {d.doc_id: i for i, d in enumerate(index.docs)}
+        unknown = [d for d in args.doc if d not in ids]
+        if unknown:
+            raise UsageError(f"tutor study: no document {unknown[0]!r}; the documents are {', '.join(ids)}")
+        docs = {ids[d] for d in args.doc}
+    items = study.make(index, args.kind, args.count, args.seed, docs)
+    print(json.dumps(study_json(index, args.kind, items), ensure_ascii=False, indent=2) if args.json
+          else study_for_terminal(index, args.kind, items))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -183,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return 2
-        return {"index": cmd_index, "ask": cmd_ask, "check": cmd_check, "eval": cmd_eval}[args.command](args)
+        return {"index": cmd_index, "ask": cmd_ask, "check": cmd_check, "eval": cmd_eval,
+                "study": cmd_study}[args.command](args)
     except TutorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ Both are pure functions of an ``Answer``/``Verdict`` and the index it came from.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 from tutor.answer import Answer, Citation
 from tutor.check import Verdict
@@ -170,3 +171,54 @@ def verdict_for_terminal(index: Index, v: Verdict) -> str:
     if v.citations or v.nearest:
         lines += _sources(index, v.citations or v.nearest)
     return "\n".join(lines)
+
+
+# -- study aids ------------------------------------------------------------------------------
+
+def study_json(index: Index, kind: str, items: list) -> dict:
+    """A study aid (``CONTRACT.md``): ``{"kind", "items"}``, every item with its citations."""
+    def cites(cs) -> list[dict]:
+        return [citation_json(index, replace(c, n=n)) for n, c in enumerate(cs, start=1)]
+
+    out = []
+    for it in items:
+        if kind == "quiz":
+            out.append({"id": it.id, "type": it.type, "asks": it.kind, "prompt": it.prompt,
+                        **({"choices": list(it.choices)} if it.type == "choice" else {}),
+                        "answer": it.answer, "citations": cites([it.citation])})
+        elif kind == "timeline":
+            out.append({"date": it.date, "year": it.year, "citations": cites([it.citation]),
+                        "dated_differently": [{"date": o.date, "year": o.year, "citations": cites([o.citation])}
+                                              for o in it.dated_differently]})
+        else:
+            out.append({"term" if kind == "terms" else "name": it.name, "citations": cites(it.citations)})
+    return {"kind": kind, "items": out}
+
+
+def study_for_terminal(index: Index, kind: str, items: list) -> str:
+    if not items:
+        return {"quiz": "The documents hold no sentences to make questions from.",
+                "timeline": "The documents give no dates.", "terms": "The documents define no terms.",
+                "people": "The documents name no people."}[kind]
+    lines = []
+    for k, it in enumerate(items, start=1):
+        if kind == "quiz":
+            lines.append(_wrap(f"{k}. {it.prompt}", ""))
+            lines += [f"     ({chr(97 + i)}) {o}" for i, o in enumerate(it.choices)]
+            lines.append(f"     Answer: {it.answer}")
+            c = it.citation
+        elif kind == "timeline":
+            lines.append(_wrap(f"{it.date}: “{it.citation.quote}”", ""))
+            lines += [_wrap(f"dated {o.date} by {index.docs[o.citation.doc].title}: “{o.citation.quote}”", "     ")
+                      for o in it.dated_differently]
+            c = it.citation
+        else:
+            lines.append(it.name)
+            for x in it.citations:
+                lines.append(_wrap(f"“{x.quote}”", "     "))
+                lines.append(f"     — {index.docs[x.doc].title}, {place(index, x.passage, x.start)}")
+            lines.append("")
+            continue
+        lines.append(f"     — {index.docs[c.doc].title}, {place(index, c.passage, c.start)}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
