@@ -30,7 +30,8 @@ import time
 import streamlit as st
 
 from tutor import markdown as md
-from tutor import quiz, reader, study, teacher
+from tutor import classlog, quiz, reader, study, teacher
+from tutor.classlog import ClassLog
 from tutor import studyview as sv
 from tutor.answer import MAX_QUESTION_CHARS, answer
 from tutor.check import check
@@ -56,6 +57,12 @@ TEACHER_PARAM = "teacher"  # ?teacher in the address opens the sign-in (only whe
 
 
 @st.cache_resource(show_spinner=False)
+def class_log() -> ClassLog:
+    """Where the class's questions are kept for the teacher (``TUTOR_CLASS_LOG``, else in the index folder)."""
+    default = os.path.join(os.environ.get("TUTOR_INDEX", "index"), "class-log.jsonl")
+    return ClassLog(os.environ.get("TUTOR_CLASS_LOG", default))
+
+
 def live_index(corpus_dir: str, index_dir: str) -> LiveIndex:
     """The index of ``corpus_dir`` (kept in ``index_dir``): one per server process.
 
@@ -123,7 +130,8 @@ def sidebar(index: Index) -> None:
         st.button("Clear the chat", on_click=clear_chat, icon=":material/delete:", disabled=not turns,
                   key="clear", width="stretch")
         st.divider()
-        st.caption("Answers are quoted word for word from these documents. Nothing you type leaves this computer.")
+        st.caption("Answers are quoted word for word from these documents. Nothing you type leaves this computer. "
+                   "Questions asked here are kept on it for your teacher, without names.")
 
 
 def reader_button(index: Index, c, key: str) -> None:
@@ -168,6 +176,11 @@ def ask(index: Index, question: str) -> None:
         with st.spinner("Looking through the sources…"):
             history = [t.question for t in st.session_state.turns]
             ans = answer(index, question, history, docs=docs)
+        try:  # for the teacher: the question, not who asked it
+            class_log().record(shown_question(question), ans.answered, [index.docs[c.doc].title for c in ans.citations],
+                               [c.quote for c in ans.citations])
+        except OSError as exc:
+            log.warning("the class log cannot be written: %s", exc)
         turns = st.session_state.turns
         turns.append(md.Turn(shown_question(question), ans, index))
         if len(turns) > MAX_TURNS:
@@ -479,7 +492,39 @@ def teacher_panel(live: LiveIndex, corpus_dir: str) -> None:
         out.button("Sign out", key="sign_out", on_click=sign_out, icon=":material/logout:", type="tertiary")
         build_status(live)
         failed_sign_ins()
+    class_view()
     upload_form(live, corpus_dir)
+
+
+def class_view() -> None:
+    """The teacher's view of the class: what was asked, what the sources could not answer."""
+    the_log = class_log()
+    entries = the_log.entries()
+    with st.container(border=True, key="class_log"):
+        st.markdown("**The class's questions**")
+        st.caption("Every question asked in the chat on this computer: when, answered or not, and what was "
+                   "quoted. No names are kept.")
+        if not entries:
+            st.info("No questions yet.")
+            return
+        s = classlog.summarise(entries)
+        st.html(md.class_summary_html(s))
+        st.html(md.class_table_html(entries[-100:]))
+        c1, c2 = st.columns(2)
+        c1.download_button("Export as CSV", classlog.to_csv(entries), file_name="class-questions.csv",
+                           mime="text/csv", icon=":material/download:", key="log_export", on_click="ignore")
+        if c2.button("Clear the log", icon=":material/delete:", key="log_clear"):
+            st.session_state.log_clearing = True
+        if st.session_state.get("log_clearing"):
+            st.warning(f"Clear all {len(entries)} questions? Export them first if you need them; this cannot be undone.")
+            c1, c2 = st.columns(2)
+            if c1.button("Yes, clear the log", type="primary", key="log_clear_yes") and is_teacher():
+                the_log.clear()
+                st.session_state.log_clearing = False
+                st.rerun()
+            if c2.button("Keep it", key="log_clear_no"):
+                st.session_state.log_clearing = False
+                st.rerun()
 
 
 def failed_sign_ins() -> None:

@@ -195,6 +195,34 @@ def test_a_word_file_and_a_web_page_are_added_and_answered_from_under_their_head
     student.context.close()
 
 
+def test_a_teacher_sees_in_the_log_the_question_a_student_just_asked_and_no_student_can(browser, classroom):
+    url, _ = classroom
+    student = _open(browser, url)
+    assert "kept on it for your teacher, without names" in student.locator('[data-testid="stSidebar"]').inner_text()
+    question = "What did the zookeepers of Lushan feed the pandas?"  # nothing the sources say
+    student.fill('[data-testid="stChatInputTextArea"]', question)
+    student.keyboard.press("Enter")
+    student.wait_for_selector(".tt-answer, .tt-decline")
+    teacher = _open(browser, url + "?teacher")
+    _give_passcode(teacher, PASSCODE)
+    log = teacher.locator(".st-key-class_log")
+    log.get_by_text("The class's questions").wait_for()
+    assert question in log.locator(".tt-log").inner_text()  # in another session, just now
+    assert question in log.get_by_text("Not answered by the sources").locator("xpath=..").locator("xpath=following-sibling::ul[1]").inner_text()
+    log.screenshot(path=str(ROOT / "tests" / "artifacts" / "class-log-wide.png"))
+    with teacher.expect_download() as got:
+        log.get_by_role("button", name="Export as CSV").click()
+    assert question in got.value.path().read_text(encoding="utf-8")
+    # A student reaches it under no address.
+    for query in ("?teacher", "?view=Library", "?teacher&view=Library", "?view=Study&teacher=1", "?view=Log"):
+        page = _open(browser, url + query)
+        page.get_by_text("Ask", exact=True).first.wait_for()
+        assert "The class's questions" not in page.content() and question not in page.content(), query
+        page.context.close()
+    teacher.context.close()
+    student.context.close()
+
+
 def test_a_reload_or_a_new_tab_does_not_reset_the_lockout(browser, tmp_path_factory):
     corpus, index = _corpus(tmp_path_factory)
     log = corpus.parent / "streamlit.log"

@@ -201,7 +201,8 @@ def test_python_dash_m_and_the_console_script_agree(folders):
 
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for command in ["tutor index", "tutor ask", "tutor check", "tutor eval", "--batch", "--history", "--json"]:
+    for command in ["tutor index", "tutor ask", "tutor check", "tutor eval", "tutor study", "tutor serve", "--batch",
+                    "--history", "--json"]:
         assert command in readme, command
 
 
@@ -216,3 +217,33 @@ def test_the_development_questions_are_all_answered_verbatim(tmp_path: Path):
     for r in rows:
         assert_verbatim(r)
         assert r["answered"] or r["message"]
+
+
+def test_serve_starts_the_app_and_prints_only_the_addresses_a_class_uses(corpus_dir, tmp_path):
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.browsing import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "tutor", "serve", "--port", str(port), "--corpus", str(corpus_dir),
+                             "--index", str(tmp_path / "index")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("Press Ctrl+C"):
+            line = proc.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        assert lines[0].strip() == "The tutor is running."
+        assert f"http://localhost:{port}" in lines[1]
+        text = "".join(lines)
+        assert "streamlit" not in text.lower() and "external ip" not in text.lower() and "https://" not in text
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=10) as r:
+            assert r.read() == b"ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    with pytest.raises(OSError):  # stopped with it: no server left behind
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)

@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
+import socket
+import subprocess
 import sys
 import time
+import urllib.request
+from pathlib import Path
 
 from tutor import __version__, study
 from tutor.answer import answer
@@ -35,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tutor", description="Answer questions with cited quotes from your course documents.")
     p.add_argument("--version", action="version", version=f"tutor {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="{index,ask,check,eval,study}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{index,ask,check,eval,study,serve}", parser_class=_Parser)
 
     def common(sp):
         sp.add_argument("--corpus", default="corpus", metavar="DIR", help="folder of documents (default: corpus)")
@@ -66,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--count", type=int, metavar="N", help="how many items (default: 10 questions; all else)")
     sp.add_argument("--seed", type=int, default=0, metavar="S", help="another seed, another quiz (default 0)")
     sp.add_argument("--doc", action="append", metavar="DOC_ID", help="only this document (repeat for more)")
+    common(sp)
+    sp = sub.add_parser("serve", help="start the app for a class and print the addresses to open")
+    sp.add_argument("--port", type=int, default=8501, metavar="N", help="the port (default 8501)")
     common(sp)
     return p
 
@@ -202,6 +211,51 @@ def cmd_study(args) -> int:
     return 0
 
 
+def _network_address() -> str | None:
+    """This computer's address on its local network (no packet is sent: a UDP socket's
+    connect only picks the interface a packet would leave by)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.254.254.254", 1))
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def cmd_serve(args) -> int:
+    """``streamlit run app.py``, headless and quiet, then the two addresses a class uses.
+    (Streamlit's own banner, when headless, looks this machine up on the internet.)"""
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    if not app.is_file():
+        raise UsageError("tutor serve: app.py is not beside the tutor package; install with pip install -e .")
+    env = {**os.environ, "TUTOR_CORPUS": str(Path(args.corpus).resolve()), "TUTOR_INDEX": str(Path(args.index).resolve())}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+                             "--server.headless", "true", "--logger.hideWelcomeMessage", "true",
+                             "--logger.level", "warning"], cwd=app.parent, env=env)
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())  # stopped as a service: the server stops too
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.3)
+        if proc.poll() is None:
+            network = _network_address()
+            print(f"The tutor is running.\n  On this computer:   http://localhost:{args.port}")
+            if network:
+                print(f"  For the class (the same network): http://{network}:{args.port}")
+            print("Press Ctrl+C to stop it.", flush=True)
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -210,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 2
         return {"index": cmd_index, "ask": cmd_ask, "check": cmd_check, "eval": cmd_eval,
-                "study": cmd_study}[args.command](args)
+                "study": cmd_study, "serve": cmd_serve}[args.command](args)
     except TutorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

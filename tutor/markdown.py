@@ -352,3 +352,27 @@ def conversation_markdown(title: str, turns: Iterable[Turn], when: str | None = 
 # The page's look, kept as the stylesheet it is (``tutor/data/style.css``).
 CSS = "<style>\n" + (Path(__file__).parent / "data" / "style.css").read_text(encoding="utf-8") + "</style>"
 
+
+
+def class_summary_html(s) -> str:
+    """The summary of a class's questions (``classlog.Summary``): counts, topics, what the
+    sources could not answer, and the documents quoted most."""
+    out = [f'<div class="tt-meta">{s.asked} question{"" if s.asked == 1 else "s"}, {s.answered} answered from the sources, '
+           f'{s.asked - s.answered} not.</div>']
+    if s.topics:
+        out.append("<p><b>Asked about most:</b> " + ", ".join(f"{escape_html(w)} ({n})" for w, n in s.topics) + "</p>")
+    if s.unanswered:
+        out.append("<p><b>Not answered by the sources</b> (what to add or teach):</p><ul>" + "".join(
+            f"<li>{escape_html(q)}" + (f" ({n} times)" if n > 1 else "") + "</li>" for q, n in s.unanswered) + "</ul>")
+    if s.documents:
+        out.append("<p><b>Quoted most:</b> " + ", ".join(f"{escape_html(t)} ({n})" for t, n in s.documents) + "</p>")
+    return "".join(out)
+
+
+def class_table_html(entries) -> str:
+    """The latest questions, newest first: time, question, answered, the documents quoted."""
+    rows = "".join(f"<tr><td>{escape_html(e.time)}</td><td>{escape_html(e.question)}</td>"
+                   f"<td>{'yes' if e.answered else '<b>no</b>'}</td><td>{escape_html(' | '.join(e.sources))}</td></tr>"
+                   for e in reversed(entries))
+    return ('<div class="tt-log"><table><thead><tr><th>When</th><th>Question</th><th>Answered</th><th>Quoted from</th>'
+            f"</tr></thead><tbody>{rows}</tbody></table></div>")
