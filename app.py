@@ -14,7 +14,9 @@ every piece of HTML or Markdown from ``tutor.markdown``).
   top of the Library. Without
   a configured passcode there is no sign-in at all; students never see either.
 - Views: Ask (the chat), Check (teachers check a claim or a paragraph sentence by
-  sentence) and Library (every source, readable in full). The view is in the
+  sentence), Study (a quiz, a timeline, key terms and people, all cited) and Library
+  (every source, readable in full; signed in, the teacher's tools and the class's
+  questions). The view is in the
   address (``?view=Check``); the reader is ``?doc=<doc_id>&start=..&end=..``,
   scrolled to the quoted words and highlighting them, so a passage can be shared.
 - Errors reach students as a friendly sentence; details go to the server's log.
@@ -29,18 +31,23 @@ import time
 
 import streamlit as st
 
-from tutor import markdown as md
-from tutor import classlog, quiz, reader, study, teacher
-from tutor.classlog import ClassLog
-from tutor import studyview as sv
-from tutor.answer import MAX_QUESTION_CHARS, answer
-from tutor.check import check
-from tutor.errors import TutorError
-from tutor.index import Index
-from tutor.inputs import clean
-from tutor.library import MAX_UPLOAD_MB, UploadRejected, add_document, inspect
-from tutor.live import LiveIndex
-from tutor.render import attribution, place
+# The first page a server shows waits about a second for the engine's libraries to load
+# (NLTK imports most of itself, scikit-learn and SciPy with it): say so meanwhile.
+_opening = st.empty()
+_opening.caption("Opening the tutor…")
+
+from tutor import markdown as md  # noqa: E402  (after the notice above)
+from tutor import classlog, quiz, reader, study, teacher  # noqa: E402
+from tutor import studyview as sv  # noqa: E402
+from tutor.answer import MAX_QUESTION_CHARS, answer  # noqa: E402
+from tutor.check import check  # noqa: E402
+from tutor.errors import TutorError  # noqa: E402
+from tutor.index import Index  # noqa: E402
+from tutor.inputs import clean  # noqa: E402
+from tutor.library import MAX_UPLOAD_MB, UploadRejected, add_document, inspect  # noqa: E402
+from tutor.live import LiveIndex  # noqa: E402
+from tutor.classlog import ClassLog  # noqa: E402
+from tutor.render import attribution, place  # noqa: E402
 
 log = logging.getLogger("tutor.app")
 
@@ -205,8 +212,10 @@ def ask_view(index: Index) -> None:
         st.caption(f"Only the last {MAX_TURNS} questions are kept on this page; "
                    f"{st.session_state.dropped} earlier ones were removed.")
     if not turns and not question:
-        if index.info.description:
-            st.html(f'<p class="tt-meta">{md.escape_html(index.info.description)}</p>')
+        about = f"{index.info.description} " if index.info.description else ""
+        # The count comes from the index, so it is right after a teacher adds a document.
+        st.html(f'<p class="tt-meta">{md.escape_html(about)}({len(index.docs)} documents, listed in the '
+                'sidebar and the Library.)</p>')
         if index.info.starter_questions:
             st.caption("Try one of these questions, or type your own below:")
             for i, q in enumerate(index.info.starter_questions):
@@ -274,13 +283,14 @@ def study_view(index: Index) -> None:
                 "Key terms": "Terms the sources define, with the sentences that define them.",
                 "People": "The people the sources name, with what the sources say of them."}[aid])
     for k, item in enumerate(items):
-        if aid == "Timeline":
-            st.html(sv.event_html(index, item))
-            cites = [item.citation, *(o.citation for o in item.dated_differently)]
-        else:
-            st.html(sv.entry_html(item))
-            cites = list(item.citations)
-        citations_block(index, sv.numbered(cites), f"s-{STUDY_AIDS[aid]}-{k}", head=False)
+        with st.container():  # (one block per item: its markers open its own source boxes)
+            if aid == "Timeline":
+                st.html(sv.event_html(index, item))
+                cites = [item.citation, *(o.citation for o in item.dated_differently)]
+            else:
+                st.html(sv.entry_html(item))
+                cites = list(item.citations)
+            citations_block(index, sv.numbered(cites), f"s-{STUDY_AIDS[aid]}-{k}", head=False)
 
 
 def new_quiz() -> None:
@@ -596,6 +606,7 @@ def reader_view(index: Index) -> None:
 # -- the page ---------------------------------------------------------------------------
 
 def main() -> None:
+    _opening.empty()  # (the libraries are loaded: the spinner below says what comes next)
     corpus_dir = os.environ.get("TUTOR_CORPUS", "corpus")
     index_dir = os.environ.get("TUTOR_INDEX", "index")
     st.set_page_config(page_title="Tutor", layout="centered")
@@ -610,6 +621,7 @@ def main() -> None:
         return
     st.set_page_config(page_title=index.info.title)
     st.html(md.CSS)
+    st.html(md.MARKER_SCRIPT, unsafe_allow_javascript=True)
     init_state()
     st.markdown(f"#### {md.escape_markdown(index.info.title)}")
     teacher_address = TEACHER_PARAM in st.query_params and passcode() is not None

@@ -369,3 +369,17 @@ def test_the_check_pages_example_claim_is_checked_right(app, index):
     v = check(index, example)
     assert v.verdict == "supported", v
     assert "1958" in v.citations[0].quote
+
+
+def test_the_welcome_counts_the_documents_from_the_index_not_from_a_sentence(app, index, tmp_path, monkeypatch):
+    app.run()
+    assert f"({len(index.docs)} documents, listed in the sidebar" in _page_text(app)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    (corpus / "extra.txt").write_text("Extra notes\n\nThe commune canteens closed in 1961.\n", encoding="utf-8")
+    ensure_index(corpus, tmp_path / "index")
+    monkeypatch.setenv("TUTOR_CORPUS", str(corpus))
+    monkeypatch.setenv("TUTOR_INDEX", str(tmp_path / "index"))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert f"({len(index.docs) + 1} documents, listed in the sidebar" in _page_text(at)
+    assert "Five texts" not in _page_text(at)

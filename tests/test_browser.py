@@ -157,6 +157,15 @@ def test_question_gets_a_cited_answer(open_page, index):
     assert sources.count() == len(expected.citations)
     assert index.docs[expected.citations[0].doc].title in sources.first.inner_text()
     shot(page, "answer-wide.png")
+    # A marker in the answer opens its own source below, the passage highlighted.
+    last = expected.citations[-1]
+    page.locator(".tt-answer .tt-marker").nth(len(expected.citations) - 1).click()
+    box = page.locator('[data-testid="stChatMessage"] [data-testid="stExpander"] details').nth(last.n - 1)
+    page.wait_for_function("e => e.open", arg=box.element_handle())
+    assert box.get_attribute("data-opened-by-marker") == str(last.n)
+    assert last.quote[:40] in " ".join(box.locator("mark").first.inner_text().split())
+    assert page.locator('[data-testid="stChatMessage"] [data-testid="stExpander"] details[open]').count() == 1
+    assert in_viewport(page, f'[data-testid="stChatMessage"] [data-testid="stExpander"] details[data-opened-by-marker="{last.n}"]')
 
 
 def test_citation_opens_the_reader_at_the_highlighted_passage(open_page, index):
@@ -238,6 +247,12 @@ def test_document_markup_is_shown_literally(open_page, index):
 def test_phone_layout_fits_the_screen(open_page, index):
     page = open_page(PHONE)
     shot(page, "welcome-phone.png")
+    # The folded sidebar says what it holds, and opens on the sources to search.
+    control = page.locator('[data-testid="stExpandSidebarButton"]')
+    assert page.evaluate("e => getComputedStyle(e, '::after').content", control.element_handle()) == '"Sources"'
+    control.click()
+    page.get_by_text("Search these sources:").wait_for()
+    page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]').first.click()
     ask(page, index.info.starter_questions[1])
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
@@ -328,7 +343,8 @@ def test_a_timeline_entry_opens_its_source_in_the_document(open_page, index):
     assert dates.count() == len(events) and dates.first.inner_text() == events[0].date
     shot(page, "timeline-wide.png")
     first = page.locator('[data-testid="stExpander"]').first
-    first.locator("summary").click()
+    page.locator(".tt-event .tt-marker").first.click()  # its marker opens its source box
+    page.wait_for_function("e => e.open", arg=first.locator("details").element_handle())
     first.get_by_role("button", name="Read it in the document").click()
     page.wait_for_selector("#tt-target[data-scrolled]")
     assert " ".join(page.locator("#tt-target").inner_text().split()) == " ".join(events[0].citation.quote.split())

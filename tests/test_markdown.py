@@ -267,11 +267,19 @@ def test_conversation_markdown_has_full_citations(index, furnaces):
     for c in furnaces.citations:
         d = index.docs[c.doc]
         assert f"*{md.escape_export(d.title)}*" in out
-        assert md.escape_export(place(index, c.passage)) in out
+        assert md.escape_export(place(index, c.passage, c.start)) in out
         assert f"> “{md.escape_export(c.quote)}”" in out
         who = md.attribution(index, c.doc)
         assert md.escape_export(who) in out
     assert md.escape_export(off.message) in out
+    for c in furnaces.citations:  # the markers read as the page shows them, not "\\[1\\]"
+        assert f"” [{c.n}]" in out
+    assert "\\[" + str(furnaces.citations[0].n) not in out
+
+
+def test_a_marker_stays_plain_but_a_link_made_of_one_is_escaped():
+    assert md.escape_export("3 sources agree: [1], [2] and [3].") == "3 sources agree: [1], [2] and [3]."
+    assert md.escape_export("[1](http://x.org) [2]: y") == "\\[1\\](http://x.org) \\[2\\]: y"
 
 
 def test_conversation_markdown_escapes_what_students_typed(index, furnaces):

@@ -19,9 +19,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from tutor.analysis import stem
+from tutor.analysis import ENGLISH_STOP_WORDS, stem
 
 MAX_QUESTION_CHARS = 500  # a question kept is cut here: the log is for reading, not for storing essays
 COLUMNS = ("time", "question", "answered", "sources", "quotes")

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from tutor.analysis import ENGLISH_STOP_WORDS
 from tutor.answer import Citation, sentence_citation
 from tutor.index import Index
 from tutor.quiz import keys

@@ -82,11 +82,15 @@ def escape_export(text: str) -> str:
     """
     line = " ".join(str(text).split())
     line = _EXPORT_SPECIAL.sub(r"\\\1", line)
+    # A marker "[2]" stays as a reader expects it: with no "[2]: ..." definition (none can
+    # start a line here) and nothing after it that makes a link, Markdown shows it as is.
+    line = _ESCAPED_MARKER.sub(r"[\1]", line)
     # A backslash escapes punctuation only: "1. " becomes "1\. ", "- " becomes "\- ".
     return _EXPORT_LINE_START.sub(
         lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) else m.group(3) + "\\" + m.group(4)), line)
 
 
+_ESCAPED_MARKER = re.compile(r"\\\[(\d{1,3})\\\](?!\\?[(\[:])")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -114,7 +118,8 @@ def citation_place(index: Index, c: Citation) -> str:
 # -- pieces of HTML ---------------------------------------------------------------------
 
 def _marker(n: int) -> str:
-    return f'<span class="tt-marker" aria-label="source {n}">[{n}]</span>'
+    """A citation marker; clicked (``MARKER_SCRIPT``), it opens source box ``n`` below."""
+    return f'<a class="tt-marker" href="#" role="button" data-n="{n}" aria-label="source {n}: open it">[{n}]</a>'
 
 
 def highlighted(text: str, start: int, end: int, a: int, b: int, mark_id: str | None = None) -> str:
@@ -323,7 +328,7 @@ def answer_markdown(index: Index, question: str, ans: Answer, number: int) -> st
         lines += [line for note in ans.notes for line in (f"*{escape_export(note)}*", "")]
         return "\n".join(lines)
     for c in ans.citations:
-        lines += [f"> “{escape_export(c.quote)}” \\[{c.n}\\]", ">"]
+        lines += [f"> “{escape_export(c.quote)}” [{c.n}]", ">"]
     lines[-1] = ""
     for note in summary_notes(ans):
         lines += [f"*{escape_export(note)}*", ""]
@@ -376,3 +381,27 @@ def class_table_html(entries) -> str:
                    for e in reversed(entries))
     return ('<div class="tt-log"><table><thead><tr><th>When</th><th>Question</th><th>Answered</th><th>Quoted from</th>'
             f"</tr></thead><tbody>{rows}</tbody></table></div>")
+
+
+# A click on a marker "[2]" opens the second source box under the quote it follows (its
+# passage highlighted, as a click on the box itself does) and brings it into view. One
+# listener for the whole page, added once however often the page reruns.
+MARKER_SCRIPT = """<script>
+(function () {
+  if (window.ttMarkers) { return; }
+  window.ttMarkers = true;
+  document.addEventListener("click", function (e) {
+    var m = e.target.closest ? e.target.closest(".tt-marker[data-n]") : null;
+    if (!m) { return; }
+    e.preventDefault();
+    var block = m.parentElement;
+    while (block && !block.querySelector('[data-testid="stExpander"] details')) { block = block.parentElement; }
+    if (!block) { return; }
+    var box = block.querySelectorAll('[data-testid="stExpander"] details')[parseInt(m.dataset.n, 10) - 1];
+    if (!box) { return; }
+    if (!box.open) { box.querySelector("summary").click(); }
+    box.setAttribute("data-opened-by-marker", m.dataset.n);
+    box.scrollIntoView({block: "center"});
+  }, true);
+})();
+</script>"""

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from tutor import sentences
+from tutor.analysis import ENGLISH_STOP_WORDS
 from tutor.answer import Citation, sentence_citation
 from tutor.claims import facts
 from tutor.index import Index
