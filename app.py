@@ -63,13 +63,13 @@ FRESHNESS_SECONDS = 3.0  # how often (at most) the corpus folder is compared wit
 TEACHER_PARAM = "teacher"  # ?teacher in the address opens the sign-in (only when a passcode is set)
 
 
-@st.cache_resource(show_spinner=False)
 def class_log() -> ClassLog:
     """Where the class's questions are kept for the teacher (``TUTOR_CLASS_LOG``, else in the index folder)."""
     default = os.path.join(os.environ.get("TUTOR_INDEX", "index"), "class-log.jsonl")
     return ClassLog(os.environ.get("TUTOR_CLASS_LOG", default))
 
 
+@st.cache_resource(show_spinner=False)
 def live_index(corpus_dir: str, index_dir: str) -> LiveIndex:
     """The index of ``corpus_dir`` (kept in ``index_dir``): one per server process.
 

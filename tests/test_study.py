@@ -73,6 +73,21 @@ def test_another_option_is_wrong_however_like_the_answer_it_looks():
     assert is_right(q, "Liu Shaoqi") and not is_right(q, "Lin Biao")
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("The plan was announced in January 1958 at Nanjing.", ("January 1958", 1958, 1)),
+    ("Communes spread in the summer of 1958.", ("summer of 1958", 1958, 6)),
+    ("Cooperatives grew during the mid-1950s.", ("mid-1950s", 1950, 0)),
+    ("The Second Five Year Plan (1958-62) failed.", ("1958-62", 1958, 0)),
+    ("From 1952 to 1957 the towns grew.", ("1952 to 1957", 1952, 0)),
+    ("A study (Dikötter, 2010) counts 45 million deaths by 1962.", ("1962", 1962, 0)),
+    ("About 600,000 furnaces were built.", None),
+    ("It produced 1200 tonnes in 1959.", ("1959", 1959, 0)),  # a number is no year
+    ("1958 saw the communes spread.", ("1958", 1958, 0)),
+])
+def test_dates_are_read_as_written(text, expected):
+    assert timeline.date_in(text) == expected
+
+
 def _two_sources(tmp_path: Path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -144,8 +144,11 @@ def _person_cue(text: str, start: int, end: int) -> bool:
     words = text[start:end].split()
     did = (len(words) >= 2 and words[-1].lower() not in _NOT_PEOPLE and after
            and (after[0].endswith("ed") or after[0] in _DID))  # "Richard Arkwright built", "James Watt improved"
+    # Only a name that is a sentence's subject does what the verb after it says ("King
+    # Malcolm III of Scotland married": Malcolm did, not Scotland).
+    subject = not re.search(r"\b(?:of|the|a|an|in|to|from|for|at|on|into)\s+$", text[:start].lower())
+    verb = subject and ((after and after[0] in _PERSON_VERBS)
+                        or (len(after) > 1 and after[0] in ("had", "has", "then", "also", "later")
+                            and after[1] in _PERSON_VERBS) or after[:2] == ["was", "born"])
     return bool((prev and prev.group().strip() in (*_TITLES, "according to")) or any(w in _TITLES for w in inside)
-                or made or role or did or (after and after[0] in _PERSON_VERBS)
-                or (len(after) > 1 and after[0] in ("had", "has", "then", "also", "later", "himself", "herself")
-                    and after[1] in _PERSON_VERBS)
-                or (after[:2] == ["was", "born"]))
+                or made or verb or (subject and (role or did)))

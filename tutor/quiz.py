@@ -113,9 +113,11 @@ def make_quiz(index: Index, count: int = 10, seed: int = 0, docs: set[int] | Non
     """``count`` questions on the documents ``docs`` (all if None); about ``choice_share``
     of them multiple choice, when enough other options of the kind exist."""
     rng = random.Random(seed)
-    shortlist = candidates(index, docs)[:max(count * SHORTLIST, count)]
+    ranked = candidates(index, docs)
+    shortlist = ranked[:count * SHORTLIST]
     rng.shuffle(shortlist)
-    shortlist = round_robin(index, shortlist)
+    # The shortlist first, spread over the documents; then, if it asked too few, the rest.
+    shortlist = round_robin(index, shortlist) + ranked[count * SHORTLIST:]
     found = _Keys(index, docs)
     out: list[Question] = []
     asked: set[str] = set()

@@ -28,6 +28,10 @@ _DATE = re.compile(
     r"(?:\b(?P<part>early|late|mid)[- ])?(?:\b(?P<month>" + "|".join(MONTHS + list(_SEASONS)) + r")\s+(?:of\s+)?)?"
     r"\b(?P<year>1[0-9]{3}|20[0-9]{2})(?P<decade>s)?\b"
     r"(?:\s*(?:[-–]|to)\s*(?P<until>(?:1[0-9]|20)?[0-9]{2})\b)?", re.IGNORECASE)
+# A year is a date after a word that introduces one ("in 1953", "by 1962", "the 1950s",
+# "(1958-62)", "between 1959 and 1961") or at the start of a sentence ("1958 saw ...").
+_DATE_CUE = re.compile(r"(?:^|\b(?:in|by|of|since|until|till|from|to|after|before|during|between|and|or|the|"
+                       r"early|late|mid|year|years|around|about|circa|c\.)\s+|[(\[–-]\s*)$", re.IGNORECASE)
 _REFERENCE = re.compile(r"\([^()]*[A-Za-z][^()]*,\s*(?:p\.\s*\d+,\s*)?$")  # "(Dikötter, " before the year
 
 
@@ -42,16 +46,26 @@ class Event:
     dated_differently: tuple[Event, ...] = ()
 
 
+def date_in(text: str) -> tuple[str, int, int] | None:
+    """The first date of ``text`` as written, its year and month (0 if none): "January
+    1958" -> ("January 1958", 1958, 1); "the 1950s" -> ("1950s", 1950, 0); "1958-62" ->
+    ("1958-62", 1958, 0). A year in a reference ("(Dikötter, 2010)") is no date."""
+    for m in _DATE.finditer(text):
+        if _REFERENCE.search(text[:m.start()]):
+            continue
+        if not (m.group("month") or m.group("part") or m.group("decade") or _DATE_CUE.search(text[:m.start()])):
+            continue  # "produced 1200 tonnes" is a number, not a year
+        month = (m.group("month") or "").lower()
+        number = MONTHS.index(month) + 1 if month in MONTHS else _SEASONS.get(month, 0)
+        return " ".join(m.group().split()), int(m.group("year")), number
+    return None
+
+
 def dated(index: Index, j: int) -> Event | None:
     """Sentence ``j`` as an event, dated by its first date; None when it gives none."""
     c = sentence_citation(index, 1, j)
-    for m in _DATE.finditer(c.quote):
-        if _REFERENCE.search(c.quote[:m.start()]):
-            continue
-        month = m.group("month") or ""
-        number = MONTHS.index(month.lower()) + 1 if month.lower() in MONTHS else _SEASONS.get(month.lower(), 0)
-        return Event(" ".join(m.group().split()), int(m.group("year")), number, c)
-    return None
+    found = date_in(c.quote)
+    return Event(found[0], found[1], found[2], c) if found else None
 
 
 def timeline(index: Index, docs: set[int] | None = None, count: int | None = None) -> list[Event]:
