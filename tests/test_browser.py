@@ -249,7 +249,8 @@ def test_phone_layout_fits_the_screen(open_page, index):
     shot(page, "welcome-phone.png")
     # The folded sidebar says what it holds, and opens on the sources to search.
     control = page.locator('[data-testid="stExpandSidebarButton"]')
-    assert page.evaluate("e => getComputedStyle(e, '::after').content", control.element_handle()) == '"Sources"'
+    page.wait_for_function("e => getComputedStyle(e, '::after').content === '\"Sources\"'",
+                           arg=control.element_handle())  # (once the page's stylesheet has arrived)
     control.click()
     page.get_by_text("Search these sources:").wait_for()
     page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]').first.click()

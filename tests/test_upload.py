@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from tests import documents as D
 from tutor import teacher
 from tutor.corpus import load_corpus
 from tutor.library import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UploadRejected, add_document, safe_name
@@ -116,6 +117,10 @@ def test_a_file_over_the_stated_limit_is_refused_with_it(corpus_dir: Path, size:
     ("essay.txt", b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)), "Word"),
     ("random.txt", bytes(range(256)) * 8, "binary"),
     ("essay.docx", TEXT.encode(), r"not a Word \(\.docx\) file: it holds plain text"),
+    ("scan.pdf", D.pdf_scanned(), r"no text to read: a scanned image\?"),
+    ("locked.pdf", D.pdf_handout(encrypt="secret"), "an encrypted PDF"),
+    ("bomb.docx", D.zip_bomb(), "zip bomb"),
+    ("menu.html", D.html_all_navigation(), "no main text"),
 ])
 def test_what_is_not_a_text_document_is_refused(corpus_dir: Path, name: str, data: bytes, reason: str):
     before = sorted(p.name for p in corpus_dir.iterdir())
@@ -402,3 +407,10 @@ def test_the_passcode_can_come_from_the_environment(app_corpus: Path, monkeypatc
     assert "uploader Document" in _teacher_things(at)
     at.button(key="sign_out").click().run()
     assert _teacher_things(at) == []
+
+
+def test_a_pdf_named_txt_is_added_as_the_pdf_it_is_and_its_text_read(corpus_dir: Path):
+    added = add_document(corpus_dir, "Handout.txt", D.pdf_handout())
+    assert added.name == "handout.pdf" and added.title == "The Canal Age"
+    assert (corpus_dir / "handout.pdf").read_bytes() == D.pdf_handout()  # the file as given
+    assert not (corpus_dir / "handout.txt").exists()
