@@ -172,6 +172,18 @@ class _Keys:
                 self.text.setdefault(k.text.lower(), k.text)
         self.index = index
         self._S = None
+        self._people: set[str] | None = None
+        self._docs = docs
+
+    @property
+    def people(self) -> set[str]:
+        """The names ``glossary.people`` finds in the documents, and each of their words."""
+        if self._people is None:
+            from tutor.glossary import people  # (glossary reads names with this module's keys)
+
+            names = [e.name.lower() for e in people(self.index, self._docs)]
+            self._people = set(names) | {w for n in names for w in n.split()}
+        return self._people
 
     def trivial(self, key: Key) -> bool:
         """A key too common to ask (the subject itself), or a piece of a longer name that
@@ -196,6 +208,11 @@ class _Keys:
         words = len(key.text.split())
         others = [t for t in others if len(self.where["name"][t]) >= 2 and len(t.split()) == words
                   and not self.trivial(Key("name", t, 0, 0))]
+        # A person's name among people, any other name among other names: "Britain" is not
+        # set against "Liu Shaoqi".
+        person = key.text.lower() in self.people
+        same = [t for t in others if (t in self.people) == person]
+        others = same if len(same) >= OPTIONS - 1 else others
         if self._S is None:
             self._S = sentences.rows(self.index, self.js)
         own = np.asarray(self._S[self.where["name"].get(key.text.lower(), [])].sum(axis=0)).ravel()
