@@ -7,7 +7,8 @@ import pytest
 
 from tests import documents as D
 from tutor.corpus import Unreadable
-from tutor.formats import TextStore, extract, kind_of
+from tutor.extracted import TextStore
+from tutor.formats import extract, kind_of
 
 
 def test_a_pdf_is_read_as_its_paragraphs_without_its_header_and_page_numbers():
@@ -66,7 +67,7 @@ def test_the_content_decides_how_a_file_is_read_not_its_name():
 
 
 def test_an_extraction_is_kept_and_made_again_only_when_the_file_changes(tmp_path, monkeypatch):
-    from tutor import formats
+    from tutor import extracted
 
     pdf = tmp_path / "handout.pdf"
     pdf.write_bytes(D.pdf_handout())
@@ -74,7 +75,7 @@ def test_an_extraction_is_kept_and_made_again_only_when_the_file_changes(tmp_pat
     first = store.extract(pdf)
     assert open(first.text_path, encoding="utf-8").read() == first.read() and D.PDF_QUOTE in first.read()
     calls = []
-    monkeypatch.setattr(formats, "extract", lambda data, kind: calls.append(kind) or extract(data, kind))
+    monkeypatch.setattr(extracted, "extract", lambda data, kind: calls.append(kind) or extract(data, kind))
     assert store.extract(pdf) == first and calls == []  # the same bytes: read from the store
     pdf.write_bytes(D.pdf_handout(header="Canal Society Handout, Summer Term"))
     assert store.extract(pdf).text_path != first.text_path and calls == ["pdf"]

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests import documents as D
 from tutor import teacher
-from tutor.corpus import load_corpus
+from tutor.corpus import SUFFIXES, load_corpus
 from tutor.library import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UploadRejected, add_document, safe_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def test_no_name_leaves_the_corpus_folder(filename: str):
     except UploadRejected:
         return
     assert "/" not in name and "\\" not in name and not name.startswith(".")
-    assert name.endswith((".txt", ".md")) and name.isascii()
+    assert name.endswith(SUFFIXES) and name.isascii()
     assert (corpus / name).parent == corpus and ".." not in name.split(".")[0]
 
 

@@ -36,7 +36,7 @@ from tutor.cleaning import line_digests
 from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, Unreadable, candidate_rels, drop_links,
                           load_manifest, read_file, sha256, stamps, unique_ids)
 from tutor.errors import CorpusError
-from tutor.formats import Extraction, TextStore
+from tutor.extracted import Extraction, TextStore
 from tutor.index import Index, pivot_scale, tf_idf
 
 SHARED_LINE_DOCUMENTS = 3  # a line in this many documents is a site's template (see cleaning.shared_lines)

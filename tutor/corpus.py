@@ -376,7 +376,7 @@ def load_corpus(corpus_dir: Path | str) -> tuple[list[Document], list[Skipped], 
     rels, unlinked = drop_links(corpus_dir, rels)
     skipped += unlinked
     ids = unique_ids(rels)
-    from tutor.formats import TextStore  # (it reads with this module's decoding)
+    from tutor.extracted import TextStore  # (it reads with this module's decoding)
 
     store = TextStore()
     docs = []

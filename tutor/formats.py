@@ -17,25 +17,17 @@ Each library is the standard one for its format and reads files only, never the 
 - **BeautifulSoup** over **lxml** (MIT, BSD): a forgiving parser of real-world HTML that
   finds the page's encoding itself.
 
-``TextStore`` keeps each extraction on disk (``<digest>.txt`` and ``<digest>.json``), keyed
-by the file's bytes, so a document is extracted once and again only when it changes.
+``tutor.extracted`` keeps each extraction on disk, so a document is read once.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-import os
 import re
-import stat
-import tempfile
-import uuid
 import zipfile
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
-from tutor.corpus import MAX_FILE_BYTES, Unreadable, decode
+from tutor.corpus import Unreadable, decode
 
 VERSION = 1  # raise when extraction changes what text a file gives: every file is extracted again
 RICH_SUFFIXES = (".pdf", ".docx", ".html", ".htm")
@@ -58,24 +50,6 @@ class Extracted:
     title: str | None
     pages: tuple[int, ...] = ()
     sections: tuple[tuple[int, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """An extraction kept on disk: ``text_path`` holds the text (UTF-8), ``kind`` is
-    "pdf", "docx" or "html"; the rest as in ``Extracted``."""
-
-    text_path: str
-    kind: str
-    title: str | None
-    pages: tuple[int, ...]
-    sections: tuple[tuple[int, str], ...]
-
-    def read(self) -> str:
-        try:
-            return Path(self.text_path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise Unreadable(f"its extracted text cannot be read ({exc})") from exc
 
 
 # -- which reader --------------------------------------------------------------------------
@@ -368,88 +342,3 @@ def _mostly_links(el) -> bool:
     if el.name == "a":
         linked = text
     return text > 0 and linked >= 0.6 * text
-
-
-# -- kept on disk ---------------------------------------------------------------------------
-
-class TextStore:
-    """Extractions kept in ``folder``, one pair of files per distinct file content; a
-    folder that cannot be written is replaced by a temporary one."""
-
-    def __init__(self, folder: Path | str | None = None):
-        self.folder = Path(folder) if folder is not None else None
-
-    def _ready(self) -> Path:
-        if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="tutor-texts-"))
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            if not os.access(self.folder, os.W_OK):
-                raise PermissionError(self.folder)
-        except OSError:
-            self.folder = Path(tempfile.mkdtemp(prefix="tutor-texts-"))
-        return self.folder
-
-    def extract(self, path: Path) -> Extraction | None:
-        """The kept extraction of the file ``path`` (made now if there is none); None for a
-        text file; ``Unreadable`` with the reason when it cannot be read."""
-        name = path.name
-        if not name.lower().endswith(RICH_SUFFIXES):
-            return None
-        with _opened(path) as f:
-            data = f.read(MAX_SOURCE_BYTES + 1)
-        if len(data) > MAX_SOURCE_BYTES:
-            raise Unreadable(f"too large (the limit is {MAX_SOURCE_BYTES // (1024 * 1024)} MB)")
-        if len(data) > MAX_FILE_BYTES and not data.startswith((b"%PDF-", b"PK\x03\x04")):
-            raise Unreadable(f"too large (the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)")
-        return self.kept(data, kind_of(name, data))
-
-    def kept(self, data: bytes, kind: str) -> Extraction:
-        folder = self._ready()
-        key = hashlib.sha256(data).hexdigest()[:32]
-        meta_path, text_path = folder / f"{key}.json", folder / f"{key}.txt"
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("version") == VERSION and meta.get("kind") == kind and (
-                    "error" in meta or text_path.is_file()):
-                return _from_meta(meta, text_path)
-        except (OSError, ValueError):
-            pass
-        try:
-            got = extract(data, kind)
-            meta = {"version": VERSION, "kind": kind, "title": got.title, "pages": list(got.pages),
-                    "sections": [list(s) for s in got.sections]}
-            _write(text_path, got.text)
-        except Unreadable as exc:
-            meta = {"version": VERSION, "kind": kind, "error": str(exc)}
-        _write(meta_path, json.dumps(meta, ensure_ascii=False))
-        return _from_meta(meta, text_path)
-
-
-def _from_meta(meta: dict, text_path: Path) -> Extraction:
-    if "error" in meta:
-        raise Unreadable(meta["error"])
-    return Extraction(str(text_path), meta["kind"], meta["title"], tuple(meta["pages"]),
-                      tuple((int(a), str(h)) for a, h in meta["sections"]))
-
-
-def _opened(path: Path):
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe under a document's name would block a read
-            raise Unreadable("not a regular file")
-        return open(path, "rb")
-    except FileNotFoundError as exc:
-        raise Unreadable("the file disappeared while it was being read") from exc
-    except OSError as exc:
-        raise Unreadable(f"cannot be read ({exc.strerror or exc})") from exc
-
-
-def _write(path: Path, text: str) -> None:
-    """Written whole under a temporary name, then renamed: a reader never sees half."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
-
-
-def extraction_dict(e: Extraction) -> dict:
-    return asdict(e)
