@@ -145,3 +145,21 @@ def zip_not_word() -> bytes:
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("photos/readme.txt", "holiday photos")
     return buf.getvalue()
+
+
+def pdf_with_table() -> bytes:
+    """A PDF page with a table between two paragraphs (each cell its own text box)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+
+    styles = getSampleStyleSheet()
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, invariant=1).build([
+        Paragraph("The table gives the year each northern canal opened throughout and its length in miles.",
+                  styles["BodyText"]),
+        Table([["Canal", "Opened", "Length"], ["Leeds and Liverpool Canal", "1816", "127 miles"],
+               ["Rochdale Canal", "1804", "32 miles"]]),
+        Paragraph("Both canals crossed the Pennines, and both were later overtaken by the railways.",
+                  styles["BodyText"])])
+    return buf.getvalue()

@@ -25,6 +25,11 @@ def test_a_pdf_is_read_as_its_paragraphs_without_its_header_and_page_numbers():
     assert got.text.index(D.PDF_QUOTE) > got.pages[1]
 
 
+def test_a_pdf_table_is_read_a_row_to_a_line():
+    got = extract(D.pdf_with_table(), "pdf")
+    assert got.text.split("\n\n")[1:4] == ["Canal | Opened | Length", D.DOCX_TABLE_ROW, "Rochdale Canal | 1804 | 32 miles"]
+
+
 def test_a_word_file_is_read_with_its_headings_and_tables_but_not_its_page_header_or_footer():
     got = extract(D.docx_notes(), "docx")
     assert got.title == "Notes on Northern Canals"  # the document's own title property

@@ -5,7 +5,8 @@ paragraph per block separated by a blank line, headings on lines of their own, a
 each page and section begins. What a reader of the original does not read as the text is
 left out: a PDF's running headers and footers and its page numbers, a web page's menus,
 banners and footers, scripts and styles. Hyphenated line ends of a PDF are joined
-("contin-" / "ued" -> "continued"). Tables become a line per row, cells between " | ".
+("contin-" / "ued" -> "continued"). Tables become a line per row, cells between " | "
+(in a PDF: text boxes side by side at one height).
 
 Each library is the standard one for its format and reads files only, never the network:
 
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 from tutor.corpus import Unreadable, decode
 
-VERSION = 1  # raise when extraction changes what text a file gives: every file is extracted again
+VERSION = 2  # raise when extraction changes what text a file gives: every file is extracted again
 RICH_SUFFIXES = (".pdf", ".docx", ".html", ".htm")
 MAX_SOURCE_BYTES = 50 * 1024 * 1024  # a PDF or Word file with pictures is larger than its text
 MAX_PAGES = 2_000
@@ -195,10 +196,25 @@ def _furniture(lines: list[_Line], n_pages: int) -> set[int]:
     return out
 
 
+def _rows(lines: list[_Line]) -> list[_Line]:
+    """Lines of separate text boxes side by side at one height (a table's cells, each its
+    own box) made one line, cells between " | "."""
+    out: list[_Line] = []
+    for line in lines:
+        last = out[-1] if out else None
+        if (last is not None and last.page == line.page and last.box != line.box
+                and abs(last.top - line.top) < 0.5 * max(last.size, line.size, 1.0)):
+            out[-1] = _Line(last.page, line.box, max(last.top, line.top), min(last.bottom, line.bottom),
+                            max(last.size, line.size), f"{last.text} | {line.text}")
+        else:
+            out.append(line)
+    return out
+
+
 def _pdf(data: bytes) -> Extracted:
     lines, n_pages, title = _pdf_lines(data)
     skip = _furniture(lines, n_pages)
-    kept = [line for i, line in enumerate(lines) if i not in skip]
+    kept = _rows([line for i, line in enumerate(lines) if i not in skip])
     sizes = sorted(line.size for line in kept for _ in range(len(line.text)))
     body = sizes[len(sizes) // 2] if sizes else 0.0
     out, para, para_heading, prev = _Text(), "", False, None
