@@ -163,3 +163,24 @@ def pdf_with_table() -> bytes:
         Paragraph("Both canals crossed the Pennines, and both were later overtaken by the railways.",
                   styles["BodyText"])])
     return buf.getvalue()
+
+
+def pdf_bomb(unpacked: int = 200_000_000) -> bytes:
+    """A one-page PDF whose content stream is small packed and ``unpacked`` bytes unpacked."""
+    import zlib
+
+    packer = zlib.compressobj(9)
+    chunk = b" " * 1_000_000
+    stream = b"".join(packer.compress(chunk) for _ in range(unpacked // len(chunk))) + packer.flush()
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R>>",
+               b"<</Length %d/Filter/FlateDecode>>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for k, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % k + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

@@ -80,7 +80,7 @@ def test_an_extraction_is_kept_and_made_again_only_when_the_file_changes(tmp_pat
     first = store.extract(pdf)
     assert open(first.text_path, encoding="utf-8").read() == first.read() and D.PDF_QUOTE in first.read()
     calls = []
-    monkeypatch.setattr(extracted, "extract", lambda data, kind: calls.append(kind) or extract(data, kind))
+    monkeypatch.setattr(extracted, "isolated", lambda data, kind: calls.append(kind) or extract(data, kind))
     assert store.extract(pdf) == first and calls == []  # the same bytes: read from the store
     pdf.write_bytes(D.pdf_handout(header="Canal Society Handout, Summer Term"))
     assert store.extract(pdf).text_path != first.text_path and calls == ["pdf"]
@@ -163,3 +163,20 @@ def test_index_names_each_bad_file_with_its_reason_and_reads_the_rest(teachers_f
     for name, (_, reason) in BAD.items():
         assert reason in skipped[name], (name, skipped[name])
     assert proc.stdout.startswith("Indexed 6 documents")  # the three text files and the three good new ones
+
+
+def test_a_file_that_would_hang_or_exhaust_the_server_is_refused(tmp_path, monkeypatch):
+    from tutor import extracted
+
+    bomb = D.pdf_bomb()
+    assert len(bomb) < 1_000_000  # 200 MB once unpacked
+    monkeypatch.setattr(extracted, "EXTRACT_MEMORY", 100 << 20)
+    with pytest.raises(Unreadable, match="too large once unpacked|damaged"):
+        extracted.isolated(bomb, "pdf")
+    monkeypatch.setattr(extracted, "EXTRACT_SECONDS", 0.001)
+    slow = tmp_path / "slow.pdf"
+    slow.write_bytes(D.pdf_handout())
+    with pytest.raises(Unreadable, match="took too long to read"):
+        TextStore(tmp_path / "texts").extract(slow)
+    monkeypatch.undo()
+    assert D.PDF_QUOTE in extracted.isolated(D.pdf_handout(), "pdf").text  # the same file, in time

@@ -9,16 +9,22 @@ Files are written whole under a temporary name and renamed, so a reader never se
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.corpus import MAX_FILE_BYTES, Unreadable
-from tutor.formats import MAX_SOURCE_BYTES, RICH_SUFFIXES, VERSION, extract, kind_of
+from tutor.formats import MAX_SOURCE_BYTES, RICH_SUFFIXES, VERSION, Extracted, extract, kind_of
+
+EXTRACT_SECONDS = 120.0  # a file that takes longer to read is refused (a pathological PDF would hang a build)
+EXTRACT_MEMORY = 2 << 30  # bytes a reading may take beyond what its process held (a PDF's streams, unpacked)
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ class TextStore:
         except (OSError, ValueError):
             pass
         try:
-            got = extract(data, kind)
+            got = isolated(data, kind)
             meta = {"version": VERSION, "kind": kind, "title": got.title, "pages": list(got.pages),
                     "sections": [list(s) for s in got.sections]}
             _write(text_path, got.text)
@@ -119,3 +125,60 @@ def _write(path: Path, text: str) -> None:
     tmp.write_text(text, encoding="utf-8", newline="\n")
     os.replace(tmp, path)
 
+
+
+# -- read apart from the server -------------------------------------------------------------
+
+def isolated(data: bytes, kind: str) -> Extracted:
+    """``formats.extract`` in a child process (``python -m tutor.extracted KIND``, the file on
+    its standard input), stopped after ``EXTRACT_SECONDS`` and held to ``EXTRACT_MEMORY``
+    more memory than it starts with: a file that would hang or exhaust the server (a
+    decompression bomb inside a PDF) is refused with a reason, not served. A fresh
+    interpreter, not a fork: the app's server runs threads, and its main module is a page."""
+    command = [sys.executable, "-m", "tutor.extracted", kind, str(EXTRACT_MEMORY)]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=EXTRACT_SECONDS,
+                              cwd=Path(__file__).resolve().parent.parent)
+    except subprocess.TimeoutExpired:
+        raise Unreadable(f"it took too long to read (over {EXTRACT_SECONDS:.0f} seconds)") from None
+    try:
+        out = json.loads(done.stdout)
+    except ValueError:  # the reader died: out of memory, or a parser's crash
+        raise Unreadable("too large once unpacked, or damaged (the reader stopped)") from None
+    if "error" in out:
+        raise Unreadable(out["error"])
+    return Extracted(out["text"], out["title"], tuple(out["pages"]), tuple((int(a), str(h)) for a, h in out["sections"]))
+
+
+def _limit_memory(extra: int) -> None:
+    """Let this process take at most ``extra`` bytes more address space than it holds now."""
+    try:
+        import resource
+
+        with open("/proc/self/status", encoding="ascii") as f:
+            held = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = held + extra if hard == resource.RLIM_INFINITY else min(hard, held + extra)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError, StopIteration):
+        pass  # (no such limit here: the time limit still holds)
+
+
+def _main(argv: list[str]) -> None:
+    kind, extra = argv[0], int(argv[1])
+    data = sys.stdin.buffer.read()
+    for module in ("pdfminer.high_level", "docx", "bs4"):  # the readers' own code is not what the limit is for
+        importlib.import_module(module)
+    _limit_memory(extra)
+    try:
+        got = extract(data, kind)
+        out = {"text": got.text, "title": got.title, "pages": list(got.pages), "sections": [list(x) for x in got.sections]}
+    except Unreadable as exc:
+        out = {"error": str(exc)}
+    except MemoryError:
+        out = {"error": "too large once unpacked"}
+    sys.stdout.buffer.write(json.dumps(out).encode("ascii"))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

@@ -87,7 +87,7 @@ def extract(data: bytes, kind: str) -> Extracted:
     reader = {"pdf": _pdf, "docx": _docx, "html": _html}[kind]
     try:
         out = reader(data)
-    except Unreadable:
+    except (Unreadable, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged file makes parsers raise anything
         name = {"pdf": "PDF", "docx": "Word document", "html": "web page"}[kind]

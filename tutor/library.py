@@ -35,7 +35,8 @@ from pathlib import Path
 
 from tutor.corpus import MANIFEST_NAME, SUFFIXES, Unreadable, decode, title_from_text
 from tutor.errors import TutorError
-from tutor.formats import RICH_SUFFIXES, extract, kind_of
+from tutor.extracted import isolated
+from tutor.formats import RICH_SUFFIXES, kind_of
 from tutor.inputs import clean
 
 # The one upload limit, in megabytes as the browser's upload box counts them (a million
@@ -92,7 +93,7 @@ def inspect(filename: str, data: bytes) -> Inspected:
     if kind in ("pdf", "docx") and suffix != kind:
         name = f"{stem}.{kind}"  # the content decides: a PDF saved as .txt is a PDF
     try:
-        got = extract(data, kind)
+        got = isolated(data, kind)
     except Unreadable as exc:
         raise UploadRejected(f"This document cannot be read: {exc}.") from exc
     return Inspected(name, kind, got.text, got.title or title_from_text(got.text, name), kind, len(got.pages))
