@@ -198,7 +198,8 @@ def test_a_word_file_and_a_web_page_are_added_and_answered_from_under_their_head
 def test_a_teacher_sees_in_the_log_the_question_a_student_just_asked_and_no_student_can(browser, classroom):
     url, _ = classroom
     student = _open(browser, url)
-    assert "kept on it for your teacher, without names" in student.locator('[data-testid="stSidebar"]').inner_text()
+    student.locator('[data-testid="stSidebar"]').get_by_text("kept on it for your teacher, without names",
+                                                              exact=False).wait_for()  # the page says so
     question = "What did the zookeepers of Lushan feed the pandas?"  # nothing the sources say
     student.fill('[data-testid="stChatInputTextArea"]', question)
     student.keyboard.press("Enter")
