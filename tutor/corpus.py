@@ -47,7 +47,7 @@ class Document:
     url: str | None = None
     licence: str | None = None
     note: str | None = None
-    # A PDF, Word or web-page file: the text the tutor read from it (``tutor.formats``),
+    # A PDF, Word or web-page file: the text the tutor read from it (``tutor.extracted``),
     # where its pages begin (PDF) and its headings, as offsets into that text.
     text_path: str | None = None
     kind: str | None = None  # "pdf", "docx" or "html"
@@ -334,7 +334,7 @@ def make_document(corpus_dir: Path, path: Path, text: str, encoding: str, meta: 
                   extraction=None) -> Document:
     """The ``Document`` of the file ``path`` under ``corpus_dir``, whose text is ``text``;
     ``meta`` is its entry in ``sources.toml`` (title, author, ...); ``extraction`` (a
-    ``tutor.formats.Extraction``) where its text was extracted from a PDF, Word or web page."""
+    ``tutor.extracted.Extraction``) where its text was extracted from a PDF, Word or web page."""
     rel = path.relative_to(corpus_dir).as_posix()
     found = extraction.title if extraction is not None else None
     return Document(
