@@ -290,7 +290,7 @@ def study_view(index: Index) -> None:
             else:
                 st.html(sv.entry_html(item))
                 cites = list(item.citations)
-            citations_block(index, sv.numbered(cites), f"s-{STUDY_AIDS[aid]}-{k}", head=False)
+            citations_block(index, study.numbered(cites), f"s-{STUDY_AIDS[aid]}-{k}", head=False)
 
 
 def new_quiz() -> None:
@@ -437,7 +437,7 @@ def upload_form(live: LiveIndex, corpus_dir: str) -> None:
                 st.session_state.upload_result = ("error", str(exc))
             else:
                 if seen.kind == "text":  # its text is the file itself: nothing to look over
-                    add_upload(live, corpus_dir, file.name, file.getvalue(), fields)
+                    add_upload(live, corpus_dir, file.name, file.getvalue(), fields, seen)
                 else:  # what was read from a PDF, Word file or web page is shown before it is added
                     st.session_state.upload_result = None
                     st.session_state.upload_staged = (file.name, file.getvalue(), fields, seen)
@@ -470,8 +470,8 @@ def upload_preview(live: LiveIndex, corpus_dir: str, staged) -> None:
 def confirm_upload(live: LiveIndex, corpus_dir: str) -> None:
     staged, st.session_state.upload_staged = st.session_state.get("upload_staged"), None
     if staged and is_teacher():
-        name, data, fields, _ = staged
-        add_upload(live, corpus_dir, name, data, fields)
+        name, data, fields, seen = staged
+        add_upload(live, corpus_dir, name, data, fields, seen)
 
 
 def cancel_upload() -> None:
@@ -480,9 +480,9 @@ def cancel_upload() -> None:
         st.session_state.upload_result = ("warning", f"{staged[3].name} was not added.")
 
 
-def add_upload(live: LiveIndex, corpus_dir: str, name: str, data: bytes, fields: dict) -> None:
+def add_upload(live: LiveIndex, corpus_dir: str, name: str, data: bytes, fields: dict, seen=None) -> None:
     try:
-        added = add_document(corpus_dir, name, data, **fields)
+        added = add_document(corpus_dir, name, data, **fields, seen=seen)
     except UploadRejected as exc:
         st.session_state.upload_result = ("error", str(exc))
         return

@@ -414,3 +414,17 @@ def test_a_pdf_named_txt_is_added_as_the_pdf_it_is_and_its_text_read(corpus_dir:
     assert added.name == "handout.pdf" and added.title == "The Canal Age"
     assert (corpus_dir / "handout.pdf").read_bytes() == D.pdf_handout()  # the file as given
     assert not (corpus_dir / "handout.txt").exists()
+
+
+def test_a_pdf_shown_to_the_teacher_is_not_read_again_when_added(corpus_dir: Path, monkeypatch):
+    from tutor import library
+
+    reads = []
+    real = library.isolated
+    monkeypatch.setattr(library, "isolated", lambda data, kind: reads.append(kind) or real(data, kind))
+    seen = library.inspect("handout.pdf", D.pdf_handout())
+    added = add_document(corpus_dir, "handout.pdf", D.pdf_handout(), seen=seen)
+    assert added.name == "handout.pdf" and reads == ["pdf"]  # the preview's reading, once
+    other = D.pdf_handout(header="Another header")  # what was shown is not this file: it is read
+    add_document(corpus_dir, "other.pdf", other, seen=seen)
+    assert reads == ["pdf", "pdf"]

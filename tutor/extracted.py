@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.corpus import MAX_FILE_BYTES, Unreadable
+from tutor.corpus import MAX_FILE_BYTES, Unreadable, read_extracted
 from tutor.formats import MAX_SOURCE_BYTES, RICH_SUFFIXES, VERSION, Extracted, extract, kind_of
 
 EXTRACT_SECONDS = 120.0  # a file that takes longer to read is refused (a pathological PDF would hang a build)
@@ -39,10 +39,7 @@ class Extraction:
     sections: tuple[tuple[int, str], ...]
 
     def read(self) -> str:
-        try:
-            return Path(self.text_path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise Unreadable(f"its extracted text cannot be read ({exc})") from exc
+        return read_extracted(self.text_path)
 
 
 # -- kept on disk ---------------------------------------------------------------------------

@@ -64,9 +64,14 @@ class Inspected:
     title: str
     encoding: str = "utf-8"  # of a text file; a PDF, Word or web page is read by its own library
     pages: int = 0
+    upload: str = ""  # which upload (file name and bytes) this is: see ``_upload``
 
     def first_lines(self, n: int = 8) -> list[str]:
         return [line for line in self.text.splitlines() if line.strip()][:n]
+
+
+def _upload(filename: str, data: bytes) -> str:
+    return hashlib.sha256(filename.encode("utf-8", "surrogatepass") + b"\0" + data).hexdigest()
 
 
 def inspect(filename: str, data: bytes) -> Inspected:
@@ -89,14 +94,15 @@ def inspect(filename: str, data: bytes) -> Inspected:
             text, encoding = decode(data)
         except Unreadable as exc:
             raise UploadRejected(f"This is not a text document: {exc}.") from exc
-        return Inspected(name, kind, text, title_from_text(text, name), encoding)
+        return Inspected(name, kind, text, title_from_text(text, name), encoding, upload=_upload(filename, data))
     if kind in ("pdf", "docx") and suffix != kind:
         name = f"{stem}.{kind}"  # the content decides: a PDF saved as .txt is a PDF
     try:
         got = isolated(data, kind)
     except Unreadable as exc:
         raise UploadRejected(f"This document cannot be read: {exc}.") from exc
-    return Inspected(name, kind, got.text, got.title or title_from_text(got.text, name), kind, len(got.pages))
+    return Inspected(name, kind, got.text, got.title or title_from_text(got.text, name), kind, len(got.pages),
+                     _upload(filename, data))
 
 
 @dataclass(frozen=True)
@@ -227,12 +233,16 @@ def _same_content(corpus_dir: Path, data: bytes, name: str) -> str | None:
 
 def add_document(corpus_dir: Path | str, filename: str, data: bytes, title: str | None = None, *,
                  author: str | None = None, publisher: str | None = None, year: str | None = None,
-                 url: str | None = None, licence: str | None = None, replace: bool = False) -> Added:
-    """Check an uploaded file and add it to ``corpus_dir``; see the module docstring."""
+                 url: str | None = None, licence: str | None = None, replace: bool = False,
+                 seen: Inspected | None = None) -> Added:
+    """Check an uploaded file and add it to ``corpus_dir``; see the module docstring.
+    ``seen`` is what ``inspect`` made of this very upload (the teacher was shown it): a
+    PDF is not read a second time."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise UploadRejected("The documents folder is missing, so nothing can be added.")
-    seen = inspect(filename, data)
+    if seen is None or seen.upload != _upload(filename, data):
+        seen = inspect(filename, data)
     name = seen.name
     encoding = seen.encoding
     meta = {"title": _field(title) or seen.title}

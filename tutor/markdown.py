@@ -386,22 +386,4 @@ def class_table_html(entries) -> str:
 # A click on a marker "[2]" opens the second source box under the quote it follows (its
 # passage highlighted, as a click on the box itself does) and brings it into view. One
 # listener for the whole page, added once however often the page reruns.
-MARKER_SCRIPT = """<script>
-(function () {
-  if (window.ttMarkers) { return; }
-  window.ttMarkers = true;
-  document.addEventListener("click", function (e) {
-    var m = e.target.closest ? e.target.closest(".tt-marker[data-n]") : null;
-    if (!m) { return; }
-    e.preventDefault();
-    var block = m.parentElement;
-    while (block && !block.querySelector('[data-testid="stExpander"] details')) { block = block.parentElement; }
-    if (!block) { return; }
-    var box = block.querySelectorAll('[data-testid="stExpander"] details')[parseInt(m.dataset.n, 10) - 1];
-    if (!box) { return; }
-    if (!box.open) { box.querySelector("summary").click(); }
-    box.setAttribute("data-opened-by-marker", m.dataset.n);
-    box.scrollIntoView({block: "center"});
-  }, true);
-})();
-</script>"""
+MARKER_SCRIPT = "<script>\n" + (Path(__file__).parent / "data" / "markers.js").read_text(encoding="utf-8") + "</script>"

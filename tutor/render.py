@@ -6,11 +6,11 @@ Both are pure functions of an ``Answer``/``Verdict`` and the index it came from.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import replace
 
 from tutor.answer import Answer, Citation
 from tutor.check import Verdict
 from tutor.index import Index
+from tutor.study import numbered
 
 
 def place(index: Index, passage: int, at: int | None = None) -> str:
@@ -178,7 +178,7 @@ def verdict_for_terminal(index: Index, v: Verdict) -> str:
 def study_json(index: Index, kind: str, items: list) -> dict:
     """A study aid (``CONTRACT.md``): ``{"kind", "items"}``, every item with its citations."""
     def cites(cs) -> list[dict]:
-        return [citation_json(index, replace(c, n=n)) for n, c in enumerate(cs, start=1)]
+        return [citation_json(index, c) for c in numbered(cs)]
 
     out = []
     for it in items:

@@ -3,18 +3,11 @@ people, each quote with its numbered marker (pure functions; the page lays them 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from tutor.markdown import _marker, escape_html, highlighted, source_label, text_block
 from tutor.quiz import BLANK, Question
 from tutor.timeline import Event
 from tutor.glossary import Entry
 from tutor.index import Index
-
-
-def numbered(citations) -> list:
-    """Citations numbered 1, 2, ... in the order given (each study item numbers its own)."""
-    return [replace(c, n=n) for n, c in enumerate(citations, start=1)]
 
 
 def prompt_html(q: Question, number: int) -> str:
