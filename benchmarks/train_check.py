@@ -26,6 +26,7 @@ import argparse
 import json
 import re
 import tempfile
+from unittest import mock
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from tutor import check, claims
+from tutor import check, claims, evaluate
 from tutor.evaluate import holds_evidence
 from tutor.store import ensure_index
 
@@ -68,12 +69,17 @@ def squad_corpus(work: Path, name: str) -> Path:
     return corpus
 
 
+CORPORA: dict = {}  # each group's index and claim lines, for the product's own path (``through_check``)
+
+
 def collect(work: Path, sets: dict[str, Path] = SETS) -> list[Claim]:
     corpora = {"shipped": ROOT / "corpus", **{name: squad_corpus(work, name) for name in ARTICLES}}
     out = []
     for group, path in sets.items():
         index, _ = ensure_index(corpora[group], work / f"{group}-index")
-        for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        CORPORA[group] = (index, lines)
+        for r in lines:
             _, js, X, _ = claims.candidates(index, r["claim"])
             ev = r.get("evidence") or []
             holds = np.array([bool(ev) and holds_evidence(index.sentence_text(j), ev) for j in js], dtype=int)
@@ -155,6 +161,27 @@ def choose_thresholds(scored) -> tuple[float, float]:
     return float(GRID[i]), float(GRID[j])
 
 
+def _model_json(cs: list[Claim], name: str) -> dict:
+    scaler, lr, cols = _fit(cs, name)
+    return {"features": [claims.NAMES[i] for i in cols], "mean": scaler.mean_.round(6).tolist(),
+            "scale": scaler.scale_.round(6).tolist(), "coef": lr.coef_[0].round(6).tolist(),
+            "intercept": round(float(lr.intercept_[0]), 6)}
+
+
+def through_check(cs: list[Claim], ta: float, to: float) -> dict[str, dict]:
+    """Each corpus's claims judged by ``tutor.check.check`` itself (claims of two facts
+    checked part by part, as ``tutor eval`` scores them), with models fitted on the other
+    corpora: ``tutor eval``'s figures, by kind, out of corpus."""
+    out = {}
+    for g, (index, lines) in CORPORA.items():
+        fitted = {name: _model_json([c for c in cs if c.group != g], name) for name in ("about", "says_otherwise")}
+        fitted["thresholds"] = {"about": ta, "says_otherwise": to}
+        with mock.patch.object(check.models, "load", lambda name, fitted=fitted: fitted):
+            rep = evaluate._claims(index, lines)
+        out[g] = {"right": rep.figures["claim_accuracy"], "by_kind": rep.by_kind}
+    return out
+
+
 def report(scored, ta: float, to: float) -> list[dict]:
     rows = []
     for g in sorted({c.group for c, _, _ in scored}):
@@ -184,15 +211,17 @@ def main() -> None:
     for f in figures:
         b = f["by_verdict"]
         print(f"| {f['corpus']} | {f['claims']} | {f['right']:.3f} | {b['supported']} | {b['conflicting']} | {b['not_found']} |")
+    product = through_check(cs, ta, to)
+    kinds = sorted({k for f in product.values() for k in f["by_kind"]})
+    print("\nThe same models through tutor.check (claims of two facts part by part), as tutor eval scores them:\n")
+    print("| corpus held out | right | " + " | ".join(kinds) + " |\n|---|---|" + "---|" * len(kinds))
+    for g, f in product.items():
+        print(f"| {g} | {f['right']:.3f} | " + " | ".join(f"{f['by_kind'][k]['right']:.2f}" if k in f["by_kind"] else ""
+                                                    for k in kinds) + " |")
     if args.ablation:
         ablation(cs)
     if args.write:
-        models = {}
-        for name in ("about", "says_otherwise"):
-            scaler, lr, cols = _fit(cs, name)
-            models[name] = {"features": [claims.NAMES[i] for i in cols], "mean": scaler.mean_.round(6).tolist(),
-                            "scale": scaler.scale_.round(6).tolist(), "coef": lr.coef_[0].round(6).tolist(),
-                            "intercept": round(float(lr.intercept_[0]), 6)}
+        models = {name: _model_json(cs, name) for name in ("about", "says_otherwise")}
         path = ROOT / "tutor" / "data" / "check.json"
         path.write_text(json.dumps({
             **models, "thresholds": {"about": ta, "says_otherwise": to},

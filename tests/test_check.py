@@ -93,6 +93,49 @@ def test_two_facts_one_stated_one_contradicted_says_so(folders):
     assert [p["verdict"] for p in out["parts"]] == ["supported", "conflicting"]
 
 
+def test_two_facts_cite_what_contradicts_the_second_first(folders):
+    # The whole claim, read against the sentence stating its first fact, already looks
+    # conflicting (1827 is not that sentence's 1830); the teacher needs the sentence that
+    # gives the Trials' real year, and each part's verdict.
+    out = _check_json(folders, "The Liverpool and Manchester Railway opened in 1830, and Rocket won the Rainhill "
+                               "Trials in 1827.")
+    assert out["verdict"] == "conflicting" and out["mixed"]
+    assert "Rainhill Trials in 1829" in out["citations"][0]["quote"]
+    assert {"what": "year", "claim": "1827", "source": "1829"} in out["differences"]
+    assert [(p["claim"], p["verdict"]) for p in out["parts"]] == [
+        ("The Liverpool and Manchester Railway opened in 1830", "supported"),
+        ("Rocket won the Rainhill Trials in 1827", "conflicting")]  # (a part with its own subject keeps it)
+
+
+def test_a_later_part_takes_the_first_parts_subject():
+    from tutor.check import _subject, _with_subject
+    assert _with_subject("Quicksort", "its worst case is rare") == "Quicksort’s worst case is rare"
+    assert _with_subject("Peng Dehuai", "was later dismissed") == "Peng Dehuai was later dismissed"
+    assert _with_subject("BSkyB", "it was the second platform") == "BSkyB was the second platform"
+    assert _with_subject("Sky", "the range includes a router") == "the range includes a router"
+
+
+def test_the_subject_of_a_claim_skips_an_opening_date(fixture_index):
+    from tutor.check import _subject
+    assert _subject(fixture_index, "In January 2010 BSkyB discontinued the box") == "BSkyB"
+    assert _subject(fixture_index, "On 18 November 2015, Sky announced Sky Q") == "Sky"
+    assert _subject(fixture_index, "The integer factorization problem is in NP") == "The integer factorization problem"
+
+
+def test_an_opposite_word_is_about_the_claim_and_says_otherwise(fixture_index):
+    v = check(fixture_index, "Richard Arkwright closed a cotton mill at Cromford in 1771.")
+    assert v.verdict == "conflicting" and "opened a cotton mill" in v.citations[0].quote
+    assert any(d.what == "opposite" and d.claim == "closed" and d.source == "opened" for d in v.differences)
+
+
+def test_first_and_second_are_ordinals_after_the_or_a_possessive():
+    from tutor.claims import facts
+    assert facts("Europe's first pay-TV platform")[1] == {"1"}
+    assert facts("it was the second pay-TV platform")[1] == {"2"}
+    assert facts("BSkyB first supplied Sky Travel") == (set(), set())
+    assert facts("a second later") == (set(), set())
+
+
 def test_numbers_in_words_fractions_and_ordinals_read_as_figures():
     from tutor.claims import facts
     assert facts("some six hundred thousand furnaces")[1] == facts("some 600,000 furnaces")[1] == {"600000"}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutor import claims, models
+from tutor import analysis, claims, models
 from tutor.answer import Citation
 from tutor.claims import Difference
 from tutor.index import Index
@@ -33,6 +33,11 @@ MAX_CITATIONS = 3
 NEAREST = 2  # passages shown as the nearest the sources come, when nothing states a claim
 _JOINS = re.compile(r",?\s+(?:and|but|while|whereas)\s+(?=(?:it|they|he|she|this|was|were|had|has|is|are|later|"
                     r"afterwards|then|its|their|his|her)\b)|;\s+|,\s+and\s+", re.IGNORECASE)
+_PRONOUN = re.compile(r"(?:it|they|he|she|its|their|his|her)\b", re.IGNORECASE)
+_VERB_FIRST = re.compile(r"(?:was|were|had|has|is|are|later|afterwards|then)\b", re.IGNORECASE)
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+_OPENING_TIME = re.compile(r"^(?:in|on|by|during|after|before|from|until|at)\s+(?:the\s+)?(?:(?:early|late|mid)\s+)?"
+                           rf"(?:\d{{1,2}}\s+)?(?:(?:{'|'.join(_MONTHS)})\s+)?\d{{0,4}}s?\s*,?\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,15 +72,18 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     if len(parts) < 2 or any(len(p.split()) < 3 for p in parts):
         return whole
     subject = _subject(index, parts[0])  # "..., and was later promoted": whose promotion
-    checked = tuple(_check_one(index, p if i == 0 else f"{subject} {p}", docs) for i, p in enumerate(parts))
+    checked = tuple(_check_one(index, p if i == 0 else _with_subject(subject, p), docs) for i, p in enumerate(parts))
     kinds = {p.verdict for p in checked}
     mixed = "supported" in kinds and len(kinds) > 1
-    stating = {c.sentence for c in whole.citations} if whole.verdict == "supported" else set()
-    if "conflicting" in kinds and whole.verdict != "conflicting" and any(
-            p.verdict == "conflicting" and p.citations[0].sentence not in stating for p in checked):
-        # (a part "contradicted" by the very sentence that states the whole, as in "..., and
-        # their parents dared not tell them" read against its first half, is not)
-        first = next(p for p in checked if p.verdict == "conflicting" and p.citations[0].sentence not in stating)
+    # A part "contradicted" by the very sentence that states the whole ("..., and their
+    # parents dared not tell them" read against its first half) or another part is not.
+    stating = {c.sentence for v in (whole, *checked) if v.verdict == "supported" for c in v.citations}
+    against = [p for p in checked if p.verdict == "conflicting" and p.citations[0].sentence not in stating]
+    if against and (whole.verdict != "conflicting" or mixed):
+        # When one part is stated and another contradicted, what contradicts is the evidence
+        # to show first, even where the whole claim, read against the stating sentence, was
+        # already judged conflicting (its other part's year or figure is not that sentence's).
+        first = against[0]
         agreed = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]
         cited = tuple(Citation(n, c.quote, c.doc, c.start, c.end, c.passage, c.sentence)
                       for n, c in enumerate([*first.citations[:1], *agreed], start=1))
@@ -92,17 +100,34 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
 
 def _subject(index: Index, text: str) -> str:
     """Who or what a sentence is about, to carry to a part that leaves it out: its first
-    name ("Peng Dehuai criticised ..." -> "Peng Dehuai"), else its first three words."""
+    name after any opening date ("In January 2010 BSkyB discontinued ..." -> "BSkyB"; "Peng
+    Dehuai criticised ..." -> "Peng Dehuai"), or the words before its verb when it opens
+    with "the" ("The integer factorization problem"), else its first three words."""
+    text = _OPENING_TIME.sub("", text, count=1)
     words = text.split()
+    if words and words[0].lower() in ("the", "a", "an"):  # "The integer factorization problem is ..."
+        ends = [i for i, w in enumerate(words[1:5], start=1) if w.lower() in analysis.STOP_WORDS]
+        return " ".join(words[:ends[0] if ends else 4])
     run: list[str] = []
     for i, w in enumerate(words):
         bare = w.strip(".,;:'’\"“”()")
-        is_name = bare[:1].isupper() and (i > 0 or bare.lower() in index.names)
+        low = bare.lower()
+        is_name = (bare[:1].isupper() and bare.isalpha() and low not in _MONTHS
+                   and (i > 0 or low in index.names or low not in analysis.STOP_WORDS))
         if is_name:
             run.append(bare)
         elif run:
             break
     return " ".join(run) or " ".join(words[:3])
+
+
+def _with_subject(subject: str, part: str) -> str:
+    """A later part as a claim of its own: "it was the second ..." -> "BSkyB was the second
+    ...", "its worst case ..." -> "Quicksort's worst case ...", "was later promoted" ->
+    "Peng Dehuai was later promoted"; a part with a subject of its own stays as it is."""
+    if m := _PRONOUN.match(part):
+        return subject + ("’s" if m.group().lower() in ("its", "their", "his", "her") else "") + part[m.end():]
+    return f"{subject} {part}" if _VERB_FIRST.match(part) else part
 
 
 def _check_one(index: Index, claim: str, docs: set[int] | None) -> Verdict:

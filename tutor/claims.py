@@ -64,7 +64,10 @@ _FRACTIONS = {"a half": 50, "one half": 50, "half": 50, "½": 50, "a third": 33,
 _FRACTION = re.compile("|".join(rf"(?<!\w){re.escape(f)}(?!\w)" for f in sorted(_FRACTIONS, key=len, reverse=True)),
                        re.IGNORECASE)
 _ORDINALS = {w: f"{i}th" for i, w in enumerate("third fourth fifth sixth seventh eighth ninth tenth".split(), start=3)}
-_ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)  # ("first" and "second" mean too much else)
+_ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)
+# "first" and "second" mean too much else ("first supplied", "a second"): they are ordinals
+# after "the" or a possessive ("Europe's first pay-TV platform", "the second largest").
+_FIRST_SECOND = re.compile(r"(\b(?:the|its|their|his|her)\s+|\w['’]s\s+)(first|second)\b", re.IGNORECASE)
 _TIMES = re.compile(r"\b(?:twice|thrice)\b", re.IGNORECASE)
 _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", re.IGNORECASE)
 
@@ -90,6 +93,8 @@ def facts(text: str) -> tuple[set[str], set[str]]:
     words_to_digits = _NUMBER_RUN.sub(lambda m: f"{n} " if (n := _number(m.group())) >= 2 else m.group(),
                                       words_to_digits)
     words_to_digits = _ORDINAL.sub(lambda m: _ORDINALS[m.group().lower()], words_to_digits)
+    words_to_digits = _FIRST_SECOND.sub(lambda m: m.group(1) + {"first": "1st", "second": "2nd"}[m.group(2).lower()],
+                                         words_to_digits)
     words_to_digits = _TIMES.sub(lambda m: {"twice": "2 times", "thrice": "3 times"}[m.group().lower()], words_to_digits)
     for f in figures_in(words_to_digits):
         f = _SCALED.sub(lambda m: str(round(float(m.group(1)) * _SCALES[m.group(2).lower()])), f)
@@ -179,16 +184,20 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
         # A name may come from the sentences before ("Peng was denounced. He was replaced ...").
         first = int(offsets[int(index.a["sentence_passage"][j])])
         context = own.union(*(sentences.terms(index, i) & name_ids for i in range(max(first, j - CONTEXT), j)))
+        stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(text)}
+        # An opposite counts when the claim's word (or a synonym of it) is not there too.
+        found_opposite = sorted(s for s in opposites if s in stems and s not in claim_stems
+                                and not kin[analysis.stem(opposites[s])] & stems)
+        # A sentence that says the opposite of a claim word speaks of what the claim does:
+        # "low grade and unusable" is about "high-grade and usable" steel.
+        own = own | {i for s in found_opposite if (i := index.term_ids.get(analysis.stem(opposites[s]))) is not None}
+        context |= own
         names_ok = all(concept_coverage(index, query, [c], context)[0] > 0 for c in names)
         cov, _ = concept_coverage(index, query, cs, own)
         cov_others, _ = concept_coverage(index, query, others, own)
         cov_topic, _ = concept_coverage(index, query, topic, own)
         _, held = concept_coverage(index, query, cs, context if names_ok else own)
         years, figures = facts(text)
-        stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(text)}
-        # An opposite counts when the claim's word (or a synonym of it) is not there too.
-        found_opposite = sorted(s for s in opposites if s in stems and s not in claim_stems
-                                and not kin[analysis.stem(opposites[s])] & stems)
         d = []
         if claim_years and years and not claim_years <= years:
             d.append(Difference("year", ", ".join(sorted(claim_years - years)), ", ".join(sorted(years))))
