@@ -108,7 +108,7 @@ def test_two_facts_cite_what_contradicts_the_second_first(folders):
 
 
 def test_a_later_part_takes_the_first_parts_subject():
-    from tutor.check import _subject, _with_subject
+    from tutor.check import _with_subject
     assert _with_subject("Quicksort", "its worst case is rare") == "Quicksort’s worst case is rare"
     assert _with_subject("Peng Dehuai", "was later dismissed") == "Peng Dehuai was later dismissed"
     assert _with_subject("BSkyB", "it was the second platform") == "BSkyB was the second platform"

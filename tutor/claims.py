@@ -142,89 +142,129 @@ def claim_query(index: Index, claim: str) -> Query:
     return Query(claim, claim, related=related_terms(index, claim), synonyms=synonym_terms(index, claim))
 
 
+@dataclass
+class _Claim:
+    """What is read from a claim once, for weighing each candidate sentence against it."""
+
+    text: str
+    query: Query
+    concepts: list  # its concepts (``retrieval.Concept``), numbers alone left out
+    names: list  # those it writes as names
+    name_ids: set[int]  # their term ids (a sentence may take them from the sentences before)
+    others: list  # its concepts other than names and frame words
+    topic: list  # its concepts other than frame words
+    years: set[str]
+    figures: set[str]
+    negated: int  # how many negations: "do not subscribe ... cannot pay" is two
+    words: set[str]  # its normalised words
+    stems: set[str]
+    opposites: dict[str, str]  # the stem of an opposite of a claim word -> that word
+    kin: dict[str, set[str]]  # a claim word's stem -> it and its synonyms' stems
+
+
 def candidates(index: Index, claim: str, docs: set[int] | None = None
                ) -> tuple[Query, list[int], np.ndarray, list[tuple[Difference, ...]]]:
     """``(query, [sentence], X, differences)``: the claim's candidate source sentences, best
     by cosine first, their features (``NAMES``) and what each gives otherwise."""
-    query = claim_query(index, claim)
-    cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
-    if not cs:
-        return query, [], np.zeros((0, len(NAMES))), []
-    words = analysis.words(claim)  # (the first word is a name when the corpus writes it so, or a name follows)
-    capitalised = {analysis.normalise(w) for i, w in enumerate(words) if w[:1].isupper() and (
-        i > 0 or analysis.normalise(w) in index.names or (len(words) > 1 and words[1][:1].isupper()))}
-    names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
-    name_ids = {i for c in names for s in c.stems if (i := index.term_ids.get(s)) is not None}  # (read from before)
-    others = [c for c in cs if not c.name and not c.frame] or cs
-    topic = [c for c in cs if not c.frame] or cs
-    p_scores, s_scores = scores(index, query, docs)
-    passages = [h.passage for h in rerank(index, query, p_scores, PASSAGES)]
+    c = _read(index, claim)
+    if not c.concepts:
+        return c.query, [], np.zeros((0, len(NAMES))), []
+    p_scores, s_scores = scores(index, c.query, docs)
+    passages = [h.passage for h in rerank(index, c.query, p_scores, PASSAGES)]
     s_scores.prepare(passages)
     offsets, quotable = index.passage_sentences, index.a["sentence_quotable"]
     js = [j for p in passages for j in range(int(offsets[p]), int(offsets[p + 1]))  # never a heading,
           if quotable[j] and s_scores[j] > 0 and not asks(index.sentence_text(j))]  # a fragment, a question
     js = sorted(js, key=lambda j: (-s_scores[j], j))[:CANDIDATES]
     top = max((float(s_scores[j]) for j in js), default=0.0) or 1.0
-    claim_years, claim_figures = facts(claim)
-    claim_negated = len(_NEGATION.findall(claim))  # how many: "do not subscribe ... cannot pay" is two
-    claim_words = {analysis.normalise(w) for w in analysis.words(claim)}
-    # (function words too: "less time" against "more time")
+    rows, diffs = [], []
+    for j in js:
+        row, d = _weigh(index, c, j)
+        rows.append((*row[:4], float(s_scores[j]) / top, float(s_scores[j]), *row[4:]))
+        diffs.append(d)
+    return c.query, js, np.array(rows, dtype=float).reshape(len(rows), len(NAMES)), diffs
+
+
+def _read(index: Index, claim: str) -> _Claim:
+    query = claim_query(index, claim)
+    cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
+    words = analysis.words(claim)  # (the first word is a name when the corpus writes it so, or a name follows)
+    capitalised = {analysis.normalise(w) for i, w in enumerate(words) if w[:1].isupper() and (
+        i > 0 or analysis.normalise(w) in index.names or (len(words) > 1 and words[1][:1].isupper()))}
+    names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
+    claim_words = {analysis.normalise(w) for w in words}
+    years, figures = facts(claim)
+    return _Claim(claim, query, cs, names, {i for c in names for s in c.stems if (i := index.term_ids.get(s)) is not None},
+                  [c for c in cs if not c.name and not c.frame] or cs, [c for c in cs if not c.frame] or cs,
+                  years, figures, len(_NEGATION.findall(claim)), claim_words,
+                  {analysis.stem(w) for w in claim_words if w}, _opposites(claim_words),
+                  {analysis.stem(w): {analysis.stem(w), *thesaurus.synonyms(w)} for w in claim_words if w})
+
+
+def _opposites(claim_words: set[str]) -> dict[str, str]:
+    """The stems of the opposites of the claim's words (function words too: "less time"
+    against "more time"; "efficient" against "inefficient", "unusable" against "usable"),
+    each to the claim's word."""
     opposites = {a: w for w in claim_words if w and w.isalpha() for a in thesaurus.antonyms(w)}
-    for w in claim_words:  # "efficient" against "inefficient", "unusable" against "usable"
+    for w in claim_words:
         if w and analysis.is_content(w) and len(w) > 4:
             bare = _NEGATIVE_PREFIX.sub("", w)
             for other in ([bare] if bare != w else []) + [p + w for p in ("un", "in", "im", "ir", "il", "dis", "non")]:
                 opposites.setdefault(analysis.stem(other), w)
-    claim_stems = {analysis.stem(w) for w in claim_words if w}
-    kin = {analysis.stem(w): {analysis.stem(w), *thesaurus.synonyms(w)} for w in claim_words if w}
-    rows, diffs = [], []
-    for j in js:
-        text = index.sentence_text(j)
-        own = sentences.terms(index, j)
-        # A name may come from the sentences before ("Peng was denounced. He was replaced ...").
-        first = int(offsets[int(index.a["sentence_passage"][j])])
-        context = own.union(*(sentences.terms(index, i) & name_ids for i in range(max(first, j - CONTEXT), j)))
-        stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(text)}
-        # An opposite counts when the claim's word (or a synonym of it) is not there too.
-        found_opposite = sorted(s for s in opposites if s in stems and s not in claim_stems
-                                and not kin[analysis.stem(opposites[s])] & stems)
-        # A sentence that says the opposite of a claim word speaks of what the claim does:
-        # "low grade and unusable" is about "high-grade and usable" steel.
-        own = own | {i for s in found_opposite if (i := index.term_ids.get(analysis.stem(opposites[s]))) is not None}
-        context |= own
-        names_ok = all(concept_coverage(index, query, [c], context)[0] > 0 for c in names)
-        cov, _ = concept_coverage(index, query, cs, own)
-        cov_others, _ = concept_coverage(index, query, others, own)
-        cov_topic, _ = concept_coverage(index, query, topic, own)
-        _, held = concept_coverage(index, query, cs, context if names_ok else own)
-        years, figures = facts(text)
-        d = []
-        if claim_years and years and not claim_years <= years:
-            d.append(Difference("year", ", ".join(sorted(claim_years - years)), ", ".join(sorted(years))))
-        unmatched = {f for f in claim_figures if not any(same_figure(f, g) for g in figures)}
-        if claim_figures and figures and unmatched:
-            d.append(Difference("figure", ", ".join(sorted(unmatched)), ", ".join(sorted(figures))))
-        other_name = bool(names) and not names_ok and bool(NAME.search(text))
-        if other_name:
-            theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & claim_words
-                      and (" " in m.group() or m.group().lower() in index.names)]  # not "Since" opening a clause
-            d.append(Difference("name", ", ".join(" ".join(c.words).title() for c in names
-                                                  if concept_coverage(index, query, [c], context)[0] == 0),
-                                ", ".join(dict.fromkeys(theirs[:3]))))
-        negated = len(_NEGATION.findall(text))
-        if negated != claim_negated:
-            more = claim_negated > negated  # the claim says "not" where the source does not, or back
-            said = _NEGATION.findall(claim if more else text)[-1]
-            d.append(Difference("negation", said if more else "", "" if more else said))
-        if found_opposite:
-            d.append(Difference("opposite", ", ".join(opposites[s] for s in found_opposite),
-                                ", ".join(analysis.word_with_stem(text, s) for s in found_opposite)))
-        rows.append((cov, cov_others, cov_topic, max(0, len(topic) - held), float(s_scores[j]) / top, float(s_scores[j]),
-                     bool(claim_years or claim_figures) and claim_years <= years and not unmatched,
-                     bool(claim_years and not years or claim_figures and not figures),
-                     cov_topic * (bool(claim_years or claim_figures) and claim_years <= years and not unmatched),
-                     any(x.what in ("year", "figure") for x in d), other_name,
-                     negated != claim_negated,
-                     bool(found_opposite)))
-        diffs.append(tuple(d))
-    return query, js, np.array(rows, dtype=float).reshape(len(rows), len(NAMES)), diffs
+    return opposites
+
+
+def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ...]]:
+    """Sentence ``j``'s features (``NAMES`` but the two cosines) and what it gives otherwise."""
+    text, query = index.sentence_text(j), c.query
+    own = sentences.terms(index, j)
+    # A name may come from the sentences before ("Peng was denounced. He was replaced ...").
+    first = int(index.passage_sentences[int(index.a["sentence_passage"][j])])
+    context = own.union(*(sentences.terms(index, i) & c.name_ids for i in range(max(first, j - CONTEXT), j)))
+    stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(text)}
+    # An opposite counts when the claim's word (or a synonym of it) is not there too.
+    found_opposite = sorted(s for s in c.opposites if s in stems and s not in c.stems
+                            and not c.kin[analysis.stem(c.opposites[s])] & stems)
+    # A sentence that says the opposite of a claim word speaks of what the claim does:
+    # "low grade and unusable" is about "high-grade and usable" steel.
+    own = own | {i for s in found_opposite if (i := index.term_ids.get(analysis.stem(c.opposites[s]))) is not None}
+    context |= own
+    names_ok = all(concept_coverage(index, query, [n], context)[0] > 0 for n in c.names)
+    _, held = concept_coverage(index, query, c.concepts, context if names_ok else own)
+    years, figures = facts(text)
+    unmatched = {f for f in c.figures if not any(same_figure(f, g) for g in figures)}
+    other_name = bool(c.names) and not names_ok and bool(NAME.search(text))
+    d = _differences(index, c, text, context, (years, figures, unmatched), other_name, found_opposite)
+    facts_same = bool(c.years or c.figures) and c.years <= years and not unmatched
+    cov_topic = concept_coverage(index, query, c.topic, own)[0]
+    return ((concept_coverage(index, query, c.concepts, own)[0], concept_coverage(index, query, c.others, own)[0],
+             cov_topic, max(0, len(c.topic) - held), facts_same,
+             bool(c.years and not years or c.figures and not figures), cov_topic * facts_same,
+             any(x.what in ("year", "figure") for x in d), other_name,
+             len(_NEGATION.findall(text)) != c.negated, bool(found_opposite)), d)
+
+
+def _differences(index: Index, c: _Claim, text: str, context: set[int], found: tuple, other_name: bool,
+                 found_opposite: list[str]) -> tuple[Difference, ...]:
+    """What sentence ``text`` gives where the claim gives something else."""
+    years, figures, unmatched = found
+    d = []
+    if c.years and years and not c.years <= years:
+        d.append(Difference("year", ", ".join(sorted(c.years - years)), ", ".join(sorted(years))))
+    if c.figures and figures and unmatched:
+        d.append(Difference("figure", ", ".join(sorted(unmatched)), ", ".join(sorted(figures))))
+    if other_name:
+        theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & c.words
+                  and (" " in m.group() or m.group().lower() in index.names)]  # not "Since" opening a clause
+        d.append(Difference("name", ", ".join(" ".join(n.words).title() for n in c.names
+                                              if concept_coverage(index, c.query, [n], context)[0] == 0),
+                            ", ".join(dict.fromkeys(theirs[:3]))))
+    negated = len(_NEGATION.findall(text))
+    if negated != c.negated:
+        more = c.negated > negated  # the claim says "not" where the source does not, or back
+        said = _NEGATION.findall(c.text if more else text)[-1]
+        d.append(Difference("negation", said if more else "", "" if more else said))
+    if found_opposite:
+        d.append(Difference("opposite", ", ".join(c.opposites[s] for s in found_opposite),
+                            ", ".join(analysis.word_with_stem(text, s) for s in found_opposite)))
+    return tuple(d)

@@ -122,29 +122,40 @@ def _reader(wordnet_dir: Path):
 
 
 def make(wordnet_dir: Path, out: Path = DATA) -> int:
-    """Write the synonym table from a WordNet 3.0 folder; returns the number of entries."""
+    """Write the synonym and antonym tables from a WordNet 3.0 folder; returns the number
+    of words with synonyms."""
     wn = _reader(Path(wordnet_dir))
+    pairs = _synonym_pairs(wn)
+    _write(pairs, out)
+    _write(_opposite_pairs(wn), ANTONYMS if out == DATA else out.with_name("antonyms.tsv.gz"))
+    return len(pairs)
 
-    def first(word: str, pos: str):
-        """The word's most frequent synset in ``pos``, unless the word is seldom used so."""
-        ss = wn.synsets(word, pos)
-        if not ss:
-            return None
-        uses = defaultdict(int)
-        for lemma in wn.lemmas(word):
-            uses[_POS_GROUP[lemma.synset().pos()]] += lemma.count()
-        total = sum(uses.values())
-        if total and uses[_POS_GROUP[pos]] < MIN_POS_SHARE * total:
-            return None  # "die" is a noun (dice) in 4 % of its uses: no synonym of "died"
-        return ss[0]
 
-    def attested(synset) -> list[str]:
-        """Plain single-word lemmas that the sense-tagged texts use in this sense."""
-        return [lemma.name() for lemma in synset.lemmas() if plain(lemma.name()) and lemma.count() > 0]
+def _first(wn, word: str, pos: str):
+    """The word's most frequent synset in ``pos``, unless the word is seldom used so."""
+    ss = wn.synsets(word, pos)
+    if not ss:
+        return None
+    uses: defaultdict[str, int] = defaultdict(int)
+    for lemma in wn.lemmas(word):
+        uses[_POS_GROUP[lemma.synset().pos()]] += lemma.count()
+    total = sum(uses.values())
+    if total and uses[_POS_GROUP[pos]] < MIN_POS_SHARE * total:
+        return None  # "die" is a noun (dice) in 4 % of its uses: no synonym of "died"
+    return ss[0]
 
-    def plain(name: str) -> bool:
-        return name.isalpha() and name.islower() and len(name) > 2
 
+def _plain(name: str) -> bool:
+    return name.isalpha() and name.islower() and len(name) > 2
+
+
+def _attested(synset) -> list[str]:
+    """Plain single-word lemmas that the sense-tagged texts use in this sense."""
+    return [lemma.name() for lemma in synset.lemmas() if _plain(lemma.name()) and lemma.count() > 0]
+
+
+def _synonym_pairs(wn) -> dict[str, set[str]]:
+    """Word -> stems of the other words of its first sense (and a relational adjective's noun)."""
     pairs: dict[str, set[str]] = defaultdict(set)
 
     def link(a: str, b: str) -> None:
@@ -154,8 +165,8 @@ def make(wordnet_dir: Path, out: Path = DATA) -> int:
 
     for pos in "nvar":
         for synset in wn.all_synsets(pos):
-            names = attested(synset)
-            firsts = [n for n in names if _same(first(n, pos), synset)]
+            names = _attested(synset)
+            firsts = [n for n in names if _same(_first(wn, n, pos), synset)]
             for a in firsts:
                 for b in names:
                     link(a, b)
@@ -164,26 +175,28 @@ def make(wordnet_dir: Path, out: Path = DATA) -> int:
                     if lemma.name() not in firsts:
                         continue
                     for noun in lemma.pertainyms():
-                        if noun.name() in attested(noun.synset()) and _same(first(noun.name(), "n"), noun.synset()):
+                        if noun.name() in _attested(noun.synset()) and _same(_first(wn, noun.name(), "n"), noun.synset()):
                             link(lemma.name(), noun.name())
                             link(noun.name(), lemma.name())
-    _write(pairs, out)
-    # Opposites, for checking a claim ("high-quality" against "low grade"): a word's direct
-    # antonyms in its first (most frequent) sense, and a satellite adjective's through
-    # its head ("unusable" is like "useless", the opposite of "useful").
+    return pairs
+
+
+def _opposite_pairs(wn) -> dict[str, set[str]]:
+    """Opposites, for checking a claim ("high-quality" against "low grade"): a word's direct
+    antonyms in its first (most frequent) sense, and a satellite adjective's through its
+    head ("unusable" is like "useless", the opposite of "useful")."""
     opposites: dict[str, set[str]] = defaultdict(set)
     for synset in wn.all_synsets():
         heads = synset.similar_tos() if synset.pos() == "s" else []
         for lemma in synset.lemmas():
-            if not plain(lemma.name()) or lemma.count() == 0 or not _same(first(lemma.name(), synset.pos()), synset):
+            if not _plain(lemma.name()) or lemma.count() == 0 or not _same(_first(wn, lemma.name(), synset.pos()), synset):
                 continue  # only a word's first sense: "rise" against "fall", not the sun's "set"
             found = list(lemma.antonyms()) + [a for h in heads for hl in h.lemmas() for a in hl.antonyms()]
             for a in found:
-                if plain(a.name()) and analysis.stem(a.name()) != analysis.stem(lemma.name()):
+                if _plain(a.name()) and analysis.stem(a.name()) != analysis.stem(lemma.name()):
                     opposites[lemma.name()].add(analysis.stem(a.name()))
                     opposites[a.name()].add(analysis.stem(lemma.name()))  # both ways: "failure" and "success"
-    _write(opposites, ANTONYMS if out == DATA else out.with_name("antonyms.tsv.gz"))
-    return len(pairs)
+    return opposites
 
 
 def _same(a, b) -> bool:
