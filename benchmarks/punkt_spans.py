@@ -25,7 +25,8 @@ from pathlib import Path
 
 
 def documents(source: str, every: int, first: int | None) -> dict[str, str]:
-    from tutor.corpus import Unreadable, candidate_rels, read_file
+    from tutor.corpus import candidate_rels, read_file
+    from tutor.decoding import Unreadable
     path = Path(source)
     if path.is_file():
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.corpus import candidate_rels, decode, load_corpus, stamps, Unreadable
+from tutor.corpus import candidate_rels, load_corpus, stamps
+from tutor.decoding import Unreadable, decode
 from tutor.errors import CorpusError
 
 
@@ -44,7 +45,7 @@ def test_unreadable_files_give_a_reason(data: bytes, reason: str):
     ("Canals carried coal.\x07" * 3 + "é", False),  # a few are tolerated
 ])
 def test_text_made_mostly_of_control_characters_is_refused_as_binary(text: str, binary: bool):
-    from tutor.corpus import _looks_binary
+    from tutor.decoding import _looks_binary
     assert _looks_binary(text) == binary
     if binary:
         with pytest.raises(Unreadable, match="control characters"):
@@ -97,7 +98,7 @@ def test_control_characters_are_those_of_unicode_category_cc():
     import sys
     import unicodedata
 
-    from tutor.corpus import _CONTROL
+    from tutor.decoding import _CONTROL
     for c in map(chr, range(sys.maxunicode + 1)):
         assert bool(_CONTROL.fullmatch(c)) == (unicodedata.category(c) == "Cc" and c not in "\n\t\f\v"), hex(ord(c))
 

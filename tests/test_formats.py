@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import documents as D
-from tutor.corpus import Unreadable
+from tutor.decoding import Unreadable
 from tutor.extracted import TextStore
 from tutor.formats import extract, kind_of
 

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from tests.conftest import run_tutor
 from tutor import build, store
 from tutor.answer import MAX_QUESTION_CHARS
-from tutor.corpus import Unreadable, decode, load_corpus, read_file
+from tutor.corpus import load_corpus, read_file
+from tutor.decoding import Unreadable, decode
 from tutor.errors import CorpusError
 
 # -- the files of a careless teacher's folder -----------------------------------------------

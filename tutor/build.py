@@ -33,8 +33,9 @@ import scipy.sparse as sp
 from tutor import analysis, counting
 from tutor.chunking import SentenceSplitter, training_sample
 from tutor.cleaning import line_digests
-from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, Unreadable, candidate_rels, drop_links,
-                          load_manifest, read_file, sha256, stamps, unique_ids)
+from tutor.corpus import (CorpusInfo, Document, Skipped, Texts, candidate_rels, drop_links, load_manifest, read_file,
+                          sha256, stamps, unique_ids)
+from tutor.decoding import Unreadable
 from tutor.errors import CorpusError
 from tutor.extracted import Extraction, TextStore
 from tutor.index import Index, pivot_scale, tf_idf

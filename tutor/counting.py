@@ -22,7 +22,8 @@ import scipy.sparse as sp
 from tutor import analysis
 from tutor.chunking import SentenceSplitter, chunk
 from tutor.cleaning import SharedDigests, classify
-from tutor.corpus import Document, Skipped, Unreadable, make_document, read_file, sha256
+from tutor.corpus import Document, Skipped, make_document, read_file, sha256
+from tutor.decoding import Unreadable
 from tutor.index import pair_hashes, term_hash
 
 

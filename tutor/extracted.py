@@ -20,7 +20,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.corpus import MAX_FILE_BYTES, Unreadable, read_extracted
+from tutor.corpus import MAX_FILE_BYTES, read_extracted
+from tutor.decoding import Unreadable
 from tutor.formats import MAX_SOURCE_BYTES, RICH_SUFFIXES, VERSION, Extracted, extract, kind_of
 
 EXTRACT_SECONDS = 120.0  # a file that takes longer to read is refused (a pathological PDF would hang a build)

@@ -28,7 +28,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from tutor.corpus import Unreadable, decode
+from tutor.decoding import Unreadable, decode
 
 VERSION = 2  # raise when extraction changes what text a file gives: every file is extracted again
 RICH_SUFFIXES = (".pdf", ".docx", ".html", ".htm")

@@ -29,7 +29,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from tutor.chunking import SentenceSplitter
-from tutor.corpus import CorpusInfo, Document, FileStamp, Skipped, Texts, Unreadable
+from tutor.corpus import CorpusInfo, Document, FileStamp, Skipped, Texts
+from tutor.decoding import Unreadable
 from tutor.errors import IndexDamaged
 
 SUBLINEAR_TF = True  # 1 + ln(tf): the tenth mention of a word adds little

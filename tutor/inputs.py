@@ -23,7 +23,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from tutor.corpus import Unreadable, decode
+from tutor.decoding import Unreadable, decode
 from tutor.errors import TutorError
 
 # Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).

@@ -33,7 +33,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.corpus import MANIFEST_NAME, SUFFIXES, Unreadable, decode, title_from_text
+from tutor.corpus import MANIFEST_NAME, SUFFIXES, title_from_text
+from tutor.decoding import Unreadable, decode
 from tutor.errors import TutorError
 from tutor.extracted import isolated
 from tutor.formats import RICH_SUFFIXES, kind_of
