@@ -107,6 +107,20 @@ def test_two_facts_cite_what_contradicts_the_second_first(folders):
         ("Rocket won the Rainhill Trials in 1827", "conflicting")]  # (a part with its own subject keeps it)
 
 
+@pytest.mark.parametrize("claim", [
+    "The Liverpool and Manchester Railway opened in 1830, and Rocket won the Rainhill Trials in 1829.",
+    "James Hargreaves invented the spinning jenny in 1764, and Richard Arkwright built the water frame in 1769.",
+])
+def test_two_facts_both_stated_are_supported_by_both_sentences(folders, claim):
+    # Read whole against the sentence stating its first fact, each claim lacks the second
+    # fact's year and name; that is no conflict when another sentence states the second.
+    out = _check_json(folders, claim)
+    assert out["verdict"] == "supported" and not out["differences"], out
+    assert [p["verdict"] for p in out["parts"]] == ["supported", "supported"]
+    first, second = (p["claim"] for p in out["parts"])
+    assert first.split()[-1] in out["citations"][0]["quote"] and second.split()[-1] in out["citations"][1]["quote"]
+
+
 def test_a_later_part_takes_the_first_parts_subject():
     from tutor.check import _with_subject
     assert _with_subject("Quicksort", "its worst case is rare") == "Quicksort’s worst case is rare"

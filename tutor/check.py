@@ -89,8 +89,16 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
                       for n, c in enumerate([*first.citations[:1], *agreed], start=1))
         return Verdict(claim, "conflicting", cited, _mixed_message(first) if mixed else first.message,
                        differences=first.differences, parts=checked, mixed=mixed)
-    if whole.verdict == "supported" and "not_found" in kinds:  # one part no source states
-        stated = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]
+    stated = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]
+    # The whole claim read against a sentence that states one of its parts can look
+    # conflicting for no more than lacking the other part's name or figure: then the
+    # parts decide.
+    spurious = whole.verdict == "conflicting" and whole.citations[0].sentence in {c.sentence for c in stated}
+    if spurious and kinds == {"supported"}:
+        cited = tuple(Citation(n, c.quote, c.doc, c.start, c.end, c.passage, c.sentence)
+                      for n, c in enumerate(dict((c.sentence, c) for c in stated).values(), start=1))
+        return Verdict(claim, "supported", cited, "Each part is stated by the sources.", parts=checked)
+    if (whole.verdict == "supported" or spurious) and "not_found" in kinds:  # one part no source states
         return Verdict(claim, "not_found", (), "Part of this is stated by the sources and part is not: "
                        "no source states “" + next(p.claim for p in checked if p.verdict != "supported") + "”.",
                        nearest=tuple(stated) or whole.citations[:1], parts=checked, mixed=mixed)
