@@ -160,6 +160,14 @@ def test_numbers_in_words_fractions_and_ordinals_read_as_figures():
     assert facts("one of the causes") == (set(), set())
 
 
+def test_a_figure_inside_a_range_is_the_figure_and_figures_read_as_written():
+    from tutor.claims import facts, same_figure, shown
+    (claimed,), (stated,) = facts("about 45 million people died")[1], facts("estimates of 15 to 45 million deaths")[1]
+    assert same_figure(claimed, stated) and same_figure("20000000", stated)
+    assert not same_figure("60000000", stated) and not same_figure("10000000", stated)
+    assert [shown(f) for f in (claimed, stated, "3393000", "33%")] == ["45 million", "15 to 45 million", "3,393,000", "33%"]
+
+
 def test_a_figure_given_roughly_is_the_figure():
     from tutor.claims import facts, same_figure
     (claimed,), (stated,) = facts("almost 3.4 million users")[1], facts("3,393,000 users")[1]

@@ -13,6 +13,7 @@ the probability that the sentence states the claim, and that it says otherwise.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -105,20 +106,54 @@ def facts(text: str) -> tuple[set[str], set[str]]:
 
 def same_figure(a: str, b: str) -> bool:
     """Two figures (as ``facts`` gives them) alike, or within 5 % of each other ("almost 3.4
-    million" for "3,393,000"; "over a third" for "36%" is 33 % against 36 %: within 3 points)."""
+    million" for "3,393,000"; "over a third" for "36%" is 33 % against 36 %: within 3 points);
+    a figure inside a range is alike too ("about 45 million" and "15 to 45 million")."""
     if a == b:
         return True
-    x, y = _value(a), _value(b)
+    x, y = _bounds(a), _bounds(b)
     if x is None or y is None or a.endswith("%") != b.endswith("%"):
         return False
-    return abs(x - y) <= 3 if a.endswith("%") else abs(x - y) <= 0.05 * max(abs(x), abs(y))
+    slack = 3 if a.endswith("%") else 0.05 * max(abs(v) for v in (*x, *y))
+    if x[0] == x[1] or y[0] == y[1]:  # one figure against another, or inside a range
+        return min(x[1], y[1]) - max(x[0], y[0]) >= -slack
+    return abs(x[0] - y[0]) <= slack and abs(x[1] - y[1]) <= slack  # two ranges: the same one
 
 
-def _value(figure: str) -> float | None:
-    try:
-        return float(figure.rstrip("%"))
-    except ValueError:
-        return None  # a range ("15to45000000"): only alike when written alike
+def _bounds(figure: str) -> tuple[float, float] | None:
+    """A figure's lowest and highest value: "15to45000000" is 15 to 45 million (the scale
+    is said once, after the second number), "30%" is 30 to 30."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(?:to|-|–)(\d+(?:\.\d+)?)", figure.rstrip("%"))
+    if not m:
+        try:
+            v = float(figure.rstrip("%"))
+        except ValueError:
+            return None
+        return v, v
+    low, high = float(m.group(1)), float(m.group(2))
+    if high >= 1000 and low < high / 1000:
+        low *= 10 ** (3 * int(math.log10(high) // 3))
+    return low, high
+
+
+def shown(figure: str) -> str:
+    """A figure as ``facts`` gives it, for a teacher: "45000000" as "45 million", "15to45000000"
+    as "15 to 45 million", "3393000" as "3,393,000"."""
+    bounds = _bounds(figure)
+    if bounds is None:
+        return figure
+    unit = "%" if figure.endswith("%") else ""
+    def one(v: float) -> str:
+        for scale, word in ((1e9, "billion"), (1e6, "million")):
+            if v >= scale and (v / scale) * 10 == int((v / scale) * 10):
+                return f"{v / scale:g} {word}"
+        return f"{v:,.0f}" if v == int(v) else f"{v:g}"
+    low, high = bounds
+    if low == high:
+        return one(low) + unit
+    lo, hi = one(low), one(high)
+    if lo.split()[-1] == hi.split()[-1] and " " in lo:  # "15 million to 45 million" -> "15 to 45 million"
+        lo = lo.split()[0]
+    return f"{lo} to {hi}{unit}"
 
 
 def _number(words: str) -> int:
@@ -252,7 +287,8 @@ def _differences(index: Index, c: _Claim, text: str, context: set[int], found: t
     if c.years and years and not c.years <= years:
         d.append(Difference("year", ", ".join(sorted(c.years - years)), ", ".join(sorted(years))))
     if c.figures and figures and unmatched:
-        d.append(Difference("figure", ", ".join(sorted(unmatched)), ", ".join(sorted(figures))))
+        d.append(Difference("figure", ", ".join(shown(f) for f in sorted(unmatched)),
+                            ", ".join(shown(f) for f in sorted(figures))))
     if other_name:
         theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & c.words
                   and (" " in m.group() or m.group().lower() in index.names)]  # not "Since" opening a clause
