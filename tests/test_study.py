@@ -36,6 +36,21 @@ def test_a_quiz_blanks_a_fact_of_a_source_sentence_and_is_the_same_for_the_same_
     assert kinds == {"cloze", "choice"}
 
 
+def test_no_wrong_option_is_one_the_sources_put_in_the_blanks_place(shipped_index):
+    # "Mao claiming that China's steel production would overtake that of _____" (Britain):
+    # the sources also speak of "catching up and overtaking" the West, so "West" would be
+    # a second right answer, not a wrong one.
+    found = quiz._Keys(shipped_index, None)
+    quote = "with Mao claiming that China’s steel production would overtake that of Britain."
+    key = next(k for k in quiz.keys(shipped_index, quote) if k.text == "Britain")
+    frame = quiz._frame(quote, key)
+    assert found.said_in("West", "name", frame) and not found.said_in("Stalin", "name", frame)
+    for q in quiz.make_quiz(shipped_index, 20, seed=3):
+        frame = quiz._frame(q.citation.quote, next(k for k in quiz.keys(shipped_index, q.citation.quote)
+                                                  if q.prompt.replace(BLANK, k.text, 1) == q.citation.quote))
+        assert not any(found.said_in(o, q.kind, frame) for o in q.choices if o != q.answer), q
+
+
 def test_a_quiz_keeps_to_the_documents_chosen(shipped_index):
     doc = next(i for i, d in enumerate(shipped_index.docs) if d.doc_id == "economy-under-mao-study-notes")
     qs = quiz.make_quiz(shipped_index, 5, seed=1, docs={doc})

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz
 
-from tutor import sentences
+from tutor import analysis, sentences
 from tutor.analysis import ENGLISH_STOP_WORDS
 from tutor.answer import Citation, sentence_citation
 from tutor.claims import facts
@@ -132,7 +132,8 @@ def make_quiz(index: Index, count: int = 10, seed: int = 0, docs: set[int] | Non
         key = rng.choice(usable)
         asked.add(key.text.lower())
         prompt = c.quote[:key.start] + BLANK + c.quote[key.end:]
-        others = [o for o in found.alike(key) if o not in c.quote]
+        frame = _frame(c.quote, key)
+        others = [o for o in found.alike(key) if o not in c.quote and not found.said_in(o, key.kind, frame)]
         choices: tuple[str, ...] = ()
         if rng.random() < choice_share and len(others) >= OPTIONS - 1:
             picked = rng.sample(others[:2 * (OPTIONS - 1)], OPTIONS - 1)
@@ -153,6 +154,7 @@ def round_robin(index: Index, order: list[int]) -> list[int]:
     return sorted(order, key=lambda j: turn[j])
 
 
+FRAME_REACH = 3  # content words on each side of an option that say it fills the blank's place
 TRIVIAL_SHARE = 0.04  # a key in more of the sentences than this is the subject itself ("China")
 
 
@@ -197,6 +199,20 @@ class _Keys:
             return any(len(rows) >= 3 * n for t, rows in names.items() if " " in t and word in t.split())
         return False
 
+    def said_in(self, option: str, kind: str, frame: tuple[str | None, str | None]) -> bool:
+        """True when a sentence puts ``option`` where the blank is: right after the content
+        word before the blank, or right before the one after it ("catch up with the West"
+        makes "West" no wrong option for "catch up with the _____")."""
+        before, after = frame
+        for row in self.where.get(kind, {}).get(option.lower(), []):
+            text = self.index.sentence_text(self.js[row])
+            for m in re.finditer(rf"(?<!\w){re.escape(option)}(?!\w)", text):
+                if before and before in analysis.stems(text[:m.start()])[-FRAME_REACH:]:
+                    return True
+                if after and after in analysis.stems(text[m.end():])[:FRAME_REACH]:
+                    return True
+        return False
+
     def alike(self, key: Key) -> list[str]:
         """The other keys of the kind, most alike first: years and numbers nearest in value;
         names said more than once, of as many words, in the most alike sentences."""
@@ -223,6 +239,13 @@ class _Keys:
             return float(v @ own) / (np.linalg.norm(v) or 1.0)
 
         return [self.text[t] for t in sorted(others, key=lambda t: (-likeness(t), t))]
+
+
+def _frame(quote: str, key: Key) -> tuple[str | None, str | None]:
+    """The stems of the content words next to a blank, before it and after it (None when
+    there is none within ``FRAME_REACH`` words)."""
+    before, after = analysis.stems(quote[:key.start])[-FRAME_REACH:], analysis.stems(quote[key.end:])[:FRAME_REACH]
+    return (before[-1] if before else None), (after[0] if after else None)
 
 
 def _unit(number: str) -> str:
