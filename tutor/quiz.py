@@ -5,7 +5,8 @@ sentences asked about are those most typical of the documents chosen (nearest, b
 cosine, to their centroid), spread over the documents; headings, captions, questions and
 exercise lines are never used (only sentences the index marks quotable, of 8 to 45
 words). Multiple-choice options other than the answer are keys of the same kind found
-elsewhere in the same documents (other years, other names). The same corpus, settings
+elsewhere in the same documents (other years, other names), never one the sources put in
+the blank's place (a second right answer). The same corpus, settings
 and seed always give the same quiz.
 """
 
@@ -154,7 +155,7 @@ def round_robin(index: Index, order: list[int]) -> list[int]:
     return sorted(order, key=lambda j: turn[j])
 
 
-FRAME_REACH = 3  # content words on each side of an option that say it fills the blank's place
+FRAME_REACH = 3  # an option this near (in content words) to the blank's neighbour fills its place
 TRIVIAL_SHARE = 0.04  # a key in more of the sentences than this is the subject itself ("China")
 
 
@@ -242,9 +243,9 @@ class _Keys:
 
 
 def _frame(quote: str, key: Key) -> tuple[str | None, str | None]:
-    """The stems of the content words next to a blank, before it and after it (None when
-    there is none within ``FRAME_REACH`` words)."""
-    before, after = analysis.stems(quote[:key.start])[-FRAME_REACH:], analysis.stems(quote[key.end:])[:FRAME_REACH]
+    """The stems of the content words next to a blank: the last before it and the first
+    after it (None at either end of the sentence)."""
+    before, after = analysis.stems(quote[:key.start]), analysis.stems(quote[key.end:])
     return (before[-1] if before else None), (after[0] if after else None)
 
 
