@@ -39,7 +39,7 @@ _opening.caption("Opening the tutor…")
 from tutor import markdown as md  # noqa: E402  (after the notice above)
 from tutor import classlog, quiz, reader, study, teacher  # noqa: E402
 from tutor import studyview as sv  # noqa: E402
-from tutor.answer import MAX_QUESTION_CHARS, answer  # noqa: E402
+from tutor.answer import MAX_QUESTION_CHARS, answer, numbered  # noqa: E402
 from tutor.check import check  # noqa: E402
 from tutor.errors import TutorError  # noqa: E402
 from tutor.index import Index  # noqa: E402
@@ -290,7 +290,7 @@ def study_view(index: Index) -> None:
             else:
                 st.html(sv.entry_html(item))
                 cites = list(item.citations)
-            citations_block(index, study.numbered(cites), f"s-{STUDY_AIDS[aid]}-{k}", head=False)
+            citations_block(index, numbered(cites), f"s-{STUDY_AIDS[aid]}-{k}", head=False)
 
 
 def new_quiz() -> None:

@@ -306,6 +306,12 @@ def _citation(index: Index, n: int, j: int, p: int) -> Citation:
     return Citation(n, quote, d, start, end, p, j)
 
 
+def numbered(citations) -> tuple[Citation, ...]:
+    """Citations numbered 1, 2, ... in the order given (a study item or a checked claim
+    numbers its own)."""
+    return tuple(replace(c, n=n) for n, c in enumerate(citations, start=1))
+
+
 def sentence_citation(index: Index, n: int, j: int) -> Citation:
     """Sentence ``j`` of the index as citation ``n`` (study aids quote whole sentences)."""
     return _citation(index, n, j, int(index.a["sentence_passage"][j]))

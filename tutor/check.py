@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from tutor import analysis, claims, models
-from tutor.answer import Citation
+from tutor.answer import Citation, numbered
 from tutor.claims import Difference
 from tutor.index import Index
+from tutor.kinds import MONTHS
 
 MAX_CITATIONS = 3
 NEAREST = 2  # passages shown as the nearest the sources come, when nothing states a claim
@@ -35,9 +36,8 @@ _JOINS = re.compile(r",?\s+(?:and|but|while|whereas)\s+(?=(?:it|they|he|she|this
                     r"afterwards|then|its|their|his|her)\b)|;\s+|,\s+and\s+", re.IGNORECASE)
 _PRONOUN = re.compile(r"(?:it|they|he|she|its|their|his|her)\b", re.IGNORECASE)
 _VERB_FIRST = re.compile(r"(?:was|were|had|has|is|are|later|afterwards|then)\b", re.IGNORECASE)
-_MONTHS = frozenset("january february march april may june july august september october november december".split())
 _OPENING_TIME = re.compile(r"^(?:in|on|by|during|after|before|from|until|at)\s+(?:the\s+)?(?:(?:early|late|mid)\s+)?"
-                           rf"(?:\d{{1,2}}\s+)?(?:(?:{'|'.join(_MONTHS)})\s+)?\d{{0,4}}s?\s*,?\s+", re.IGNORECASE)
+                           rf"(?:\d{{1,2}}\s+)?(?:(?:{'|'.join(MONTHS)})\s+)?\d{{0,4}}s?\s*,?\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -79,24 +79,21 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     # parents dared not tell them" read against its first half) or another part is not.
     stating = {c.sentence for v in (whole, *checked) if v.verdict == "supported" for c in v.citations}
     against = [p for p in checked if p.verdict == "conflicting" and p.citations[0].sentence not in stating]
+    stated = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]  # each stated part's first
     if against and (whole.verdict != "conflicting" or mixed):
         # When one part is stated and another contradicted, what contradicts is the evidence
         # to show first, even where the whole claim, read against the stating sentence, was
         # already judged conflicting (its other part's year or figure is not that sentence's).
         first = against[0]
-        agreed = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]
-        cited = tuple(Citation(n, c.quote, c.doc, c.start, c.end, c.passage, c.sentence)
-                      for n, c in enumerate([*first.citations[:1], *agreed], start=1))
+        cited = numbered([*first.citations[:1], *stated])
         return Verdict(claim, "conflicting", cited, _mixed_message(first) if mixed else first.message,
                        differences=first.differences, parts=checked, mixed=mixed)
-    stated = [c for p in checked if p.verdict == "supported" for c in p.citations[:1]]
     # The whole claim read against a sentence that states one of its parts can look
     # conflicting for no more than lacking the other part's name or figure: then the
     # parts decide.
     spurious = whole.verdict == "conflicting" and whole.citations[0].sentence in {c.sentence for c in stated}
     if spurious and kinds == {"supported"}:
-        cited = tuple(Citation(n, c.quote, c.doc, c.start, c.end, c.passage, c.sentence)
-                      for n, c in enumerate(dict((c.sentence, c) for c in stated).values(), start=1))
+        cited = numbered(dict((c.sentence, c) for c in stated).values())  # (one citation per sentence)
         return Verdict(claim, "supported", cited, "Each part is stated by the sources.", parts=checked)
     if (whole.verdict == "supported" or spurious) and "not_found" in kinds:  # one part no source states
         return Verdict(claim, "not_found", (), "Part of this is stated by the sources and part is not: "
@@ -120,7 +117,7 @@ def _subject(index: Index, text: str) -> str:
     for i, w in enumerate(words):
         bare = w.strip(".,;:'’\"“”()")
         low = bare.lower()
-        is_name = (bare[:1].isupper() and bare.isalpha() and low not in _MONTHS
+        is_name = (bare[:1].isupper() and bare.isalpha() and low not in MONTHS
                    and (i > 0 or low in index.names or low not in analysis.STOP_WORDS))
         if is_name:
             run.append(bare)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-_MONTH = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+_MONTH = re.compile(r"\b(" + "|".join(m.title() for m in MONTHS) + r")\b")
 _NUMBER = re.compile(
     r"(\d+(?:[.,]\d+)*\s*(%|per ?cent|million|billion|thousand)?|\b(one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|half|quarter|twice|dozens?|"

@@ -10,7 +10,7 @@ import textwrap
 from tutor.answer import Answer, Citation
 from tutor.check import Verdict
 from tutor.index import Index
-from tutor.study import numbered
+from tutor.answer import numbered
 
 
 def place(index: Index, passage: int, at: int | None = None) -> str:

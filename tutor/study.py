@@ -3,7 +3,6 @@ timeline, key terms and people (``tutor study``, and the app's Study view)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from tutor import glossary, quiz, timeline
 from tutor.index import Index
@@ -25,11 +24,6 @@ def make(index: Index, kind: str, count: int | None = None, seed: int = 0, docs:
             kept.pop(oldest, None)
         kept[key] = _make(index, kind, count, seed, docs)
     return list(kept[key])
-
-
-def numbered(citations) -> list:
-    """Citations numbered 1, 2, ... in the order given (each study item numbers its own)."""
-    return [replace(c, n=n) for n, c in enumerate(citations, start=1)]
 
 
 def _make(index: Index, kind: str, count: int | None, seed: int, docs: set[int] | None) -> list:

@@ -18,14 +18,14 @@ import scipy.sparse as sp
 from tutor import sentences
 from tutor.answer import Citation, sentence_citation
 from tutor.index import Index
+from tutor.kinds import MONTHS
 
 # Measured on the shipped corpus: the most alike sentences of two documents that give
 # different years for different events ("first" and "second five year plan") are 0.38.
 SAME_EVENT = 0.45
-MONTHS = ("january february march april may june july august september october november december").split()
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
 _DATE = re.compile(
-    r"(?:\b(?P<part>early|late|mid)[- ])?(?:\b(?P<month>" + "|".join(MONTHS + list(_SEASONS)) + r")\s+(?:of\s+)?)?"
+    r"(?:\b(?P<part>early|late|mid)[- ])?(?:\b(?P<month>" + "|".join([*MONTHS, *_SEASONS]) + r")\s+(?:of\s+)?)?"
     r"\b(?P<year>1[0-9]{3}|20[0-9]{2})(?P<decade>s)?\b"
     r"(?:\s*(?:[-–]|to)\s*(?P<until>(?:1[0-9]|20)?[0-9]{2})\b)?", re.IGNORECASE)
 # A year is a date after a word that introduces one ("in 1953", "by 1962", "the 1950s",
