@@ -173,3 +173,35 @@ def test_a_figure_given_roughly_is_the_figure():
     (claimed,), (stated,) = facts("almost 3.4 million users")[1], facts("3,393,000 users")[1]
     assert same_figure(claimed, stated)
     assert same_figure("33%", "36%") and not same_figure("12", "8") and not same_figure("1000000", "3000000")
+
+
+def test_a_sum_of_money_is_not_a_count_of_things(folders):
+    # The source counts engines ("some 500 Watt engines"); it says nothing of their price.
+    out = _check_json(folders, "By 1800 each Watt engine cost £500.")
+    assert out["verdict"] == "not_found" and out["nearest"]
+
+
+def test_figures_are_read_by_kind_money_days_and_short_scales():
+    from tutor.claims import facts, same_figure, shown
+    assert facts("The Sky+ HD box cost £299 at launch")[1] == {"£299"}
+    assert not same_figure("£299", "299") and same_figure("£300", "£299")
+    # A day of the month is part of a date, not a figure to compare with one.
+    assert facts("launched on 22 May 2006") == facts("launched on May 22, 2006") == ({"2006"}, set())
+    assert facts("Sky's £4.2bn bid")[1] == facts("a bid of £4,200 million")[1] == {"£4200000000"}
+    assert facts("ITV's £262m bid")[1] == {"£262000000"} and facts("the 100m race")[1] == {"100"}
+    assert shown("£4200000000") == "£4.2 billion" and shown("28.5°") == "28.5°"
+    # "the first thirty days" are thirty days, and "a hundred thousand" is one number.
+    assert (facts("More than a hundred thousand were sold within the first thirty days")[1]
+            == facts("over 100,000 were sold within 30 days")[1] == {"100000", "30"})
+
+
+def test_rather_than_says_not(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    (corpus / "boxes.txt").write_text(
+        "Satellite boxes\n\nThe Sky Q Mini set top boxes connect to the Sky Q Silver set top boxes with a Wi-Fi "
+        "or Power-line connection rather than receive their own satellite feeds.\n", encoding="utf-8")
+    folders = corpus, tmp_path / "index"
+    assert _check_json(folders, "Sky Q Mini boxes do not receive their own satellite feeds.")["verdict"] == "supported"
+    out = _check_json(folders, "Sky Q Mini boxes receive their own satellite feeds.")
+    assert out["verdict"] == "conflicting" and {"what": "negation", "claim": "", "source": "rather than"} in out["differences"]

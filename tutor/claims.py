@@ -22,7 +22,7 @@ import numpy as np
 from tutor import analysis, sentences, thesaurus
 from tutor.features import asks
 from tutor.index import Index
-from tutor.kinds import NAME, figures_in
+from tutor.kinds import MONTHS, NAME, figure_spans
 from tutor.query import Query, related_terms, synonym_terms
 from tutor.retrieval import concept_coverage, concepts, rerank, scores
 
@@ -45,7 +45,7 @@ NAMES = (
     "negation_differs",  # one of the two says "not", "never", "no" ... and the other does not
     "opposite",  # the sentence holds the opposite of a claim word ("low" for "high") and not the word
 )
-_NEGATION = re.compile(r"\b(?:not(?! only)|never|no(?! longer| sooner)|neither|nor|cannot|\w+n[’']t|fail(?:ed|s)? to|"
+_NEGATION = re.compile(r"\b(?:not(?! only)|never|rather than|instead of|no(?! longer| sooner)|neither|nor|cannot|\w+n[’']t|fail(?:ed|s)? to|"
                        r"refus(?:ed|es) to)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
 _SHORT_RANGE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\s*[-–]\s*([0-9]{2})\b")
@@ -57,7 +57,7 @@ _TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty se
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _SMALL = "|".join([*_UNITS, *_TENS])
 _NUMBER_RUN = re.compile(rf"\b(?:(?:{_SMALL})(?:[\s-]+(?:and[\s-]+)?(?:{_SMALL}|{'|'.join(_SCALES)}))*"
-                         rf"|an?\s+(?:{'|'.join(_SCALES)}))\b", re.IGNORECASE)
+                         rf"|an?\s+(?:{'|'.join(_SCALES)})(?:[\s-]+(?:{'|'.join(_SCALES)}))*)\b", re.IGNORECASE)
 _FRACTIONS = {"a half": 50, "one half": 50, "half": 50, "½": 50, "a third": 33, "one third": 33, "⅓": 33,
               "two thirds": 67, "⅔": 67, "a quarter": 25, "one quarter": 25, "one in four": 25, "¼": 25,
               "three quarters": 75, "¾": 75, "a tenth": 10, "one tenth": 10, "one in ten": 10, "a fifth": 20,
@@ -68,9 +68,17 @@ _ORDINALS = {w: f"{i}th" for i, w in enumerate("third fourth fifth sixth seventh
 _ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)
 # "first" and "second" mean too much else ("first supplied", "a second"): they are ordinals
 # after "the" or a possessive ("Europe's first pay-TV platform", "the second largest").
-_FIRST_SECOND = re.compile(r"(\b(?:the|its|their|his|her)\s+|\w['’]s\s+)(first|second)\b", re.IGNORECASE)
+# Not before a number: "the first thirty days" are thirty days.
+_FIRST_SECOND = re.compile(rf"(\b(?:the|its|their|his|her)\s+|\w['’]s\s+)(first|second)\b(?!\s+(?:\d|(?:{_SMALL}|a hundred)\b))",
+                           re.IGNORECASE)
 _TIMES = re.compile(r"\b(?:twice|thrice)\b", re.IGNORECASE)
 _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", re.IGNORECASE)
+# "£4.2bn", "£362m": a magnitude written short after a number.
+# ("m" only after money: "100m" may be metres)
+_SHORT_SCALE = re.compile(r"(?<=\d)\s?(bn)\b|(?<=[£$€]\d)m\b|(?<=[£$€]\d\d)m\b|(?<=[£$€]\d\d\d)m\b")
+_MONTH_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?=\s+(?:of\s+)?(?:{'|'.join(MONTHS)})\b)"
+                        rf"|\b((?:{'|'.join(MONTHS)})\s+)\d{{1,2}}(?:st|nd|rd|th)?\b(?![.]?\d)", re.IGNORECASE)
+_CURRENCY = re.compile(r"[£$€]\s?$")
 
 
 @dataclass(frozen=True)
@@ -97,10 +105,16 @@ def facts(text: str) -> tuple[set[str], set[str]]:
     words_to_digits = _FIRST_SECOND.sub(lambda m: m.group(1) + {"first": "1st", "second": "2nd"}[m.group(2).lower()],
                                          words_to_digits)
     words_to_digits = _TIMES.sub(lambda m: {"twice": "2 times", "thrice": "3 times"}[m.group().lower()], words_to_digits)
-    for f in figures_in(words_to_digits):
+    words_to_digits = _SHORT_SCALE.sub(lambda m: " billion" if m.group(1) else " million", words_to_digits)
+    words_to_digits = _MONTH_DAY.sub(lambda m: m.group(1) or "", words_to_digits)  # "22 May": a day is part of a date
+    for start, end, f in figure_spans(words_to_digits):
         f = _SCALED.sub(lambda m: str(round(float(m.group(1)) * _SCALES[m.group(2).lower()])), f)
         f = re.sub(r"[\s,]", "", f.lower()).replace("percent", "%").replace("percent", "%")
-        figures.add(re.sub(r"^(\d+)\.\d+%$", lambda m: f"{round(float(m.group()[:-1]))}%", f))
+        f = re.sub(r"^(\d+)\.\d+%$", lambda m: f"{round(float(m.group()[:-1]))}%", f)
+        # Money and angles are kinds of their own: "£299" is not contradicted by "22".
+        currency = _CURRENCY.search(words_to_digits[max(0, start - 2):start])
+        figures.add((currency.group().strip() if currency else "") + f
+                     + ("°" if words_to_digits[end:end + 1] == "°" else ""))
     return years, figures
 
 
@@ -111,7 +125,7 @@ def same_figure(a: str, b: str) -> bool:
     if a == b:
         return True
     x, y = _bounds(a), _bounds(b)
-    if x is None or y is None or a.endswith("%") != b.endswith("%"):
+    if x is None or y is None or kind(a) != kind(b):
         return False
     slack = 3 if a.endswith("%") else 0.05 * max(abs(v) for v in (*x, *y))
     if x[0] == x[1] or y[0] == y[1]:  # one figure against another, or inside a range
@@ -119,13 +133,20 @@ def same_figure(a: str, b: str) -> bool:
     return abs(x[0] - y[0]) <= slack and abs(x[1] - y[1]) <= slack  # two ranges: the same one
 
 
+def kind(figure: str) -> str:
+    """What a figure (as ``facts`` gives it) counts: "percent", "money", "degrees" or "number"."""
+    return ("percent" if figure.endswith("%") else "money" if figure[:1] in "£$€" and figure
+            else "degrees" if figure.endswith("°") else "number")
+
+
 def _bounds(figure: str) -> tuple[float, float] | None:
     """A figure's lowest and highest value: "15to45000000" is 15 to 45 million (the scale
     is said once, after the second number), "30%" is 30 to 30."""
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)(?:to|-|–)(\d+(?:\.\d+)?)", figure.rstrip("%"))
+    figure = figure.lstrip("£$€").rstrip("%°")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(?:to|-|–)(\d+(?:\.\d+)?)", figure)
     if not m:
         try:
-            v = float(figure.rstrip("%"))
+            v = float(figure)
         except ValueError:
             return None
         return v, v
@@ -137,11 +158,12 @@ def _bounds(figure: str) -> tuple[float, float] | None:
 
 def shown(figure: str) -> str:
     """A figure as ``facts`` gives it, for a teacher: "45000000" as "45 million", "15to45000000"
-    as "15 to 45 million", "3393000" as "3,393,000"."""
+    as "15 to 45 million", "3393000" as "3,393,000", "£4200000000" as "£4.2 billion"."""
     bounds = _bounds(figure)
     if bounds is None:
         return figure
-    unit = "%" if figure.endswith("%") else ""
+    unit = figure[-1] if kind(figure) in ("percent", "degrees") else ""
+    money = figure[0] if kind(figure) == "money" else ""
     def one(v: float) -> str:
         for scale, word in ((1e9, "billion"), (1e6, "million")):
             if v >= scale and (v / scale) * 10 == int((v / scale) * 10):
@@ -149,11 +171,11 @@ def shown(figure: str) -> str:
         return f"{v:,.0f}" if v == int(v) else f"{v:g}"
     low, high = bounds
     if low == high:
-        return one(low) + unit
+        return money + one(low) + unit
     lo, hi = one(low), one(high)
     if lo.split()[-1] == hi.split()[-1] and " " in lo:  # "15 million to 45 million" -> "15 to 45 million"
         lo = lo.split()[0]
-    return f"{lo} to {hi}{unit}"
+    return f"{money}{lo} to {hi}{unit}"
 
 
 def _number(words: str) -> int:
@@ -274,7 +296,8 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     cov_topic = concept_coverage(index, query, c.topic, own)[0]
     return ((concept_coverage(index, query, c.concepts, own)[0], concept_coverage(index, query, c.others, own)[0],
              cov_topic, max(0, len(c.topic) - held), facts_same,
-             bool(c.years and not years or c.figures and not figures), cov_topic * facts_same,
+             bool(c.years and not years or c.figures and not {kind(g) for g in figures} & {kind(f) for f in c.figures}),
+             cov_topic * facts_same,
              any(x.what in ("year", "figure") for x in d), other_name,
              len(_NEGATION.findall(text)) != c.negated, bool(found_opposite)), d)
 
@@ -286,9 +309,11 @@ def _differences(index: Index, c: _Claim, text: str, context: set[int], found: t
     d = []
     if c.years and years and not c.years <= years:
         d.append(Difference("year", ", ".join(sorted(c.years - years)), ", ".join(sorted(years))))
-    if c.figures and figures and unmatched:
-        d.append(Difference("figure", ", ".join(shown(f) for f in sorted(unmatched)),
-                            ", ".join(shown(f) for f in sorted(figures))))
+    # A figure differs from another of its kind: "£299" not from "22", "25,000 people" not from "28.5°".
+    differing = {f for f in unmatched if any(kind(f) == kind(g) for g in figures)}
+    if differing:
+        d.append(Difference("figure", ", ".join(shown(f) for f in sorted(differing)),
+                            ", ".join(shown(g) for g in sorted(figures) if kind(g) in {kind(f) for f in differing})))
     if other_name:
         theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & c.words
                   and (" " in m.group() or m.group().lower() in index.names)]  # not "Since" opening a clause

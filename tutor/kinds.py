@@ -135,14 +135,23 @@ def _done_to(sentence: str, subject: str) -> bool:
     return bool(re.search(pattern, sentence, re.IGNORECASE))
 
 
+_FIGURE = re.compile(
+    r"\b\d+(?:[.,]\d+)*(?:\s*(?:to|-|–)\s*\d+(?:[.,]\d+)*)?\s*(?:%|per ?cent|million|billion|thousand)?"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|a hundred)"
+    r"\s+(?:million|billion|thousand|hundred|per ?cent)",
+    re.IGNORECASE,
+)
+
+
+def figure_spans(text: str) -> list[tuple[int, int, str]]:
+    """``figures_in`` with where each stands in ``text``: ``(start, end, figure)``."""
+    body = _LIST_MARKER.sub("", text)
+    shift = len(text) - len(body)  # (a list marker is cut from the start only)
+    return [(m.start() + shift, m.start() + shift + len(f), f) for m in _FIGURE.finditer(body)
+            if (f := m.group().rstrip()) and not _YEAR.fullmatch(f)]
+
+
 def figures_in(text: str) -> list[str]:
     """Quantities stated in ``text`` in figures or with a magnitude: "30 million",
     "15 to 45 million", "ten million", "65%"; not years, list numbers or "one of"."""
-    body = _LIST_MARKER.sub("", text)
-    pattern = re.compile(
-        r"\b\d+(?:[.,]\d+)*(?:\s*(?:to|-|–)\s*\d+(?:[.,]\d+)*)?\s*(?:%|per ?cent|million|billion|thousand)?"
-        r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|a hundred)"
-        r"\s+(?:million|billion|thousand|hundred|per ?cent)",
-        re.IGNORECASE,
-    )
-    return [m.group().strip() for m in pattern.finditer(body) if not _YEAR.fullmatch(m.group().strip())]
+    return [f for _, _, f in figure_spans(text)]

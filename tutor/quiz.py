@@ -286,8 +286,8 @@ def is_right(q: Question, given: str) -> bool:
         (years, figures), (want_years, want_figures) = facts(_plain(given)), facts(_plain(q.answer))
         if years and want_years:
             return years == want_years  # ("1958 or 1959" hedges: not the answer)
-        if figures and want_figures:
-            return figures == want_figures
+        if figures and want_figures:  # ("4.2 billion" for "£4.2bn": the sign is in the question)
+            return {f.lstrip("£$€") for f in figures} == {f.lstrip("£$€") for f in want_figures}
         return _plain(given) == _plain(q.answer)
     a, g = _plain(q.answer), _plain(given)
     if q.type == "choice" and g != a and any(_plain(o) == g for o in q.choices):
