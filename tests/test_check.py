@@ -205,3 +205,9 @@ def test_rather_than_says_not(tmp_path):
     assert _check_json(folders, "Sky Q Mini boxes do not receive their own satellite feeds.")["verdict"] == "supported"
     out = _check_json(folders, "Sky Q Mini boxes receive their own satellite feeds.")
     assert out["verdict"] == "conflicting" and {"what": "negation", "claim": "", "source": "rather than"} in out["differences"]
+
+
+def test_a_month_is_not_a_name_the_sources_must_give(folders):
+    # The sources say "opened in 1830" without the month: that is no other name.
+    out = _check_json(folders, "The Liverpool and Manchester Railway opened in September 1830.")
+    assert out["verdict"] == "supported" and not out["differences"]

@@ -78,6 +78,7 @@ _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", re.IGNOREC
 _SHORT_SCALE = re.compile(r"(?<=\d)\s?(bn)\b|(?<=[£$€]\d)m\b|(?<=[£$€]\d\d)m\b|(?<=[£$€]\d\d\d)m\b")
 _MONTH_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?=\s+(?:of\s+)?(?:{'|'.join(MONTHS)})\b)"
                         rf"|\b((?:{'|'.join(MONTHS)})\s+)\d{{1,2}}(?:st|nd|rd|th)?\b(?![.]?\d)", re.IGNORECASE)
+_CALENDAR = {*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # not names
 _CURRENCY = re.compile(r"[£$€]\s?$")
 
 
@@ -247,7 +248,7 @@ def _read(index: Index, claim: str) -> _Claim:
     cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
     words = analysis.words(claim)  # (the first word is a name when the corpus writes it so, or a name follows)
     capitalised = {analysis.normalise(w) for i, w in enumerate(words) if w[:1].isupper() and (
-        i > 0 or analysis.normalise(w) in index.names or (len(words) > 1 and words[1][:1].isupper()))}
+        i > 0 or analysis.normalise(w) in index.names or (len(words) > 1 and words[1][:1].isupper()))} - _CALENDAR
     names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
     claim_words = {analysis.normalise(w) for w in words}
     years, figures = facts(claim)
