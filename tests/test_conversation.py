@@ -163,7 +163,8 @@ def test_an_exercise_in_the_text_is_never_quoted_as_an_answer(tmp_path):
                   "--corpus", str(corpus), "--index", str(index))
     quotes = [c["quote"] for c in json.loads(r.stdout)["citations"]]
     assert quotes and not any(q.startswith("Explain") for q in quotes)
-    assert "In 1785 a flood broke the eastern bank." in quotes
+    # The sentence that only restates the question comes with the one that answers it.
+    assert quotes[0] == "In 1785 a flood broke the eastern bank. The diggers rebuilt it in stone the following spring."
 
 
 def test_a_judgement_question_quotes_the_sources_verdict(index_dir):
@@ -171,3 +172,23 @@ def test_a_judgement_question_quotes_the_sources_verdict(index_dir):
     out = ask(index_dir, "Was the Great Leap Forward a success?")
     first = out["citations"][0]["quote"]
     assert any(w in first.lower() for w in ("disaster", "failure", "failed", "catastroph")), first
+
+
+def test_a_quote_that_points_back_comes_with_the_sentence_it_points_to(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "locks.txt").write_text(
+        "The locks\n\nThe Quillon Canal rises through nine locks between the river and the town. "
+        "This means that every barge climbs forty feet on its way to the market. "
+        "The keepers lived in cottages beside the upper locks.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    turns = ["How far does every barge climb on its way to the market?", "tell me more"]
+    quotes = []
+    for i, turn in enumerate(turns):
+        r = run_tutor("ask", turn, *[a for h in turns[:i] for a in ("--history", h)], "--json",
+                      "--corpus", str(corpus), "--index", str(index))
+        quotes.append([c["quote"] for c in json.loads(r.stdout)["citations"]])
+    assert quotes[0][0] == ("The Quillon Canal rises through nine locks between the river and the town. "
+                            "This means that every barge climbs forty feet on its way to the market.")
+    # "tell me more" does not give again a sentence the first answer quoted.
+    assert not any(q.startswith(("The Quillon Canal rises", "This means")) for q in quotes[1])

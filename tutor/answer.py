@@ -1,7 +1,7 @@
 """Compose an answer from quotes: choose sentences, cite them, or decline.
 
-An answer is 1-3 verbatim sentences. The first is the candidate sentence
-(``features.candidates``) most likely to answer, by a ranker fitted by
+An answer is 1-3 verbatim quotes, each a sentence (or two, see ``_readable``). The first
+holds the candidate sentence (``features.candidates``) most likely to answer, by a ranker fitted by
 ``benchmarks/train.py`` (``tutor/data/ranker.json``) on which sentences answered
 questions in other corpora: it weighs the sentence's similarity to the question (and
 its neighbours'), the share of the question's ideas it holds, its passage's standing,
@@ -19,6 +19,7 @@ knows its words at all, and how far the best passage stands above the rest.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -47,7 +48,13 @@ MAX_QUESTION_CHARS = 1000
 # set: a quarter keeps the right sentence among the quotes as often as the hand-set
 # weighting did (SQuAD 234 of 293, 235 before) without the first quote changing.
 FURTHER = 0.25
-NEXT_QUOTES, NEXT_REACH = 2, 6  # "and then?": this many sentences, within this many after the last quote
+NEXT_QUOTES, NEXT_REACH = 2, 6
+# A first quote with no more content words of its own than this (beside the question's and
+# their synonyms) restates the question, and is given with the sentence after it. Swept over
+# 1-6 on every set (benchmarks/baseline.py, squad_eval.py): answer@1 rises with it, as any
+# longer quote would; 3 keeps the rule to sentences that say next to nothing new.
+RESTATES_WORDS = 3
+_POINTS_BACK = re.compile(r"(?:This|These|That|Those|It|They|Such|He|She|Its|Their|His|Her)\b")  # "and then?": this many sentences, within this many after the last quote
 
 @dataclass(frozen=True)
 class Why:
@@ -200,7 +207,7 @@ def answer(index: Index, question: str, history: list[str] | None = None, k: int
         return Answer(question, query, False, hits=shown, message=decline_message(index, query), notes=tuple(notes))
     figures = _figures(index, query, citations)
     agreeing = (citations[0].n,) if figures else _agreeing(index, citations)
-    given = frozenset(c.sentence for c in citations) | (already if more else frozenset())
+    given = frozenset(j for c in citations for j in _held(index, c)) | (already if more else frozenset())
     return Answer(question, query, True, tuple(citations), shown, None, len(agreeing), figures, tuple(notes),
                   agreeing_with=agreeing, given=given)
 
@@ -292,7 +299,40 @@ def _choose(index: Index, query: Query, cands: list[tuple[float, int, int]],
         if best is None:
             break
         chosen.append(best)
-    return [_citation(index, n, j, p) for n, (_, j, p) in enumerate(chosen, start=1)]
+    cited = [_citation(index, n, j, p) for n, (_, j, p) in enumerate(chosen, start=1)]
+    first = _readable(index, query, cited[0])
+    # (a quote the first now holds is not given twice)
+    return numbered([first, *(c for c in cited[1:] if c.doc != first.doc or not first.start <= c.start < first.end)])
+
+
+def _readable(index: Index, query: Query, c: Citation) -> Citation:
+    """The first quote as a student can read it on its own: a sentence that opens on a word
+    pointing back ("This means that ...", "It ...") with the sentence before it, and one that
+    holds little but the question's own words ("The Great Leap Forward borrowed elements from
+    the history of the USSR ...", for "Which ideas did it borrow from the USSR?") with the
+    sentence after it, which says what."""
+    j, p = c.sentence, c.passage
+    first, last = int(index.passage_sentences[p]), int(index.passage_sentences[p + 1]) - 1
+    quotable, starts, ends = index.a["sentence_quotable"], index.a["sentence_start"], index.a["sentence_end"]
+    start, end = c.start, c.end
+    if _POINTS_BACK.match(c.quote) and j > first and quotable[j - 1]:
+        start = int(starts[j - 1])
+    asked = set(analysis.stems(query.searched)) | {s for _, s in query.synonyms}
+    restates = len(set(analysis.stems(c.quote)) - asked) <= RESTATES_WORDS
+    if restates and start == c.start and end == int(ends[j]) and j < last and quotable[j + 1]:  # (two sentences at most)
+        end = int(ends[j + 1])
+    if (start, end) == (c.start, c.end):
+        return c
+    return replace(c, quote=index.doc_text(c.doc)[start:end], start=start, end=end)
+
+
+def _held(index: Index, c: Citation) -> range:
+    """The sentences a quote holds (one, or two for a lead-in or a quote read in context)."""
+    first = int(index.passage_sentences[c.passage])
+    sentences_ = range(first, int(index.passage_sentences[c.passage + 1]))
+    starts, ends = index.a["sentence_start"], index.a["sentence_end"]
+    inside = [j for j in sentences_ if int(starts[j]) >= c.start and int(ends[j]) <= c.end]
+    return range(inside[0], inside[-1] + 1) if inside else range(c.sentence, c.sentence + 1)
 
 
 def _citation(index: Index, n: int, j: int, p: int) -> Citation:
