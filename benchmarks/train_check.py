@@ -146,9 +146,9 @@ def out_of_corpus(cs: list[Claim]) -> list[tuple[Claim, np.ndarray, np.ndarray]]
 
 
 def choose_thresholds(scored) -> tuple[float, float]:
-    """The pair of thresholds in the middle of the best plateau: the most right verdicts
-    (mean of corpora), averaged with the grid's neighbouring pairs, so that one or two
-    claims do not pull it to an edge."""
+    """The pair of thresholds with the most right verdicts (mean of corpora), averaged with
+    the grid's neighbouring pairs, so that one or two claims do not pull it to an edge; then,
+    at that "about" threshold, the lowest "says otherwise" threshold as good as the one found."""
     groups = sorted({c.group for c, _, _ in scored})
 
     def accuracy(ta, to):
@@ -158,6 +158,9 @@ def choose_thresholds(scored) -> tuple[float, float]:
     padded = np.pad(table, 1, mode="edge")
     smooth = sum(padded[1 + di:1 + di + len(GRID), 1 + dj:1 + dj + len(GRID)] for di in (-1, 0, 1) for dj in (-1, 0, 1)) / 9
     i, j = np.unravel_index(int(np.argmax(smooth)), smooth.shape)
+    # Where the claims cannot tell "says otherwise" thresholds apart (a plateau), the lowest:
+    # a sentence that may say otherwise is then shown as such, for the teacher to judge.
+    j = int(np.flatnonzero(table[i] >= table[i, j] - 1e-9)[0])
     return float(GRID[i]), float(GRID[j])
 
 

@@ -211,3 +211,14 @@ def test_a_month_is_not_a_name_the_sources_must_give(folders):
     # The sources say "opened in 1830" without the month: that is no other name.
     out = _check_json(folders, "The Liverpool and Manchester Railway opened in September 1830.")
     assert out["verdict"] == "supported" and not out["differences"]
+
+
+def test_a_quotation_is_credited_to_the_name_on_the_line_under_it(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(FIXTURE_CORPUS, corpus)
+    (corpus / "opinions.txt").write_text(
+        "What they said\n\n“The railway changed the pace of life in every town it reached, and the Liverpool and "
+        "Manchester line did so within a single generation.”\nSamuel Smiles, biographer\n", encoding="utf-8")
+    out = _check_json((corpus, tmp_path / "index"),
+                      "Samuel Smiles wrote that the railway changed the pace of life in every town it reached.")
+    assert out["verdict"] == "supported" and "pace of life" in out["citations"][0]["quote"]

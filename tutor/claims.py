@@ -276,9 +276,13 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     """Sentence ``j``'s features (``NAMES`` but the two cosines) and what it gives otherwise."""
     text, query = index.sentence_text(j), c.query
     own = sentences.terms(index, j)
-    # A name may come from the sentences before ("Peng was denounced. He was replaced ...").
-    first = int(index.passage_sentences[int(index.a["sentence_passage"][j])])
-    context = own.union(*(sentences.terms(index, i) & c.name_ids for i in range(max(first, j - CONTEXT), j)))
+    # A name may come from the sentences before ("Peng was denounced. He was replaced ..."),
+    # or from the line under a quotation that says whose it is ("John K. Fairbank, historian").
+    p = int(index.a["sentence_passage"][j])
+    first, last = int(index.passage_sentences[p]), int(index.passage_sentences[p + 1])
+    credited = [i for i in range(j + 1, last) if not index.a["sentence_quotable"][i]]
+    context = own.union(*(sentences.terms(index, i) & c.name_ids
+                          for i in [*range(max(first, j - CONTEXT), j), *credited]))
     stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(text)}
     # An opposite counts when the claim's word (or a synonym of it) is not there too.
     found_opposite = sorted(s for s in c.opposites if s in stems and s not in c.stems
