@@ -222,3 +222,9 @@ def test_a_quotation_is_credited_to_the_name_on_the_line_under_it(tmp_path):
     out = _check_json((corpus, tmp_path / "index"),
                       "Samuel Smiles wrote that the railway changed the pace of life in every town it reached.")
     assert out["verdict"] == "supported" and "pace of life" in out["citations"][0]["quote"]
+
+
+def test_a_name_with_a_hyphen_is_one_name():
+    from tutor.kinds import NAME
+    assert [m.group() for m in NAME.finditer("Results of The First Five-Year Plan pleased Mao Zedong.")] == [
+        "The First Five-Year Plan", "Mao Zedong"]

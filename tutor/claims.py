@@ -320,7 +320,7 @@ def _differences(index: Index, c: _Claim, text: str, context: set[int], found: t
         d.append(Difference("figure", ", ".join(shown(f) for f in sorted(differing)),
                             ", ".join(shown(g) for g in sorted(figures) if kind(g) in {kind(f) for f in differing})))
     if other_name:
-        theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in m.group().split()} & c.words
+        theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in re.split(r"[\s-]+", m.group())} & c.words
                   and (" " in m.group() or m.group().lower() in index.names)]  # not "Since" opening a clause
         d.append(Difference("name", ", ".join(" ".join(n.words).title() for n in c.names
                                               if concept_coverage(index, c.query, [n], context)[0] == 0),

@@ -19,7 +19,7 @@ _NUMBER = re.compile(
     r"(?:doubl|tripl|quadrupl)(?:e[sd]?|ing))\b)",
     re.IGNORECASE,
 )
-NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:-[A-Z][a-z]+)*(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)*)*")
 _LIST_MARKER = re.compile(r"^\s*\d{1,2}[.)]\s")
 _REASON = re.compile(r"\b(because|due to|as a result|result(?:ed|ing|s)? (?:in|from)|led to|leads? to|leading to|caus\w*|"
                      r"owing to|thanks to|therefore|consequently|blam\w*|contribut\w*|factors?|driven by|stemm\w* from)\b",
