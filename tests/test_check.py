@@ -195,13 +195,17 @@ def test_figures_are_read_by_kind_money_days_and_short_scales():
             == facts("over 100,000 were sold within 30 days")[1] == {"100000", "30"})
 
 
-def test_rather_than_says_not(tmp_path):
+def _with(tmp_path: Path, text: str) -> tuple[Path, Path]:
+    """The fixture corpus with one more document, ``text``, and where to index it."""
     corpus = tmp_path / "corpus"
     shutil.copytree(FIXTURE_CORPUS, corpus)
-    (corpus / "boxes.txt").write_text(
-        "Satellite boxes\n\nThe Sky Q Mini set top boxes connect to the Sky Q Silver set top boxes with a Wi-Fi "
-        "or Power-line connection rather than receive their own satellite feeds.\n", encoding="utf-8")
-    folders = corpus, tmp_path / "index"
+    (corpus / "more.txt").write_text(text, encoding="utf-8")
+    return corpus, tmp_path / "index"
+
+
+def test_rather_than_says_not(tmp_path):
+    folders = _with(tmp_path, "Satellite boxes\n\nThe Sky Q Mini set top boxes connect to the Sky Q Silver set top "
+                              "boxes with a Wi-Fi or Power-line connection rather than receive their own satellite feeds.\n")
     assert _check_json(folders, "Sky Q Mini boxes do not receive their own satellite feeds.")["verdict"] == "supported"
     out = _check_json(folders, "Sky Q Mini boxes receive their own satellite feeds.")
     assert out["verdict"] == "conflicting" and {"what": "negation", "claim": "", "source": "rather than"} in out["differences"]
@@ -214,13 +218,10 @@ def test_a_month_is_not_a_name_the_sources_must_give(folders):
 
 
 def test_a_quotation_is_credited_to_the_name_on_the_line_under_it(tmp_path):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(FIXTURE_CORPUS, corpus)
-    (corpus / "opinions.txt").write_text(
-        "What they said\n\n“The railway changed the pace of life in every town it reached, and the Liverpool and "
-        "Manchester line did so within a single generation.”\nSamuel Smiles, biographer\n", encoding="utf-8")
-    out = _check_json((corpus, tmp_path / "index"),
-                      "Samuel Smiles wrote that the railway changed the pace of life in every town it reached.")
+    folders = _with(tmp_path, "What they said\n\n“The railway changed the pace of life in every town it reached, and "
+                              "the Liverpool and Manchester line did so within a single generation.”\n"
+                              "Samuel Smiles, biographer\n")
+    out = _check_json(folders, "Samuel Smiles wrote that the railway changed the pace of life in every town it reached.")
     assert out["verdict"] == "supported" and "pace of life" in out["citations"][0]["quote"]
 
 

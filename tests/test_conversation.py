@@ -142,14 +142,19 @@ def _canal(tmp_path: Path) -> tuple[Path, Path]:
     return corpus, tmp_path / "index"
 
 
-def test_and_then_goes_on_with_what_the_source_says_next(tmp_path):
-    corpus, index = _canal(tmp_path)
-    turns = ["When did work on the canal begin?", "and then?", "what happened next?"]
+def _conversation(corpus: Path, index: Path, turns: list[str]) -> list[list[str]]:
+    """Each turn asked with the ones before it as history: the quotes of each answer."""
     quotes = []
     for i, turn in enumerate(turns):
         r = run_tutor("ask", turn, *[a for h in turns[:i] for a in ("--history", h)], "--json",
                       "--corpus", str(corpus), "--index", str(index))
         quotes.append([c["quote"] for c in json.loads(r.stdout)["citations"]])
+    return quotes
+
+
+def test_and_then_goes_on_with_what_the_source_says_next(tmp_path):
+    corpus, index = _canal(tmp_path)
+    quotes = _conversation(corpus, index, ["When did work on the canal begin?", "and then?", "what happened next?"])
     assert quotes[0][0] == "Work began in 1780 under the engineer Maud Ferrers."
     assert quotes[1] == ["In 1785 a flood broke the eastern bank.", "The diggers rebuilt it in stone the following spring."]
     # The source goes on with what the first answer quoted already, then an exercise: nothing new to quote.
@@ -175,19 +180,12 @@ def test_a_judgement_question_quotes_the_sources_verdict(index_dir):
 
 
 def test_a_quote_that_points_back_comes_with_the_sentence_it_points_to(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
+    corpus, index = _canal(tmp_path)
     (corpus / "locks.txt").write_text(
         "The locks\n\nThe Quillon Canal rises through nine locks between the river and the town. "
         "This means that every barge climbs forty feet on its way to the market. "
         "The keepers lived in cottages beside the upper locks.\n", encoding="utf-8")
-    index = tmp_path / "index"
-    turns = ["How far does every barge climb on its way to the market?", "tell me more"]
-    quotes = []
-    for i, turn in enumerate(turns):
-        r = run_tutor("ask", turn, *[a for h in turns[:i] for a in ("--history", h)], "--json",
-                      "--corpus", str(corpus), "--index", str(index))
-        quotes.append([c["quote"] for c in json.loads(r.stdout)["citations"]])
+    quotes = _conversation(corpus, index, ["How far does every barge climb on its way to the market?", "tell me more"])
     assert quotes[0][0] == ("The Quillon Canal rises through nine locks between the river and the town. "
                             "This means that every barge climbs forty feet on its way to the market.")
     # "tell me more" does not give again a sentence the first answer quoted.
