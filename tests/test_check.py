@@ -229,3 +229,17 @@ def test_a_name_with_a_hyphen_is_one_name():
     from tutor.kinds import NAME
     assert [m.group() for m in NAME.finditer("Results of The First Five-Year Plan pleased Mao Zedong.")] == [
         "The First Five-Year Plan", "Mao Zedong"]
+
+
+@pytest.mark.parametrize("source, claim", [
+    # "started" is the opposite of "stopped", but the claim says it too, as "began".
+    ("In January 2010 the Quillon company discontinued the old signal box and started to issue the new signal box "
+     "as standard.", "In January 2010 the Quillon company stopped offering the old signal box and began supplying "
+                     "the new signal box as standard."),
+    # "some 600,000" is about 600,000, not the opposite of "all".
+    ("In fact the canal company had built some 600,000 oak sluice gates in workshops scattered around the county.",
+     "About six hundred thousand oak sluice gates were built in workshops all over the county."),
+])
+def test_words_that_only_look_opposite_do_not_contradict(tmp_path, source, claim):
+    out = _check_json(_with(tmp_path, "Notes\n\n" + source + "\n"), claim)
+    assert out["verdict"] == "supported", out["message"]

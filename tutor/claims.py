@@ -79,6 +79,7 @@ _SHORT_SCALE = re.compile(r"(?<=\d)\s?(bn)\b|(?<=[£$€]\d)m\b|(?<=[£$€]\d\d
 _MONTH_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?=\s+(?:of\s+)?(?:{'|'.join(MONTHS)})\b)"
                         rf"|\b((?:{'|'.join(MONTHS)})\s+)\d{{1,2}}(?:st|nd|rd|th)?\b(?![.]?\d)", re.IGNORECASE)
 _CALENDAR = {*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # not names
+_SOME_NUMBER = re.compile(r"\bsome(?=\s+\d)", re.IGNORECASE)
 _CURRENCY = re.compile(r"[£$€]\s?$")
 
 
@@ -283,9 +284,12 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     credited = [i for i in range(j + 1, last) if not index.a["sentence_quotable"][i]]
     context = own.union(*(sentences.terms(index, i) & c.name_ids
                           for i in [*range(max(first, j - CONTEXT), j), *credited]))
-    stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(text)}
+    # ("some 600,000" is about 600,000: no opposite of "all")
+    stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(_SOME_NUMBER.sub("", text))}
     # An opposite counts when the claim's word (or a synonym of it) is not there too.
-    found_opposite = sorted(s for s in c.opposites if s in stems and s not in c.stems
+    # Nor when the claim says it in other words ("began" for "started", against "stopped").
+    said = set().union(*c.kin.values())
+    found_opposite = sorted(s for s in c.opposites if s in stems and s not in said
                             and not c.kin[analysis.stem(c.opposites[s])] & stems)
     # A sentence that says the opposite of a claim word speaks of what the claim does:
     # "low grade and unusable" is about "high-grade and usable" steel.
@@ -295,7 +299,7 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     _, held = concept_coverage(index, query, c.concepts, context if names_ok else own)
     years, figures = facts(text)
     unmatched = {f for f in c.figures if not any(same_figure(f, g) for g in figures)}
-    other_name = bool(c.names) and not names_ok and bool(NAME.search(text))
+    other_name = bool(c.names) and not names_ok and bool(_names(text))
     d = _differences(index, c, text, context, (years, figures, unmatched), other_name, found_opposite)
     facts_same = bool(c.years or c.figures) and c.years <= years and not unmatched
     cov_topic = concept_coverage(index, query, c.topic, own)[0]
@@ -305,6 +309,11 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
              cov_topic * facts_same,
              any(x.what in ("year", "figure") for x in d), other_name,
              len(_NEGATION.findall(text)) != c.negated, bool(found_opposite)), d)
+
+
+def _names(text: str) -> list[str]:
+    """The names ``text`` writes (``kinds.NAME``), days and months left out."""
+    return [m.group() for m in NAME.finditer(text) if m.group().lower() not in _CALENDAR]
 
 
 def _differences(index: Index, c: _Claim, text: str, context: set[int], found: tuple, other_name: bool,
@@ -320,8 +329,8 @@ def _differences(index: Index, c: _Claim, text: str, context: set[int], found: t
         d.append(Difference("figure", ", ".join(shown(f) for f in sorted(differing)),
                             ", ".join(shown(g) for g in sorted(figures) if kind(g) in {kind(f) for f in differing})))
     if other_name:
-        theirs = [m.group() for m in NAME.finditer(text) if not {w.lower() for w in re.split(r"[\s-]+", m.group())} & c.words
-                  and (" " in m.group() or m.group().lower() in index.names)]  # not "Since" opening a clause
+        theirs = [n for n in _names(text) if not {w.lower() for w in re.split(r"[\s-]+", n)} & c.words
+                  and (" " in n or n.lower() in index.names)]  # not "Since" opening a clause
         d.append(Difference("name", ", ".join(" ".join(n.words).title() for n in c.names
                                               if concept_coverage(index, c.query, [n], context)[0] == 0),
                             ", ".join(dict.fromkeys(theirs[:3]))))
