@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tutor.build import build
 from tutor.store import ensure_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +47,9 @@ def run_tutor(*args: str, cwd: Path | None = None, stdin: str | None = None, tim
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run([sys.executable, "-m", "tutor", *args], cwd=cwd or ROOT, input=stdin,
                           capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def read_corpus(folder: Path):
+    """``(documents, skipped files, settings)`` of a corpus folder, as a build reads it."""
+    index = build(folder)
+    return index.docs, index.skipped, index.info

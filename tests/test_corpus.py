@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.corpus import candidate_rels, load_corpus, stamps
+from tests.conftest import read_corpus
+from tutor.corpus import candidate_rels, stamps, unique_ids
 from tutor.decoding import Unreadable, decode
 from tutor.errors import CorpusError
 
@@ -57,7 +58,7 @@ def test_bad_files_are_skipped_and_good_ones_kept(tmp_path: Path):
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
-    docs, skipped, _ = load_corpus(tmp_path)
+    docs, skipped, _ = read_corpus(tmp_path)
     assert [d.doc_id for d in docs] == ["good"]
     assert docs[0].title == "Canals"  # no manifest entry: the first line
     reasons = {Path(s.path).name: s.reason for s in skipped}
@@ -66,7 +67,7 @@ def test_bad_files_are_skipped_and_good_ones_kept(tmp_path: Path):
 
 
 def test_manifest_gives_titles_and_attribution(corpus_dir: Path):
-    docs, _, info = load_corpus(corpus_dir)
+    docs, _, info = read_corpus(corpus_dir)
     by_id = {d.doc_id: d for d in docs}
     assert by_id["cities-and-railways"].author == "Ada Example"
     assert by_id["cities-and-railways"].publisher == "Example School Press"
@@ -76,19 +77,19 @@ def test_manifest_gives_titles_and_attribution(corpus_dir: Path):
 
 def test_a_broken_manifest_does_not_stop_the_corpus(corpus_dir: Path):
     (corpus_dir / "sources.toml").write_text("[documents\nbroken = ", encoding="utf-8")
-    docs, skipped, _ = load_corpus(corpus_dir)
+    docs, skipped, _ = read_corpus(corpus_dir)
     assert len(docs) == 3
     assert any("manifest ignored" in s.reason for s in skipped)
 
 
 def test_a_missing_folder_is_a_clear_error(tmp_path: Path):
     with pytest.raises(CorpusError, match="not found"):
-        load_corpus(tmp_path / "nowhere")
+        read_corpus(tmp_path / "nowhere")
 
 
 def test_the_shipped_corpus_has_five_attributed_documents():
     root = Path(__file__).resolve().parent.parent / "corpus"
-    docs, skipped, info = load_corpus(root)
+    docs, skipped, info = read_corpus(root)
     assert len(docs) == 5 and not skipped
     assert all(d.title and (d.author or d.note) for d in docs)
     assert len(info.starter_questions) >= 3
@@ -110,7 +111,7 @@ def test_documents_are_found_in_subfolders_in_a_stable_order(tmp_path: Path):
         (tmp_path / rel).write_text("x" * len(rel), encoding="utf-8")
     rels = ["A.MD", "b.txt", "unit 10/a.txt", "unit 2/deep/z.md", "unit 2/notes.txt"]
     assert candidate_rels(tmp_path) == rels
-    assert [d.doc_id for d in load_corpus(tmp_path)[0]] == ["a", "b", "unit-10-a", "unit-2-deep-z", "unit-2-notes"]
+    assert [unique_ids(rels)[r] for r in rels] == ["a", "b", "unit-10-a", "unit-2-deep-z", "unit-2-notes"]
     found = stamps(tmp_path)
     assert [s.rel for s in found] == rels + ["sources.toml"]  # the manifest is watched too
     assert [s.size for s in found] == [len(r) for r in rels + ["sources.toml"]]

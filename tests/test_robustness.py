@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from tests.conftest import run_tutor
 from tutor import build, store
 from tutor.answer import MAX_QUESTION_CHARS
-from tutor.corpus import load_corpus, read_file
+from tutor.corpus import read_file
 from tutor.decoding import Unreadable, decode
 from tutor.errors import CorpusError
 
@@ -246,15 +246,15 @@ def test_any_bytes_in_a_file_never_crash_the_indexer(tmp_path_factory, data: byt
         assert alone.n_passages > 0
 
 
-def test_load_corpus_survives_unreadable_entries(tmp_path: Path):
+def test_a_build_survives_unreadable_entries(tmp_path: Path):
     (tmp_path / "good.txt").write_text(GOOD, encoding="utf-8")
     (tmp_path / "folder.txt").mkdir()  # a folder with a text file's name
     (tmp_path / "dangling.txt").symlink_to(tmp_path / "nowhere.txt")
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)  # reading it would block forever
-    docs, skipped, _ = load_corpus(tmp_path)
-    assert [d.doc_id for d in docs] == ["good"]
-    reasons = {Path(s.path).name: s.reason for s in skipped}
+    index = build.build(tmp_path)
+    assert [d.doc_id for d in index.docs] == ["good"]
+    reasons = {Path(s.path).name: s.reason for s in index.skipped}
     assert set(reasons) == {"dangling.txt", "pipe.txt"}
     assert "regular file" in reasons["pipe.txt"]
 

@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests import documents as D
 from tutor import teacher
-from tutor.corpus import SUFFIXES, load_corpus
+from tests.conftest import read_corpus
+from tutor.corpus import SUFFIXES
 from tutor.library import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, UploadRejected, add_document, safe_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +76,7 @@ def test_a_document_is_added_with_its_title_and_attribution(corpus_dir: Path):
                          licence="CC BY 4.0")
     assert added.name == "sankey-viaduct.txt" and not added.replaced and added.manifest_note is None
     assert (corpus_dir / added.name).read_text(encoding="utf-8") == TEXT
-    docs, skipped, info = load_corpus(corpus_dir)
+    docs, skipped, info = read_corpus(corpus_dir)
     doc = next(d for d in docs if d.doc_id == "sankey-viaduct")
     assert (doc.title, doc.author, doc.publisher, doc.year, doc.url, doc.licence) == (
         "The Sankey Viaduct, 1830", "Jo Teacher", "Example School", "2024", "https://example.org/s", "CC BY 4.0")
@@ -137,7 +138,7 @@ def test_encodings_teachers_save_in_are_accepted_as_they_are(corpus_dir: Path):
                        ("u16.txt", "The Great Exhibition opened in 1851.".encode("utf-16"))]:
         added = add_document(corpus_dir, name, data, None)
         assert (corpus_dir / added.name).read_bytes() == data
-    docs, skipped, _ = load_corpus(corpus_dir)
+    docs, skipped, _ = read_corpus(corpus_dir)
     assert {"cp", "u16"} <= {d.doc_id for d in docs} and not skipped
 
 
@@ -150,7 +151,7 @@ def test_an_existing_document_is_never_overwritten_silently(corpus_dir: Path):
     assert added.replaced and (corpus_dir / "steam-and-cotton.txt").read_text() == TEXT
     text = (corpus_dir / "sources.toml").read_text(encoding="utf-8")
     assert text.count('[documents."steam-and-cotton.txt"]') == 1
-    docs, _, _ = load_corpus(corpus_dir)
+    docs, _, _ = read_corpus(corpus_dir)
     assert next(d for d in docs if d.doc_id == "steam-and-cotton").title == "Steam, revised"
     assert next(d for d in docs if d.doc_id == "cities-and-railways").author == "Ada Example"
 

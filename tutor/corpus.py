@@ -259,31 +259,6 @@ def unique_ids(rels: list[str]) -> dict[str, str]:
     return out
 
 
-def load_corpus(corpus_dir: Path | str) -> tuple[list[Document], list[Skipped], CorpusInfo]:
-    """Read every document under ``corpus_dir``: the documents (``Texts`` reads their
-    texts), the files skipped (unreadable ones, with why) and the corpus's settings."""
-    corpus_dir = Path(corpus_dir)
-    rels = candidate_rels(corpus_dir)
-    info, meta, skipped = load_manifest(corpus_dir)
-    rels, unlinked = drop_links(corpus_dir, rels)
-    skipped += unlinked
-    ids = unique_ids(rels)
-    from tutor.extracted import TextStore  # (it reads with this module's decoding)
-
-    store = TextStore()
-    docs = []
-    for rel in rels:
-        path = corpus_dir / rel
-        try:
-            extraction = store.extract(path)
-            text, encoding = (extraction.read(), "utf-8") if extraction else read_file(path)
-        except Unreadable as exc:
-            skipped.append(Skipped(str(path), str(exc)))
-            continue
-        docs.append(make_document(corpus_dir, path, text, encoding, meta.get(rel, {}), ids[rel], extraction))
-    return docs, skipped, info
-
-
 class Texts:
     """The texts of ``docs`` by number, read from disk when first asked for, then kept.
 
