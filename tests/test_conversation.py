@@ -190,3 +190,13 @@ def test_a_quote_that_points_back_comes_with_the_sentence_it_points_to(tmp_path)
                             "This means that every barge climbs forty feet on its way to the market.")
     # "tell me more" does not give again a sentence the first answer quoted.
     assert not any(q.startswith(("The Quillon Canal rises", "This means")) for q in quotes[1])
+
+
+def test_a_line_about_the_text_itself_is_never_quoted(tmp_path):
+    corpus, index = _canal(tmp_path)
+    (corpus / "guide.txt").write_text(
+        "Study guide\n\nThis section explores the building of the Quillon Canal and the flood that broke its bank.\n",
+        encoding="utf-8")
+    quotes = _conversation(corpus, index, ["What broke the bank of the Quillon Canal?"])[0]
+    assert quotes and not any(q.startswith("This section") for q in quotes)
+    assert quotes[0].startswith("In 1785 a flood broke the eastern bank.")

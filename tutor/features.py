@@ -53,6 +53,9 @@ _LEAD_IN = re.compile(r":\s*$")
 _QUESTION_LINE = re.compile(r"\?[\s\"'”’)\]]*$")
 # An exercise set for the reader ("Explain how ...", "To what extent ...") asks; it answers nothing.
 _EXERCISE = re.compile(r"^\W*(?:Explain|Describe|Discuss|Assess|Evaluate|Outline|Analy[sz]e|Compare|To what extent)\b")
+# A line about the text itself ("This section explores ...", "This page was written by ...") answers nothing either.
+_ABOUT_THE_TEXT = re.compile(r"^\W*(?:This|The following|In this) (?:section|chapter|article|essay|unit|page|guide|lesson|"
+                             r"book|paper|website|site)\b", re.IGNORECASE)
 
 
 def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores
@@ -103,8 +106,9 @@ def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceSc
 
 
 def asks(text: str) -> bool:
-    """A question in the text (an essay's title) or an exercise ("Explain how ..."): it answers nothing."""
-    return bool(_QUESTION_LINE.search(text) or _EXERCISE.match(text))
+    """A question in the text (an essay's title), an exercise ("Explain how ...") or a line about
+    the text itself ("This section explores ..."): it answers nothing."""
+    return bool(_QUESTION_LINE.search(text) or _EXERCISE.match(text) or _ABOUT_THE_TEXT.match(text))
 
 
 QUESTION_NAMES = (
