@@ -48,13 +48,13 @@ MAX_QUESTION_CHARS = 1000
 # set: a quarter keeps the right sentence among the quotes as often as the hand-set
 # weighting did (SQuAD 234 of 293, 235 before) without the first quote changing.
 FURTHER = 0.25
-NEXT_QUOTES, NEXT_REACH = 2, 6
+NEXT_QUOTES, NEXT_REACH = 2, 6  # "and then?": this many sentences, within this many after the last quote
 # A first quote with no more content words of its own than this (beside the question's and
 # their synonyms) restates the question, and is given with the sentence after it. Swept over
 # 1-6 on every set (benchmarks/baseline.py, squad_eval.py): answer@1 rises with it, as any
 # longer quote would; 3 keeps the rule to sentences that say next to nothing new.
 RESTATES_WORDS = 3
-_POINTS_BACK = re.compile(r"(?:This|These|That|Those|It|They|Such|He|She|Its|Their|His|Her)\b")  # "and then?": this many sentences, within this many after the last quote
+_POINTS_BACK = re.compile(r"(?:This|These|That|Those|It|They|Such|He|She|Its|Their|His|Her)\b")
 
 @dataclass(frozen=True)
 class Why:
@@ -319,8 +319,8 @@ def _readable(index: Index, query: Query, c: Citation) -> Citation:
         start = int(starts[j - 1])
     asked = set(analysis.stems(query.searched)) | {s for _, s in query.synonyms}
     restates = len(set(analysis.stems(c.quote)) - asked) <= RESTATES_WORDS
-    if restates and start == c.start and end == int(ends[j]) and j < last and quotable[j + 1]:  # (two sentences at most)
-        end = int(ends[j + 1])
+    if restates and start == c.start and end == int(ends[j]) and j < last and quotable[j + 1]:
+        end = int(ends[j + 1])  # (two sentences at most: not after one taken in before)
     if (start, end) == (c.start, c.end):
         return c
     return replace(c, quote=index.doc_text(c.doc)[start:end], start=start, end=end)

@@ -45,8 +45,8 @@ NAMES = (
     "negation_differs",  # one of the two says "not", "never", "no" ... and the other does not
     "opposite",  # the sentence holds the opposite of a claim word ("low" for "high") and not the word
 )
-_NEGATION = re.compile(r"\b(?:not(?! only)|never|rather than|instead of|no(?! longer| sooner)|neither|nor|cannot|\w+n[’']t|fail(?:ed|s)? to|"
-                       r"refus(?:ed|es) to)\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not(?! only)|never|rather than|instead of|no(?! longer| sooner)|neither|nor|cannot|"
+                       r"\w+n[’']t|fail(?:ed|s)? to|refus(?:ed|es) to)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
 _SHORT_RANGE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\s*[-–]\s*([0-9]{2})\b")
 _NEGATIVE_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non)(?=[a-z]{4})")
@@ -69,13 +69,13 @@ _ORDINAL = re.compile(rf"\b(?:{'|'.join(_ORDINALS)})\b", re.IGNORECASE)
 # "first" and "second" mean too much else ("first supplied", "a second"): they are ordinals
 # after "the" or a possessive ("Europe's first pay-TV platform", "the second largest").
 # Not before a number: "the first thirty days" are thirty days.
-_FIRST_SECOND = re.compile(rf"(\b(?:the|its|their|his|her)\s+|\w['’]s\s+)(first|second)\b(?!\s+(?:\d|(?:{_SMALL}|a hundred)\b))",
-                           re.IGNORECASE)
+_FIRST_SECOND = re.compile(rf"(\b(?:the|its|their|his|her)\s+|\w['’]s\s+)(first|second)\b"
+                           rf"(?!\s+(?:\d|(?:{_SMALL}|a hundred)\b))", re.IGNORECASE)
 _TIMES = re.compile(r"\b(?:twice|thrice)\b", re.IGNORECASE)
 _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", re.IGNORECASE)
-# "£4.2bn", "£362m": a magnitude written short after a number.
-# ("m" only after money: "100m" may be metres)
-_SHORT_SCALE = re.compile(r"(?<=\d)\s?(bn)\b|(?<=[£$€]\d)m\b|(?<=[£$€]\d\d)m\b|(?<=[£$€]\d\d\d)m\b")
+# "£4.2bn", "£362m": a magnitude written short after a number ("m" only after money: "100m"
+# may be metres).
+_SHORT_SCALE = re.compile(r"((?:[£$€]\s?)?\d+(?:[.,]\d+)*)\s?(bn|m)\b")
 _MONTH_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?=\s+(?:of\s+)?(?:{'|'.join(MONTHS)})\b)"
                         rf"|\b((?:{'|'.join(MONTHS)})\s+)\d{{1,2}}(?:st|nd|rd|th)?\b(?![.]?\d)", re.IGNORECASE)
 _CALENDAR = {*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # not names
@@ -107,7 +107,7 @@ def facts(text: str) -> tuple[set[str], set[str]]:
     words_to_digits = _FIRST_SECOND.sub(lambda m: m.group(1) + {"first": "1st", "second": "2nd"}[m.group(2).lower()],
                                          words_to_digits)
     words_to_digits = _TIMES.sub(lambda m: {"twice": "2 times", "thrice": "3 times"}[m.group().lower()], words_to_digits)
-    words_to_digits = _SHORT_SCALE.sub(lambda m: " billion" if m.group(1) else " million", words_to_digits)
+    words_to_digits = _SHORT_SCALE.sub(_scaled_short, words_to_digits)
     words_to_digits = _MONTH_DAY.sub(lambda m: m.group(1) or "", words_to_digits)  # "22 May": a day is part of a date
     for start, end, f in figure_spans(words_to_digits):
         f = _SCALED.sub(lambda m: str(round(float(m.group(1)) * _SCALES[m.group(2).lower()])), f)
@@ -118,6 +118,14 @@ def facts(text: str) -> tuple[set[str], set[str]]:
         figures.add((currency.group().strip() if currency else "") + f
                      + ("°" if words_to_digits[end:end + 1] == "°" else ""))
     return years, figures
+
+
+def _scaled_short(m: re.Match) -> str:
+    """A ``_SHORT_SCALE`` match written out: "£4.2bn" as "£4.2 billion", "£362m" as "£362 million"."""
+    number, short = m.groups()
+    if short == "bn":
+        return f"{number} billion"
+    return f"{number} million" if number[0] in "£$€" else m.group()
 
 
 def same_figure(a: str, b: str) -> bool:
@@ -137,7 +145,7 @@ def same_figure(a: str, b: str) -> bool:
 
 def kind(figure: str) -> str:
     """What a figure (as ``facts`` gives it) counts: "percent", "money", "degrees" or "number"."""
-    return ("percent" if figure.endswith("%") else "money" if figure[:1] in "£$€" and figure
+    return ("percent" if figure.endswith("%") else "money" if figure.startswith(("£", "$", "€"))
             else "degrees" if figure.endswith("°") else "number")
 
 
@@ -305,7 +313,7 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     cov_topic = concept_coverage(index, query, c.topic, own)[0]
     return ((concept_coverage(index, query, c.concepts, own)[0], concept_coverage(index, query, c.others, own)[0],
              cov_topic, max(0, len(c.topic) - held), facts_same,
-             bool(c.years and not years or c.figures and not {kind(g) for g in figures} & {kind(f) for f in c.figures}),
+             bool(c.years and not years or c.figures and not {kind(g) for g in figures} & set(map(kind, c.figures))),
              cov_topic * facts_same,
              any(x.what in ("year", "figure") for x in d), other_name,
              len(_NEGATION.findall(text)) != c.negated, bool(found_opposite)), d)
