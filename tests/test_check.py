@@ -190,7 +190,7 @@ def test_figures_are_read_by_kind_money_days_and_short_scales():
     assert facts("Sky's £4.2bn bid")[1] == facts("a bid of £4,200 million")[1] == {"£4200000000"}
     assert facts("ITV's £262m bid")[1] == {"£262000000"} and facts("the 100m race")[1] == {"100"}
     assert facts("a £4.5m grant")[1] == {"£4500000"}
-    assert shown("£4200000000") == "£4.2 billion" and shown("28.5°") == "28.5°"
+    assert shown("£4200000000") == "£4.2 billion" and shown("28.5°") == "28.5°" and shown("5350000") == "5.35 million"
     # "the first thirty days" are thirty days, and "a hundred thousand" is one number.
     assert (facts("More than a hundred thousand were sold within the first thirty days")[1]
             == facts("over 100,000 were sold within 30 days")[1] == {"100000", "30"})

@@ -176,7 +176,7 @@ def shown(figure: str) -> str:
     money = figure[0] if kind(figure) == "money" else ""
     def one(v: float) -> str:
         for scale, word in ((1e9, "billion"), (1e6, "million")):
-            if v >= scale and (v / scale) * 10 == int((v / scale) * 10):
+            if v >= scale and abs(round(v / scale, 2) * scale - v) < 0.5:  # ("5.35 million", as a text writes it)
                 return f"{v / scale:g} {word}"
         return f"{v:,.0f}" if v == int(v) else f"{v:g}"
     low, high = bounds
