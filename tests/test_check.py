@@ -210,6 +210,9 @@ def test_rather_than_says_not(tmp_path):
     assert _check_json(folders, "Sky Q Mini boxes do not receive their own satellite feeds.")["verdict"] == "supported"
     out = _check_json(folders, "Sky Q Mini boxes receive their own satellite feeds.")
     assert out["verdict"] == "conflicting" and {"what": "negation", "claim": "", "source": "rather than"} in out["differences"]
+    # "rather than" on something the source does not speak of says nothing against it.
+    out = _check_json(folders, "Richard Arkwright opened a cotton mill at Cromford in 1771 rather than in Lancaster.")
+    assert out["verdict"] == "supported", out["message"]
 
 
 def test_a_month_is_not_a_name_the_sources_must_give(folders):

@@ -45,7 +45,7 @@ NAMES = (
     "negation_differs",  # one of the two says "not", "never", "no" ... and the other does not
     "opposite",  # the sentence holds the opposite of a claim word ("low" for "high") and not the word
 )
-_NEGATION = re.compile(r"\b(?:not(?! only)|never|rather than|instead of|no(?! longer| sooner)|neither|nor|cannot|"
+_NEGATION = re.compile(r"\b(?:not(?! only)|never|no(?! longer| sooner)|neither|nor|cannot|"
                        r"\w+n[’']t|fail(?:ed|s)? to|refus(?:ed|es) to)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b")
 _SHORT_RANGE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\s*[-–]\s*([0-9]{2})\b")
@@ -80,6 +80,10 @@ _MONTH_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?=\s+(?:of\s+)?(?:{'|'.jo
                         rf"|\b((?:{'|'.join(MONTHS)})\s+)\d{{1,2}}(?:st|nd|rd|th)?\b(?![.]?\d)", re.IGNORECASE)
 _CALENDAR = {*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # not names
 _SOME_NUMBER = re.compile(r"\bsome(?=\s+\d)", re.IGNORECASE)
+# "A rather than B" says not B: a negation where the other text speaks of B too ("connect over
+# Wi-Fi rather than receive their own feeds" against "do not receive their own feeds"), and
+# none where it does not ("relied on mass mobilisation rather than experts").
+_CONTRAST = re.compile(r"\b(?:rather than|instead of)\b([^,;:.]*)", re.IGNORECASE)
 _CURRENCY = re.compile(r"[£$€]\s?$")
 
 
@@ -222,7 +226,6 @@ class _Claim:
     topic: list  # its concepts other than frame words
     years: set[str]
     figures: set[str]
-    negated: int  # how many negations: "do not subscribe ... cannot pay" is two
     words: set[str]  # its normalised words
     stems: set[str]
     opposites: dict[str, str]  # the stem of an opposite of a claim word -> that word
@@ -258,12 +261,14 @@ def _read(index: Index, claim: str) -> _Claim:
     words = analysis.words(claim)  # (the first word is a name when the corpus writes it so, or a name follows)
     capitalised = {analysis.normalise(w) for i, w in enumerate(words) if w[:1].isupper() and (
         i > 0 or analysis.normalise(w) in index.names or (len(words) > 1 and words[1][:1].isupper()))} - _CALENDAR
+    # (what a claim says "rather than" is not a name the source must give)
+    capitalised -= {analysis.normalise(w) for m in _CONTRAST.finditer(claim) for w in analysis.words(m.group(1))}
     names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
     claim_words = {analysis.normalise(w) for w in words}
     years, figures = facts(claim)
     return _Claim(claim, query, cs, names, {i for c in names for s in c.stems if (i := index.term_ids.get(s)) is not None},
                   [c for c in cs if not c.name and not c.frame] or cs, [c for c in cs if not c.frame] or cs,
-                  years, figures, len(_NEGATION.findall(claim)), claim_words,
+                  years, figures, claim_words,
                   {analysis.stem(w) for w in claim_words if w}, _opposites(claim_words),
                   {analysis.stem(w): {analysis.stem(w), *thesaurus.synonyms(w)} for w in claim_words if w})
 
@@ -308,7 +313,8 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     years, figures = facts(text)
     unmatched = {f for f in c.figures if not any(same_figure(f, g) for g in figures)}
     other_name = bool(c.names) and not names_ok and bool(_names(text))
-    d = _differences(index, c, text, context, (years, figures, unmatched), other_name, found_opposite)
+    negations = _negations(c.text, stems), _negations(text, set().union(*c.kin.values()))
+    d = _differences(index, c, text, context, (years, figures, unmatched), other_name, found_opposite, negations)
     facts_same = bool(c.years or c.figures) and c.years <= years and not unmatched
     cov_topic = concept_coverage(index, query, c.topic, own)[0]
     return ((concept_coverage(index, query, c.concepts, own)[0], concept_coverage(index, query, c.others, own)[0],
@@ -316,7 +322,7 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
              bool(c.years and not years or c.figures and not {kind(g) for g in figures} & set(map(kind, c.figures))),
              cov_topic * facts_same,
              any(x.what in ("year", "figure") for x in d), other_name,
-             len(_NEGATION.findall(text)) != c.negated, bool(found_opposite)), d)
+             len(negations[0]) != len(negations[1]), bool(found_opposite)), d)
 
 
 def _names(text: str) -> list[str]:
@@ -324,8 +330,16 @@ def _names(text: str) -> list[str]:
     return [m.group() for m in NAME.finditer(text) if m.group().lower() not in _CALENDAR]
 
 
+def _negations(text: str, other: set[str]) -> list[str]:
+    """The negations of ``text`` ("not", "never", ...), and each "rather than" or "instead of"
+    whose words the other text (its stems ``other``) speaks of too."""
+    contrasts = [m.group().split()[0] + " " + m.group().split()[1] for m in _CONTRAST.finditer(text)
+                 if set(analysis.stems(m.group(1))) & other]  # (its content words)
+    return _NEGATION.findall(text) + contrasts
+
+
 def _differences(index: Index, c: _Claim, text: str, context: set[int], found: tuple, other_name: bool,
-                 found_opposite: list[str]) -> tuple[Difference, ...]:
+                 found_opposite: list[str], negations: tuple[list[str], list[str]]) -> tuple[Difference, ...]:
     """What sentence ``text`` gives where the claim gives something else."""
     years, figures, unmatched = found
     d = []
@@ -342,10 +356,10 @@ def _differences(index: Index, c: _Claim, text: str, context: set[int], found: t
         d.append(Difference("name", ", ".join(" ".join(n.words).title() for n in c.names
                                               if concept_coverage(index, c.query, [n], context)[0] == 0),
                             ", ".join(dict.fromkeys(theirs[:3]))))
-    negated = len(_NEGATION.findall(text))
-    if negated != c.negated:
-        more = c.negated > negated  # the claim says "not" where the source does not, or back
-        said = _NEGATION.findall(c.text if more else text)[-1]
+    claim_not, source_not = negations
+    if len(claim_not) != len(source_not):
+        more = len(claim_not) > len(source_not)  # the claim says "not" where the source does not, or back
+        said = (claim_not if more else source_not)[-1]
         d.append(Difference("negation", said if more else "", "" if more else said))
     if found_opposite:
         d.append(Difference("opposite", ", ".join(c.opposites[s] for s in found_opposite),
