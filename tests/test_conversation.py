@@ -200,3 +200,14 @@ def test_a_line_about_the_text_itself_is_never_quoted(tmp_path):
     quotes = _conversation(corpus, index, ["What broke the bank of the Quillon Canal?"])[0]
     assert quotes and not any(q.startswith("This section") for q in quotes)
     assert quotes[0].startswith("In 1785 a flood broke the eastern bank.")
+
+
+@pytest.mark.parametrize("line, about_the_text", [
+    ("This section explores the building of the canal.", True),
+    ("This page was written by Rebecca Cairns.", True),
+    ("This article guaranteed the rights of the canal's shareholders.", False),  # a treaty's, a charter's
+    ("This book was banned in 1933.", False),
+])
+def test_only_a_line_in_which_the_text_speaks_of_itself_is_left_out(line, about_the_text):
+    from tutor.features import asks
+    assert asks(line) is about_the_text

@@ -54,8 +54,11 @@ _QUESTION_LINE = re.compile(r"\?[\s\"'”’)\]]*$")
 # An exercise set for the reader ("Explain how ...", "To what extent ...") asks; it answers nothing.
 _EXERCISE = re.compile(r"^\W*(?:Explain|Describe|Discuss|Assess|Evaluate|Outline|Analy[sz]e|Compare|To what extent)\b")
 # A line about the text itself ("This section explores ...", "This page was written by ...") answers nothing either.
-_ABOUT_THE_TEXT = re.compile(r"^\W*(?:This|The following|In this) (?:section|chapter|article|essay|unit|page|guide|lesson|"
-                             r"book|paper|website|site)\b", re.IGNORECASE)
+# (The verb says it is the text that speaks: "This article guaranteed ..." may be a treaty's.)
+_ABOUT_THE_TEXT = re.compile(
+    r"^\W*(?:This|The following) (?:section|chapter|article|essay|unit|page|guide|lesson|website|site),? "
+    r"(?:explores|examines|discusses|describes|considers|covers|looks at|outlines|introduces|presents|sets out|will|"
+    r"was written|was created|was last)\b", re.IGNORECASE)
 
 
 def candidates(index: Index, query: Query, hits: list[Hit], s_scores: SentenceScores
