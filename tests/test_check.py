@@ -247,3 +247,12 @@ def test_a_name_with_a_hyphen_is_one_name():
 def test_words_that_only_look_opposite_do_not_contradict(tmp_path, source, claim):
     out = _check_json(_with(tmp_path, "Notes\n\n" + source + "\n"), claim)
     assert out["verdict"] == "supported", out["message"]
+
+
+def test_money_in_words_is_money(tmp_path):
+    folders = _with(tmp_path, "Costs\n\nThe Quillon Canal cost £820,000 to build, and its shareholders were paid "
+                              "back by 1810.\n")
+    assert _check_json(folders, "The Quillon Canal cost 820,000 pounds to build.")["verdict"] == "supported"
+    out = _check_json(folders, "The Quillon Canal cost 900,000 pounds to build.")
+    assert out["verdict"] == "conflicting"
+    assert {"what": "figure", "claim": "900,000 pounds", "source": "£820,000"} in out["differences"]

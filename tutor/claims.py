@@ -85,6 +85,9 @@ _SOME_NUMBER = re.compile(r"\bsome(?=\s+\d)", re.IGNORECASE)
 # none where it does not ("relied on mass mobilisation rather than experts").
 _CONTRAST = re.compile(r"\b(?:rather than|instead of)\b([^,;:.]*)", re.IGNORECASE)
 _CURRENCY = re.compile(r"[£$€]\s?$")
+_MONEY_WORDS = r"pounds?|dollars?|euros?|yuan|francs?|marks|rupees?|roubles?|rubles?|yen"
+_MONEY_AFTER = re.compile(rf"\s*({_MONEY_WORDS})\b", re.IGNORECASE)  # "820,000 pounds"
+_MONEY_SUFFIX = re.compile(rf" (?:{_MONEY_WORDS})$")
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,10 @@ def facts(text: str) -> tuple[set[str], set[str]]:
         f = re.sub(r"^(\d+)\.\d+%$", lambda m: f"{round(float(m.group()[:-1]))}%", f)
         # Money and angles are kinds of their own: "£299" is not contradicted by "22".
         currency = _CURRENCY.search(words_to_digits[max(0, start - 2):start])
+        named = _MONEY_AFTER.match(words_to_digits, end)
         figures.add((currency.group().strip() if currency else "") + f
-                     + ("°" if words_to_digits[end:end + 1] == "°" else ""))
+                    + (" " + named.group(1).lower() if named and not currency else "")
+                    + ("°" if words_to_digits[end:end + 1] == "°" else ""))
     return years, figures
 
 
@@ -150,13 +155,13 @@ def same_figure(a: str, b: str) -> bool:
 def kind(figure: str) -> str:
     """What a figure (as ``facts`` gives it) counts: "percent", "money", "degrees" or "number"."""
     return ("percent" if figure.endswith("%") else "money" if figure.startswith(("£", "$", "€"))
-            else "degrees" if figure.endswith("°") else "number")
+            or _MONEY_SUFFIX.search(figure) else "degrees" if figure.endswith("°") else "number")
 
 
 def _bounds(figure: str) -> tuple[float, float] | None:
     """A figure's lowest and highest value: "15to45000000" is 15 to 45 million (the scale
     is said once, after the second number), "30%" is 30 to 30."""
-    figure = figure.lstrip("£$€").rstrip("%°")
+    figure = _MONEY_SUFFIX.sub("", figure).lstrip("£$€").rstrip("%°")
     m = re.fullmatch(r"(\d+(?:\.\d+)?)(?:to|-|–)(\d+(?:\.\d+)?)", figure)
     if not m:
         try:
@@ -177,7 +182,8 @@ def shown(figure: str) -> str:
     if bounds is None:
         return figure
     unit = figure[-1] if kind(figure) in ("percent", "degrees") else ""
-    money = figure[0] if kind(figure) == "money" else ""
+    money = figure[0] if figure.startswith(("£", "$", "€")) else ""
+    unit = m.group() if (m := _MONEY_SUFFIX.search(figure)) else unit  # "820,000 pounds"
     def one(v: float) -> str:
         for scale, word in ((1e9, "billion"), (1e6, "million")):
             if v >= scale and abs(round(v / scale, 2) * scale - v) < 0.5:  # ("5.35 million", as a text writes it)
