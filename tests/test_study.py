@@ -75,6 +75,7 @@ def _q(answer: str, kind: str, choices=()) -> Question:
     ("45 million", "number", "45,000,000", True),
     ("£4.2bn", "number", "4.2 billion", True),  # the sign is in the question
     ("£4.2bn", "number", "£4.3bn", False),
+    ("£820,000", "number", "820,000 pounds", True),
     ("1958", "year", "in 1958", True),
     ("1958", "year", "1959", False),
     ("1958", "year", "1958 or 1959", False),  # a hedge is not an answer

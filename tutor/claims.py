@@ -158,10 +158,15 @@ def kind(figure: str) -> str:
             or _MONEY_SUFFIX.search(figure) else "degrees" if figure.endswith("°") else "number")
 
 
+def unpriced(figure: str) -> str:
+    """A figure (as ``facts`` gives it) without its currency: "£820000" and "820000 pounds" as "820000"."""
+    return _MONEY_SUFFIX.sub("", figure).lstrip("£$€")
+
+
 def _bounds(figure: str) -> tuple[float, float] | None:
     """A figure's lowest and highest value: "15to45000000" is 15 to 45 million (the scale
     is said once, after the second number), "30%" is 30 to 30."""
-    figure = _MONEY_SUFFIX.sub("", figure).lstrip("£$€").rstrip("%°")
+    figure = unpriced(figure).rstrip("%°")
     m = re.fullmatch(r"(\d+(?:\.\d+)?)(?:to|-|–)(\d+(?:\.\d+)?)", figure)
     if not m:
         try:

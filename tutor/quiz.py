@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 from tutor import analysis, sentences
 from tutor.analysis import ENGLISH_STOP_WORDS
 from tutor.answer import Citation, sentence_citation
-from tutor.claims import facts
+from tutor.claims import facts, unpriced
 from tutor.index import Index
 
 MIN_WORDS, MAX_WORDS = 8, 45
@@ -287,7 +287,7 @@ def is_right(q: Question, given: str) -> bool:
         if years and want_years:
             return years == want_years  # ("1958 or 1959" hedges: not the answer)
         if figures and want_figures:  # ("4.2 billion" for "£4.2bn": the sign is in the question)
-            return {f.lstrip("£$€") for f in figures} == {f.lstrip("£$€") for f in want_figures}
+            return set(map(unpriced, figures)) == set(map(unpriced, want_figures))
         return _plain(given) == _plain(q.answer)
     a, g = _plain(q.answer), _plain(given)
     if q.type == "choice" and g != a and any(_plain(o) == g for o in q.choices):
