@@ -83,9 +83,9 @@ _SOME_NUMBER = re.compile(r"\bsome(?=\s+\d)", re.IGNORECASE)
 # "A rather than B" says not B: a negation where the other text speaks of B too ("connect over
 # Wi-Fi rather than receive their own feeds" against "do not receive their own feeds"), and
 # none where it does not ("relied on mass mobilisation rather than experts").
-_CONTRAST = re.compile(r"\b(?:rather than|instead of)\b([^,;:.]*)", re.IGNORECASE)
+_CONTRAST = re.compile(r"\b(rather than|instead of)\b([^,;:.]*)", re.IGNORECASE)
 _CURRENCY = re.compile(r"[£$€]\s?$")
-_MONEY_WORDS = r"pounds?|dollars?|euros?|yuan|francs?|marks|rupees?|roubles?|rubles?|yen"
+_MONEY_WORDS = r"pounds?|dollars?|euros?|yuan|francs?|rupees?|roubles?|rubles?|yen"  # (not "marks": "(6 marks)")
 _MONEY_AFTER = re.compile(rf"\s*({_MONEY_WORDS})\b", re.IGNORECASE)  # "820,000 pounds"
 _MONEY_SUFFIX = re.compile(rf" (?:{_MONEY_WORDS})$")
 
@@ -273,7 +273,7 @@ def _read(index: Index, claim: str) -> _Claim:
     capitalised = {analysis.normalise(w) for i, w in enumerate(words) if w[:1].isupper() and (
         i > 0 or analysis.normalise(w) in index.names or (len(words) > 1 and words[1][:1].isupper()))} - _CALENDAR
     # (what a claim says "rather than" is not a name the source must give)
-    capitalised -= {analysis.normalise(w) for m in _CONTRAST.finditer(claim) for w in analysis.words(m.group(1))}
+    capitalised -= {analysis.normalise(w) for m in _CONTRAST.finditer(claim) for w in analysis.words(m.group(2))}
     names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
     claim_words = {analysis.normalise(w) for w in words}
     years, figures = facts(claim)
@@ -344,8 +344,7 @@ def _names(text: str) -> list[str]:
 def _negations(text: str, other: set[str]) -> list[str]:
     """The negations of ``text`` ("not", "never", ...), and each "rather than" or "instead of"
     whose words the other text (its stems ``other``) speaks of too."""
-    contrasts = [m.group().split()[0] + " " + m.group().split()[1] for m in _CONTRAST.finditer(text)
-                 if set(analysis.stems(m.group(1))) & other]  # (its content words)
+    contrasts = [m.group(1) for m in _CONTRAST.finditer(text) if set(analysis.stems(m.group(2))) & other]
     return _NEGATION.findall(text) + contrasts
 
 
