@@ -211,3 +211,14 @@ def test_a_line_about_the_text_itself_is_never_quoted(tmp_path):
 def test_only_a_line_in_which_the_text_speaks_of_itself_is_left_out(line, about_the_text):
     from tutor.features import asks
     assert asks(line) is about_the_text
+
+
+def test_a_quote_is_never_longer_than_two_sentences(tmp_path):
+    corpus, index = _canal(tmp_path)
+    (corpus / "aims.txt").write_text(
+        "The Marrow Cut\n\nThe Marrow Cut was begun in 1802 by the engineer Ada Lowther. Its builders had two aims:\n\n"
+        "To carry slate from the Marrow quarries to the sea, and to drain the Marrow marshes.\n\n"
+        "The cut was finished in 1809.\n", encoding="utf-8")
+    quotes = _conversation(corpus, index, ["What two aims did its builders have?"])[0]
+    # A lead-in that points back is quoted with what it introduces, not with the sentence before as well.
+    assert quotes[0].startswith("Its builders had two aims:") and quotes[0].endswith("drain the Marrow marshes.")

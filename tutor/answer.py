@@ -315,7 +315,7 @@ def _readable(index: Index, query: Query, c: Citation) -> Citation:
     first, last = int(index.passage_sentences[p]), int(index.passage_sentences[p + 1]) - 1
     quotable, starts, ends = index.a["sentence_quotable"], index.a["sentence_start"], index.a["sentence_end"]
     start, end = c.start, c.end
-    if _POINTS_BACK.match(c.quote) and j > first and quotable[j - 1]:
+    if _POINTS_BACK.match(c.quote) and j > first and quotable[j - 1] and end == int(ends[j]):  # (not a lead-in's)
         start = int(starts[j - 1])
     asked = set(analysis.stems(query.searched)) | {s for _, s in query.synonyms}
     restates = len(set(analysis.stems(c.quote)) - asked) <= RESTATES_WORDS
