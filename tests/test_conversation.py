@@ -131,9 +131,12 @@ def test_each_quote_says_why_it_was_chosen(index_dir):
     assert scores[0] == max(scores)  # the first quote is the one that scored best
 
 
-def _canal(tmp_path: Path) -> tuple[Path, Path]:
+def _canal(tmp_path: Path, more: str = "") -> tuple[Path, Path]:
+    """A corpus of the canal's history (and ``more``, a second document, when given), and where to index it."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
+    if more:
+        (corpus / "more.txt").write_text(more, encoding="utf-8")
     (corpus / "canal.txt").write_text(
         "The Quillon Canal\n\nThe Quillon Canal was dug by hand over eleven winters. "
         "Work began in 1780 under the engineer Maud Ferrers. In 1785 a flood broke the eastern bank. "
@@ -180,11 +183,9 @@ def test_a_judgement_question_quotes_the_sources_verdict(index_dir):
 
 
 def test_a_quote_that_points_back_comes_with_the_sentence_it_points_to(tmp_path):
-    corpus, index = _canal(tmp_path)
-    (corpus / "locks.txt").write_text(
-        "The locks\n\nThe Quillon Canal rises through nine locks between the river and the town. "
-        "This means that every barge climbs forty feet on its way to the market. "
-        "The keepers lived in cottages beside the upper locks.\n", encoding="utf-8")
+    corpus, index = _canal(tmp_path, "The locks\n\nThe Quillon Canal rises through nine locks between the river "
+                                     "and the town. This means that every barge climbs forty feet on its way to the "
+                                     "market. The keepers lived in cottages beside the upper locks.\n")
     quotes = _conversation(corpus, index, ["How far does every barge climb on its way to the market?", "tell me more"])
     assert quotes[0][0] == ("The Quillon Canal rises through nine locks between the river and the town. "
                             "This means that every barge climbs forty feet on its way to the market.")
@@ -193,10 +194,8 @@ def test_a_quote_that_points_back_comes_with_the_sentence_it_points_to(tmp_path)
 
 
 def test_a_line_about_the_text_itself_is_never_quoted(tmp_path):
-    corpus, index = _canal(tmp_path)
-    (corpus / "guide.txt").write_text(
-        "Study guide\n\nThis section explores the building of the Quillon Canal and the flood that broke its bank.\n",
-        encoding="utf-8")
+    corpus, index = _canal(tmp_path, "Study guide\n\nThis section explores the building of the Quillon Canal and "
+                                     "the flood that broke its bank.\n")
     quotes = _conversation(corpus, index, ["What broke the bank of the Quillon Canal?"])[0]
     assert quotes and not any(q.startswith("This section") for q in quotes)
     assert quotes[0].startswith("In 1785 a flood broke the eastern bank.")
@@ -214,11 +213,9 @@ def test_only_a_line_in_which_the_text_speaks_of_itself_is_left_out(line, about_
 
 
 def test_a_quote_is_never_longer_than_two_sentences(tmp_path):
-    corpus, index = _canal(tmp_path)
-    (corpus / "aims.txt").write_text(
-        "The Marrow Cut\n\nThe Marrow Cut was begun in 1802 by the engineer Ada Lowther. Its builders had two aims:\n\n"
-        "To carry slate from the Marrow quarries to the sea, and to drain the Marrow marshes.\n\n"
-        "The cut was finished in 1809.\n", encoding="utf-8")
+    corpus, index = _canal(tmp_path, "The Marrow Cut\n\nThe Marrow Cut was begun in 1802 by the engineer Ada "
+                                     "Lowther. Its builders had two aims:\n\nTo carry slate from the Marrow quarries "
+                                     "to the sea, and to drain the Marrow marshes.\n\nThe cut was finished in 1809.\n")
     quotes = _conversation(corpus, index, ["What two aims did its builders have?"])[0]
     # A lead-in that points back is quoted with what it introduces, not with the sentence before as well.
     assert quotes[0].startswith("Its builders had two aims:") and quotes[0].endswith("drain the Marrow marshes.")

@@ -241,6 +241,7 @@ class _Claim:
     stems: set[str]
     opposites: dict[str, str]  # the stem of an opposite of a claim word -> that word
     kin: dict[str, set[str]]  # a claim word's stem -> it and its synonyms' stems
+    said: set[str]  # every stem in ``kin``: what the claim says, in its words or their synonyms
 
 
 def candidates(index: Index, claim: str, docs: set[int] | None = None
@@ -277,11 +278,12 @@ def _read(index: Index, claim: str) -> _Claim:
     names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them
     claim_words = {analysis.normalise(w) for w in words}
     years, figures = facts(claim)
+    kin = {analysis.stem(w): {analysis.stem(w), *thesaurus.synonyms(w)} for w in claim_words if w}
     return _Claim(claim, query, cs, names, {i for c in names for s in c.stems if (i := index.term_ids.get(s)) is not None},
                   [c for c in cs if not c.name and not c.frame] or cs, [c for c in cs if not c.frame] or cs,
                   years, figures, claim_words,
                   {analysis.stem(w) for w in claim_words if w}, _opposites(claim_words),
-                  {analysis.stem(w): {analysis.stem(w), *thesaurus.synonyms(w)} for w in claim_words if w})
+                  kin, set().union(*kin.values()))
 
 
 def _opposites(claim_words: set[str]) -> dict[str, str]:
@@ -312,8 +314,7 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     stems = {analysis.stem(analysis.normalise(w)) for w in analysis.words(_SOME_NUMBER.sub("", text))}
     # An opposite counts when the claim's word (or a synonym of it) is not there too.
     # Nor when the claim says it in other words ("began" for "started", against "stopped").
-    said = set().union(*c.kin.values())
-    found_opposite = sorted(s for s in c.opposites if s in stems and s not in said
+    found_opposite = sorted(s for s in c.opposites if s in stems and s not in c.said
                             and not c.kin[analysis.stem(c.opposites[s])] & stems)
     # A sentence that says the opposite of a claim word speaks of what the claim does:
     # "low grade and unusable" is about "high-grade and usable" steel.
@@ -324,7 +325,7 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     years, figures = facts(text)
     unmatched = {f for f in c.figures if not any(same_figure(f, g) for g in figures)}
     other_name = bool(c.names) and not names_ok and bool(_names(text))
-    negations = _negations(c.text, stems), _negations(text, set().union(*c.kin.values()))
+    negations = _negations(c.text, stems), _negations(text, c.said)
     d = _differences(index, c, text, context, (years, figures, unmatched), other_name, found_opposite, negations)
     facts_same = bool(c.years or c.figures) and c.years <= years and not unmatched
     cov_topic = concept_coverage(index, query, c.topic, own)[0]
