@@ -59,7 +59,7 @@ OFF_TOPIC_ARTICLE = "Sky_(United_Kingdom)"
 GENERAL = ROOT / "benchmarks/data/offtopic-general.jsonl"  # everyday questions no course corpus answers, asked of each
 INDEXES: dict = {}  # the SQuAD corpora's indexes, by name
 C = 1.0  # inverse regularisation strength of the logistic regression
-MAX_WRONGLY_DECLINED, MIN_NOT_COVERED_DECLINED = 0.03, 0.95  # the targets the threshold is chosen for
+MAX_WRONGLY_DECLINED = 0.03  # the target the threshold is chosen for (see cross_validate_decline)
 THRESHOLDS = np.round(np.arange(0.02, 0.61, 0.02), 2)
 
 
@@ -305,13 +305,13 @@ def cross_validate_decline(G: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple
         scaler, model = _fit_decline(X[G != g], y[G != g])
         p[G == g] = model.predict_proba(scaler.transform(X[G == g]))[:, 1]
     # The targets: wrongly declined at most 3 %, not covered declined at least 95 %. They cannot
-    # both be met out of corpus yet; the threshold is the one whose shortfalls from them, summed
-    # over the corpora, are the least.
-    def shortfall(t):
-        return sum(max(0.0, np.mean(p[(G == g) & y] < t) - MAX_WRONGLY_DECLINED)
-                   + max(0.0, MIN_NOT_COVERED_DECLINED - np.mean(p[(G == g) & ~y] < t)) for g in np.unique(G))
-    errors = [shortfall(t) for t in THRESHOLDS]
-    threshold = float(THRESHOLDS[int(np.argmin(errors))])
+    # both be met out of corpus yet, and a student refused what the sources say is the failure
+    # to spare first: the threshold is the highest at which every corpus's answerable questions
+    # are declined within the target (the lowest, if none is). Summing both shortfalls instead
+    # let a corpus whose near-topic questions cannot reach the 95 % (the shipped one) raise it
+    # for every corpus: out of corpus, SQuAD wrongly declined 3.8 % against 2.7 % here.
+    ok = [t for t in THRESHOLDS if all(np.mean(p[(G == g) & y] < t) <= MAX_WRONGLY_DECLINED for g in np.unique(G))]
+    threshold = float(ok[-1] if ok else THRESHOLDS[0])
     figures = []
     for g in np.unique(G):
         m, pos, neg = G == g, (G == g) & y, (G == g) & ~y
@@ -344,9 +344,8 @@ def write_decline(G: np.ndarray, X: np.ndarray, y: np.ndarray, path: Path) -> No
         "scale": scaler.scale_.round(6).tolist(), "coef": model.coef_[0].round(6).tolist(),
         "intercept": round(float(model.intercept_[0]), 6), "threshold": threshold,
         "settings": {"model": f"sklearn LogisticRegression(C={C}, class_weight='balanced')",
-                     "threshold": f"of {THRESHOLDS[0]}..{THRESHOLDS[-1]}, the one whose out-of-corpus rates fall "
-                                  "least short of the targets (wrongly declined at most 3 %, not covered "
-                                  "declined at least 95 %), summed over the corpora",
+                     "threshold": f"of {THRESHOLDS[0]}..{THRESHOLDS[-1]}, the highest at which every corpus's "
+                                  "answerable questions, out of corpus, are wrongly declined at most 3 % of the time",
                      "data": _data_names() + [f"SQuAD 2.0 dev: {OFF_TOPIC_ARTICLE} (asked of the two articles, "
                                               f"and as a corpus of its own, asked its questions and {ARTICLES[0]}'s)"]},
         "cross_validation": figures}, indent=1) + "\n", encoding="utf-8")

@@ -59,6 +59,14 @@ def test_off_topic_questions_are_declined_kindly(fixture_index, question):
     assert "Who invented the spinning jenny?" in ans.message  # a starter question to try instead
 
 
+def test_a_question_about_a_name_the_sources_never_mention_is_declined(fixture_index):
+    # "railway" and "open" are all over the sources; Stockton and Darlington nowhere in them.
+    # Quoting the Liverpool and Manchester's opening would answer about another railway.
+    ans = answer(fixture_index, "When did the Stockton and Darlington Railway open?")
+    assert not ans.answered and not ans.citations
+    assert "1830" in answer(fixture_index, "When did the Liverpool and Manchester Railway open?").citations[0].quote
+
+
 def test_different_figures_are_shown_side_by_side(fixture_index):
     ans = answer(fixture_index, "What was the population of Manchester in 1850?")
     values = " ".join(f.value for f in ans.figures)

@@ -13,7 +13,8 @@ The tutor declines when the sources do not cover the question: a logistic regres
 fitted by ``benchmarks/train.py`` (``tutor/data/decline.json``) weighs how much of the
 question's meaning (its content words, weighted by rarity) the best passage and the
 best sentence hold, how many of its words meet in one sentence, whether the corpus
-knows its words at all, and how far the best passage stands above the rest.
+knows its words at all (and its names: "the Stockton and Darlington Railway" is not the
+Liverpool and Manchester), and how far the best passage stands above the rest.
 """
 
 from __future__ import annotations

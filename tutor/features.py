@@ -127,6 +127,7 @@ QUESTION_NAMES = (
     "together_share",  # "together" over the question's topic concepts, known or not
     "unknown",  # how many of the question's concepts the corpus does not know
     "rarest",  # the rarest of its topic concepts the best passages hold: its idf over the corpus's highest
+    "unknown_names",  # how many of those are names ("BSkyB", "Sky+HD"): it asks about someone or something else
 )
 
 
@@ -141,4 +142,5 @@ def question_row(ev, cs, unknown: list, X: np.ndarray, kind_asked: bool) -> np.n
     return np.array([ev.coverage, ev.topic_coverage, ev.matched, ev.together,
                      sum(c.weight for c in unknown) / total, math.log(max(ev.margin, 1e-9)),
                      best[col["similarity_raw"]], found, kind_asked,
-                     ev.together / max(1, sum(not c.frame for c in cs)), len(unknown), ev.rarest], dtype=float)
+                     ev.together / max(1, sum(not c.frame for c in cs)), len(unknown), ev.rarest,
+                     sum(c.name for c in unknown)], dtype=float)
