@@ -35,6 +35,13 @@ def test_subjects_of_questions():
     assert subject_of("Who was Peng Dehuai?") == "Peng Dehuai"
     assert subject_of("Why did the backyard furnaces fail?") == "the backyard furnaces"
     assert subject_of("Tell me about Manchester") == "Manchester"
+    # A yes-no question's subject is what it asks about, not the whole question.
+    assert subject_of("Was the first five year plan a success?") == "the first five year plan"
+    assert subject_of("Were the backyard furnaces abandoned?") == "the backyard furnaces"
+    assert subject_of("Were the communes popular with the peasants?") == "the communes"
+    # A name ends where its capitals do, not at the question's last word.
+    assert subject_of("What did the Great Leap Forward borrow from the Soviet Union?") == "the Great Leap Forward"
+    assert subject_of("Did China accept help from abroad?") == "China"
 
 
 def test_follow_ups_are_recognised_and_resolved():
@@ -48,4 +55,8 @@ def test_follow_ups_are_recognised_and_resolved():
     assert resolve_followup("Who built it?", ["What was the Liverpool and Manchester Railway?",
                                               "When did it open?"])[0] == \
         "Who built the Liverpool and Manchester Railway?"
+    assert resolve_followup("were there any problems with it?", ["Was the first five year plan a success?"])[0] == \
+        "were there any problems with the first five year plan?"
+    assert resolve_followup("why?", ["Were the backyard furnaces abandoned?"])[0] == \
+        "Why were the backyard furnaces abandoned?"
     assert resolve_followup("How big were they?", []) == ("How big were they?", (), False)

@@ -41,6 +41,13 @@ _SUBJECT_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _DO_SUPPORT = re.compile(r"^\s*(?:what|who|which|where|when|why|how)\b(?:\s+\w+)?\s+(?:did|does|do)\b", re.IGNORECASE)
+_AUX_FIRST = re.compile(r"^\s*(is|are|was|were|did|does|do|had|has|have|can|could|would|will|should)\s+", re.IGNORECASE)
+_COPULA = {"is", "are", "was", "were"}
+_ARTICLES = {"the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its"}
+# Words that end a question's subject: what follows its verb ("... think of them", "... borrow from").
+_FUNCTION_WORDS = _ARTICLES | {"of", "in", "on", "at", "to", "from", "with", "by", "for", "about", "into", "during",
+                               "after", "before", "over", "under", "between", "against", "through", "them", "it",
+                               "him", "there", "and", "or", "but", "as", "than", "any", "all", "some", "much", "more"}
 _OBJECT_PRONOUNS = {"they", "them", "it", "he", "him", "she"}
 _POSSESSIVE_PRONOUNS = {"their", "its", "his"}
 # Words nearly every English question holds one of: what/who/why..., articles, auxiliaries.
@@ -203,12 +210,41 @@ def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
 
 
 def subject_of(question: str) -> str:
-    """The topic of a question: "What were the people's communes?" -> "the people's communes"."""
+    """The topic of a question: "What were the people's communes?" -> "the people's communes",
+    "Was the first five year plan a success?" -> "the first five year plan"."""
     q = question.strip().rstrip("?!. ")
     subject = _SUBJECT_PREFIX.sub("", q, count=1).strip()
-    if _DO_SUPPORT.match(q) and len(subject.split()) > 1:
-        subject = subject.rsplit(" ", 1)[0]  # "why did the furnaces fail" -> "the furnaces"
+    if subject == q and (aux := _AUX_FIRST.match(q)):  # a yes-no question
+        subject = _noun_phrase(q[aux.end():].split(), aux.group(1).lower() not in _COPULA)
+    elif do := _DO_SUPPORT.match(q):  # "What monastery did the monks establish ...": after "did"
+        subject = _noun_phrase([w for w in q[do.end():].split() if w.lower() != "not"], True)
     return subject or q
+
+
+def _name_first(words: list[str]) -> str | None:
+    """A name (with its article) that opens ``words``: "the Liverpool and Manchester Railway ..."."""
+    start = 1 if words and words[0].lower() in _ARTICLES else 0
+    if len(words) <= start or not words[start][:1].isupper():
+        return None
+    end = start
+    while end < len(words) and (words[end][:1].isupper()
+                                or words[end] in ("of", "and", "the") and end + 1 < len(words) and words[end + 1][:1].isupper()):
+        end += 1
+    return " ".join(words[:end])
+
+
+def _noun_phrase(words: list[str], verb_follows: bool) -> str:
+    """The noun phrase that opens ``words``, a question's subject: a name ("the Great Leap
+    Forward borrow from ..."), else the words before the first function word less the verb
+    that ends them ("the backyard furnaces fail", "the communes popular with"); after "was" or
+    "were", a second article opens what is said of it ("the first five year plan a success")."""
+    if name := _name_first(words):
+        return name
+    start = 1 if words and words[0].lower() in _ARTICLES else 0
+    end = next((i for i in range(start, len(words)) if words[i].lower() in _FUNCTION_WORDS), len(words))
+    if end - start > 1 and (verb_follows or end == len(words) or words[end].lower() not in _ARTICLES):
+        end -= 1
+    return " ".join(words[:end])
 
 
 def is_followup(question: str) -> bool:
@@ -239,7 +275,11 @@ def _resolve_one(question: str, earlier: list[str]) -> tuple[str, tuple[str, ...
     subject = subject_of(previous)
     extra = tuple(analysis.terms(previous))
     if more := _MORE.match(question):
-        return (f"Why {subject}?" if more.group("why") else previous), extra, True
+        if not more.group("why"):
+            return previous, extra, True
+        if _AUX_FIRST.match(previous):  # "Were the furnaces abandoned?" -> "Why were the furnaces abandoned?"
+            return "Why " + previous.strip()[:1].lower() + previous.strip()[1:].rstrip("?!. ") + "?", extra, True
+        return f"Why {subject}?", extra, True
     out, pos, replaced = [], 0, False
     for word, a, b in analysis.tokens(question):
         w = word.lower()
