@@ -67,6 +67,15 @@ def test_a_question_about_a_name_the_sources_never_mention_is_declined(fixture_i
     assert "1830" in answer(fixture_index, "When did the Liverpool and Manchester Railway open?").citations[0].quote
 
 
+def test_a_question_in_title_case_is_read_as_it_would_be_in_lower_case(shipped_index):
+    # Capitals mark nothing in "Why Did Officials Lie ...": "Yields" is no name the sources
+    # never mention, and the question is not declined for it.
+    question = "Why did officials lie about crop yields?"
+    typed = answer(shipped_index, question.title())
+    assert typed.answered
+    assert typed.citations[0].quote == answer(shipped_index, question).citations[0].quote
+
+
 def test_different_figures_are_shown_side_by_side(fixture_index):
     ans = answer(fixture_index, "What was the population of Manchester in 1850?")
     values = " ".join(f.value for f in ans.figures)

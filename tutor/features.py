@@ -143,4 +143,4 @@ def question_row(ev, cs, unknown: list, X: np.ndarray, kind_asked: bool) -> np.n
                      sum(c.weight for c in unknown) / total, math.log(max(ev.margin, 1e-9)),
                      best[col["similarity_raw"]], found, kind_asked,
                      ev.together / max(1, sum(not c.frame for c in cs)), len(unknown), ev.rarest,
-                     sum(c.name for c in unknown)], dtype=float)
+                     sum(c.name and not c.frame for c in unknown)], dtype=float)

@@ -82,6 +82,9 @@ def concepts(index: Index, query: Query) -> list[Concept]:
     prev_cap = False
     words = analysis.words(query.searched)
     judgement = wants(query.searched) == "judgement"
+    # In a question typed in Title Case or capitals ("What Were The Effects Of ..."), a capital
+    # marks nothing: its names are the words the corpus writes as names.
+    titled = sum(w[:1].isupper() and analysis.normalise(w) in analysis.STOP_WORDS for w in words[1:]) >= 2
     for i, word in enumerate(words):
         w = analysis.normalise(word)
         if not w or not analysis.is_content(w) or (judgement and w in analysis.VERDICT_WORDS):
@@ -89,7 +92,7 @@ def concepts(index: Index, query: Query) -> list[Concept]:
             continue
         # Capitals mark a name, except the first word's, unless the next word has one too.
         opens_name = i == 0 and len(words) > 1 and words[1][:1].isupper()
-        cap = (word[:1].isupper() and (i > 0 or opens_name)) or w in index.names
+        cap = (not titled and word[:1].isupper() and (i > 0 or opens_name)) or w in index.names
         if cap:
             capitalised.add(w)
         if cap and prev_cap:
