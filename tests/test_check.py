@@ -32,6 +32,15 @@ def test_verdicts(fixture_index, claim, verdict, quoted):
         assert not v.citations
 
 
+@pytest.mark.parametrize("typed", ["The Great Leap Forward Began In 1958.", "THE GREAT LEAP FORWARD BEGAN IN 1958."])
+def test_a_claim_in_title_case_or_capitals_is_judged_as_written_plainly(shipped_index, typed):
+    # Its capitals mark no names: "Began" is no name that the sources would have to give.
+    plain = check(shipped_index, "The Great Leap Forward began in 1958.")
+    v = check(shipped_index, typed)
+    assert plain.verdict == "supported"
+    assert v.verdict == plain.verdict and v.citations[0].quote == plain.citations[0].quote
+
+
 def test_a_claim_copied_word_for_word_is_flagged(fixture_index):
     v = check(fixture_index, "The Liverpool and Manchester Railway opened in 1830.")
     assert v.verdict == "supported" and v.copied

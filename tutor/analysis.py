@@ -133,6 +133,25 @@ def is_content(word: str) -> bool:
     return len(word) > 1 and word not in STOP_WORDS or word.isdigit()
 
 
+def title_cased(words: list[str]) -> bool:
+    """True for text typed in Title Case or capitals ("What Were The Effects Of ...", "The
+    Great Leap Forward Began In 1958."), where a capital marks no name: nearly all its words
+    are capitalised, a word that names seldom hold ("In", "Were"; not "The", "First") among
+    them. (A title inside a question, "... wrote "On the Computational Complexity of ..."",
+    leaves the rest of it as typed.)"""
+    alpha = [w for w in words if w[:1].isalpha()]
+    capitals = sum(w[:1].isupper() for w in alpha)
+    return (len(alpha) >= 3 and capitals >= TITLE_SHARE * len(alpha)
+            and any(w[:1].isupper() and w.lower() in _TITLE_MARKERS for w in alpha[1:]))
+
+
+TITLE_SHARE = 0.8
+
+
+_TITLE_MARKERS = frozenset("of in on at to for by with and or from into about as is are was were did does do has "
+                           "have had".split())
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """The Snowball stem of a normalised word; numbers are kept as they are."""

@@ -271,8 +271,10 @@ def _read(index: Index, claim: str) -> _Claim:
     query = claim_query(index, claim)
     cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
     words = analysis.words(claim)  # (the first word is a name when the corpus writes it so, or a name follows)
+    titled = analysis.title_cased(words)  # ("The Great Leap Forward Began In 1958."; then the corpus says)
     capitalised = {analysis.normalise(w) for i, w in enumerate(words) if w[:1].isupper() and (
-        i > 0 or analysis.normalise(w) in index.names or (len(words) > 1 and words[1][:1].isupper()))} - _CALENDAR
+        i > 0 and not titled or analysis.normalise(w) in index.names
+        or (not titled and len(words) > 1 and words[1][:1].isupper()))} - _CALENDAR
     # (what a claim says "rather than" is not a name the source must give)
     capitalised -= {analysis.normalise(w) for m in _CONTRAST.finditer(claim) for w in analysis.words(m.group(2))}
     names = [c for c in cs if c.name and set(c.words) & capitalised]  # as the claim writes them

@@ -82,9 +82,7 @@ def concepts(index: Index, query: Query) -> list[Concept]:
     prev_cap = False
     words = analysis.words(query.searched)
     judgement = wants(query.searched) == "judgement"
-    # In a question typed in Title Case or capitals ("What Were The Effects Of ..."), a capital
-    # marks nothing: its names are the words the corpus writes as names.
-    titled = sum(w[:1].isupper() and analysis.normalise(w) in analysis.STOP_WORDS for w in words[1:]) >= 2
+    titled = analysis.title_cased(words)  # (then its names are the words the corpus writes as names)
     for i, word in enumerate(words):
         w = analysis.normalise(word)
         if not w or not analysis.is_content(w) or (judgement and w in analysis.VERDICT_WORDS):
@@ -92,24 +90,27 @@ def concepts(index: Index, query: Query) -> list[Concept]:
             continue
         # Capitals mark a name, except the first word's, unless the next word has one too.
         opens_name = i == 0 and len(words) > 1 and words[1][:1].isupper()
-        cap = (not titled and word[:1].isupper() and (i > 0 or opens_name)) or w in index.names
-        if cap:
+        written = (word[:1].isupper() and (i > 0 or opens_name)) or w in index.names
+        if (written and not titled) or w in index.names:
             capitalised.add(w)
-        if cap and prev_cap:
+        if written and prev_cap:
             groups[-1].append(w)
         else:
             groups.append([w])
-        prev_cap = cap
+        prev_cap = written
     # A name counts as one concept only when the corpus has it as a phrase: "Peng
     # Dehuai" is one thing, matched by either part; "French Revolution", which the
     # corpus never says, is two words, and "Revolution" alone does not cover it.
+    # (In Title Case, "Great Leap Forward Began" is cut where the corpus never has two of
+    # its words together: the name "Great Leap Forward", and "began".)
     split: list[tuple[list[str], bool]] = []
     for group in groups:
-        stems = [analysis.stem(w) for w in group] if len(group) > 1 else []
-        if stems and all(f"{a} {b}" in ids for a, b in zip(stems, stems[1:])):
-            split.append((group, True))
-        else:
-            split.extend(([w], w in capitalised) for w in group)
+        for run in _runs(ids, group) if titled else [group]:
+            stems = [analysis.stem(w) for w in run] if len(run) > 1 else []
+            if stems and all(f"{a} {b}" in ids for a, b in zip(stems, stems[1:])):
+                split.append((run, True))
+            else:
+                split.extend(([w], w in capitalised) for w in run)
     # A phrase the corpus uses again and again ("first five year plan") is one concept
     # too, or its words would outweigh everything else the question asks.
     merged: list[tuple[list[str], bool]] = []
@@ -226,6 +227,17 @@ def _coverage(terms: list[tuple[Concept, tuple, int, tuple, tuple]], present: se
             got += SYNONYM_SHARE * c.weight
             matched += not c.frame
     return (got / total if total else 0.0), matched
+
+
+def _runs(ids, words: list[str]) -> list[list[str]]:
+    """``words`` cut between two the corpus never has side by side (as a word pair term)."""
+    runs = [[words[0]]] if words else []
+    for a, b in zip(words, words[1:]):
+        if f"{analysis.stem(a)} {analysis.stem(b)}" in ids:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    return runs
 
 
 def unreachable(index: Index, query: Query, cs: list[Concept]) -> list[Concept]:
