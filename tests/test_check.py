@@ -41,6 +41,19 @@ def test_a_claim_in_title_case_or_capitals_is_judged_as_written_plainly(shipped_
     assert v.verdict == plain.verdict and v.citations[0].quote == plain.citations[0].quote
 
 
+@pytest.mark.parametrize("typed", [
+    "I think the Great Leap Forward began in 1958.",
+    "In my opinion, the Great Leap Forward began in 1958.",
+    "The Great Leap Forward began in 1958, I believe.",
+])
+def test_a_students_stance_around_a_claim_is_not_what_is_checked(shipped_index, typed):
+    # "think" and "opinion" are not what the sources are asked to state.
+    plain = check(shipped_index, "The Great Leap Forward began in 1958.")
+    v = check(shipped_index, typed)
+    assert v.claim == typed  # (shown as the student wrote it)
+    assert v.verdict == plain.verdict == "supported" and v.citations[0].quote == plain.citations[0].quote
+
+
 def test_a_claim_copied_word_for_word_is_flagged(fixture_index):
     v = check(fixture_index, "The Liverpool and Manchester Railway opened in 1830.")
     assert v.verdict == "supported" and v.copied

@@ -20,7 +20,7 @@ gives each part's verdict, and ``mixed`` is set when one is supported and anothe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,6 +39,12 @@ _VERB_FIRST = re.compile(r"(?:was|were|had|has|is|are|later|afterwards|then)\b",
 _OPENING_TIME = re.compile(r"^(?:in|on|by|during|after|before|from|until|at)\s+(?:the\s+)?(?:(?:early|late|mid)\s+)?"
                            rf"(?:\d{{1,2}}\s+)?(?:(?:{'|'.join(MONTHS)})\s+)?\d{{0,4}}s?\s*,?\s+", re.IGNORECASE)
 
+# A student's stance around a claim: what is checked is the claim itself.
+_STANCE_BEFORE = re.compile(
+    r"^(?:(?:I|we) (?:think|believe|feel|reckon|suppose|guess|know|would argue|would say|argue)(?: that)?"
+    r"|in my (?:opinion|view)|(?:it is|it's) (?:clear|true|obvious|evident|likely|known) that"
+    r"|(?:clearly|obviously|evidently|arguably|of course|in fact|indeed))\b,?\s+", re.IGNORECASE)
+_STANCE_AFTER = re.compile(r",?\s+(?:I|we) (?:think|believe|reckon|suppose|guess)(?=\W*$)", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Verdict:
@@ -65,8 +71,23 @@ def _probabilities(name: str, X: np.ndarray) -> np.ndarray:
 
 
 def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
-    """Judge one claim; see the module docstring."""
-    claim = claim.strip()
+    """Judge one claim; see the module docstring. A writer's stance around it ("I think
+    ...", "In my opinion, ...", "..., I believe.") is not part of what is checked."""
+    typed = claim.strip()
+    verdict = _check(index, _without_stance(typed), docs)
+    return replace(verdict, claim=typed)
+
+
+def _without_stance(claim: str) -> str:
+    """The claim without the stance a student wraps it in: "I think the Great Leap Forward
+    began in 1958." -> "The Great Leap Forward began in 1958."."""
+    bare = _STANCE_AFTER.sub("", _STANCE_BEFORE.sub("", claim, count=1), count=1).strip()
+    if len(bare.split()) < 3:  # ("I think so.")
+        return claim
+    return bare[:1].upper() + bare[1:] + ("." if claim.endswith(".") and not bare.endswith(".") else "")
+
+
+def _check(index: Index, claim: str, docs: set[int] | None) -> Verdict:
     whole = _check_one(index, claim, docs)
     parts = [p.strip(" ,;.") for p in _JOINS.split(claim) if p and p.strip(" ,;.")]
     if len(parts) < 2 or any(len(p.split()) < 3 for p in parts):
