@@ -40,7 +40,7 @@ from tutor import markdown as md  # noqa: E402  (after the notice above)
 from tutor import classlog, quiz, reader, study, teacher  # noqa: E402
 from tutor import studyview as sv  # noqa: E402
 from tutor.answer import MAX_QUESTION_CHARS, answer, numbered  # noqa: E402
-from tutor.check import check  # noqa: E402
+from tutor.check import check_sentences  # noqa: E402
 from tutor.errors import TutorError  # noqa: E402
 from tutor.index import Index  # noqa: E402
 from tutor.inputs import clean  # noqa: E402
@@ -240,7 +240,8 @@ def check_view(index: Index) -> None:
             st.warning("No source is ticked in the sidebar, so there is nothing to check against.")
             return
         with st.spinner("Checking each sentence…"):
-            results = [(s, check(index, s, docs=docs)) for s in md.sentences(index, text or "")]
+            sentences = md.sentences(index, text or "")
+            results = list(zip(sentences, check_sentences(index, sentences, docs=docs)))
         st.session_state.checked = (results, index, docs)
     checked = st.session_state.checked
     if not checked:

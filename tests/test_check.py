@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tutor.check import check
+from tutor.check import check, check_sentences
 
 from .conftest import FIXTURE_CORPUS, run_tutor
 
@@ -52,6 +52,22 @@ def test_a_students_stance_around_a_claim_is_not_what_is_checked(shipped_index, 
     v = check(shipped_index, typed)
     assert v.claim == typed  # (shown as the student wrote it)
     assert v.verdict == plain.verdict == "supported" and v.citations[0].quote == plain.citations[0].quote
+
+
+def test_a_question_is_no_claim(fixture_index):
+    v = check(fixture_index, "When did the Liverpool and Manchester Railway open?")
+    assert v.verdict == "not_found" and not v.citations and not v.nearest
+    assert "question" in v.message
+
+
+def test_a_paragraphs_sentence_that_opens_on_a_pronoun_is_read_with_the_subject_before_it(shipped_index):
+    paragraph = ["The Great Leap Forward was a disaster.", "Why did it fail?",
+                 "It failed because Mao set impossible targets."]
+    verdicts = check_sentences(shipped_index, paragraph)
+    assert [v.claim for v in verdicts] == paragraph  # (each shown as the student wrote it)
+    assert [v.verdict for v in verdicts] == ["supported", "not_found", "supported"]
+    # What failed is the Great Leap Forward (read alone, "It failed ..." found another sentence).
+    assert "failed primarily due to" in verdicts[2].citations[0].quote
 
 
 def test_a_claim_copied_word_for_word_is_flagged(fixture_index):

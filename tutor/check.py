@@ -74,8 +74,24 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     """Judge one claim; see the module docstring. A writer's stance around it ("I think
     ...", "In my opinion, ...", "..., I believe.") is not part of what is checked."""
     typed = claim.strip()
+    if typed.endswith("?"):
+        return Verdict(typed, "not_found", (), "This is a question, not a claim: it states nothing to check "
+                                                "against the sources.")
     verdict = _check(index, _without_stance(typed), docs)
     return replace(verdict, claim=typed)
+
+
+def check_sentences(index: Index, sentences: list[str], docs: set[int] | None = None) -> list[Verdict]:
+    """Each sentence of a student's paragraph judged (``check``). One that opens on "it",
+    "they", "he" or "she" is read with the subject of the claim before it: in "The Great Leap
+    Forward was a disaster. It failed because ...", what failed is the Great Leap Forward."""
+    out, subject = [], ""
+    for s in sentences:
+        read = _with_subject(subject, s) if subject and _PRONOUN.match(s) else s
+        out.append(replace(check(index, read, docs), claim=s.strip()))
+        if not s.strip().endswith("?") and not _PRONOUN.match(s):
+            subject = _subject(index, _without_stance(s.strip()))
+    return out
 
 
 def _without_stance(claim: str) -> str:
