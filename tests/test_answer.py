@@ -76,6 +76,13 @@ def test_a_question_in_title_case_is_read_as_it_would_be_in_lower_case(shipped_i
     assert typed.citations[0].quote == answer(shipped_index, question).citations[0].quote
 
 
+def test_a_question_asked_as_a_request_is_answered_as_the_question(shipped_index):
+    # "want" and "know" are not searched for: the quote is about the famine.
+    ans = answer(shipped_index, "I want to know why the famine happened")
+    assert ans.query.searched == "why the famine happened"
+    assert "famine" in ans.citations[0].quote
+
+
 def test_different_figures_are_shown_side_by_side(fixture_index):
     ans = answer(fixture_index, "What was the population of Manchester in 1850?")
     values = " ".join(f.value for f in ans.figures)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.query import correct_spelling, is_followup, resolve_followup, subject_of
+from tutor.query import correct_spelling, is_followup, resolve_followup, subject_of, without_request
 
 
 def test_misspellings_are_fixed_against_the_corpus(fixture_index):
@@ -60,3 +60,14 @@ def test_follow_ups_are_recognised_and_resolved():
     assert resolve_followup("why?", ["Were the backyard furnaces abandoned?"])[0] == \
         "Why were the backyard furnaces abandoned?"
     assert resolve_followup("How big were they?", []) == ("How big were they?", (), False)
+
+
+def test_the_question_inside_a_polite_request_is_what_is_searched():
+    assert without_request("I want to know why the famine happened") == "why the famine happened"
+    assert without_request("Can you tell me when the Great Leap Forward started?") == \
+        "when the Great Leap Forward started?"
+    assert without_request("Please tell me what the backyard furnaces were") == "what the backyard furnaces were"
+    assert without_request("Do you know when Mao died?") == "when Mao died?"
+    # What is not a request around a question stays as typed.
+    for typed in ("Tell me about the communes", "tell me more", "I want to know more", "Can you?"):
+        assert without_request(typed) in (typed, "tell me more")

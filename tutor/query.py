@@ -48,6 +48,12 @@ _ARTICLES = {"the", "a", "an", "this", "that", "these", "those", "his", "her", "
 _FUNCTION_WORDS = _ARTICLES | {"of", "in", "on", "at", "to", "from", "with", "by", "for", "about", "into", "during",
                                "after", "before", "over", "under", "between", "against", "through", "them", "it",
                                "him", "there", "and", "or", "but", "as", "than", "any", "all", "some", "much", "more"}
+# A request around a question: "Can you ...", "I want to know why ...", "Please tell me what ...".
+_ASKING = re.compile(r"^\W*(?:please\s+)?(?:can|could|would|will) you(?: please)?\s+", re.IGNORECASE)
+_TELLING = re.compile(
+    r"^\W*(?:please\s+)?(?:tell me|let me know|do you know|i (?:want|need|would like|'d like|wanted)"
+    r" to (?:know|find out|understand|learn)|i(?:'m| am| was) wondering|i wonder)\s+"
+    r"(?=(?:who|whom|whose|what|when|where|why|how|which)\b)", re.IGNORECASE)
 _OBJECT_PRONOUNS = {"they", "them", "it", "he", "him", "she"}
 _POSSESSIVE_PRONOUNS = {"their", "its", "his"}
 # Words nearly every English question holds one of: what/who/why..., articles, auxiliaries.
@@ -313,9 +319,19 @@ def _next_is_noun(text: str, pos: int) -> bool:
     return bool(m) and m.group(1).lower() not in analysis.STOP_WORDS
 
 
+def without_request(question: str) -> str:
+    """The question inside a polite request: "I want to know why the famine happened" ->
+    "why the famine happened", "Can you tell me when it began?" -> "when it began?"; its
+    "want" and "know" are not what the sources are searched for."""
+    q = _ASKING.sub("", question, count=1)
+    q = _TELLING.sub("", q, count=1)
+    return q if analysis.stems(q) or asks_for_more(q) else question
+
+
 def understand(index: Index, question: str, history: list[str] | None = None) -> Query:
-    """Spelling fixed, then follow-up resolved, for one question in its conversation."""
-    fixed, fixes = correct_spelling(index, question)
+    """Request wording dropped, spelling fixed, then follow-up resolved, for one question in
+    its conversation."""
+    fixed, fixes = correct_spelling(index, without_request(question))
     history = [correct_spelling(index, h)[0] for h in (history or [])]
     resolved, extra, followup = resolve_followup(fixed, history)
     return Query(question, resolved, fixes, followup, extra, related_terms(index, resolved),
