@@ -259,6 +259,18 @@ def test_a_month_is_not_a_name_the_sources_must_give(folders):
     assert out["verdict"] == "supported" and not out["differences"]
 
 
+def test_another_day_of_the_same_month_says_otherwise(tmp_path):
+    folders = _with(tmp_path, "The first public railway\n\nThe Stockton and Darlington Railway opened on 27 September "
+                              "1825, with George Stephenson's Locomotion No. 1 pulling the first train.\n")
+    for claim in ("The Stockton and Darlington Railway opened on 27 September 1825.",
+                  "The Stockton and Darlington Railway opened on September 27th, 1825.",
+                  "The Stockton and Darlington Railway opened in September 1825."):
+        assert _check_json(folders, claim)["verdict"] == "supported", claim
+    out = _check_json(folders, "The Stockton and Darlington Railway opened on 26 September 1825.")
+    assert out["verdict"] == "conflicting"
+    assert {"what": "year", "claim": "26 September", "source": "27 September"} in out["differences"]
+
+
 def test_a_quotation_is_credited_to_the_name_on_the_line_under_it(tmp_path):
     folders = _with(tmp_path, "What they said\n\n“The railway changed the pace of life in every town it reached, and "
                               "the Liverpool and Manchester line did so within a single generation.”\n"

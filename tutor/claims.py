@@ -78,6 +78,8 @@ _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", re.IGNOREC
 _SHORT_SCALE = re.compile(r"((?:[£$€]\s?)?\d+(?:[.,]\d+)*)\s?(bn|m)\b")
 _MONTH_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?=\s+(?:of\s+)?(?:{'|'.join(MONTHS)})\b)"
                         rf"|\b((?:{'|'.join(MONTHS)})\s+)\d{{1,2}}(?:st|nd|rd|th)?\b(?![.]?\d)", re.IGNORECASE)
+_DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({'|'.join(MONTHS)})\b"
+                           rf"|\b({'|'.join(MONTHS)})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
 _CALENDAR = {*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # not names
 _SOME_NUMBER = re.compile(r"\bsome(?=\s+\d)", re.IGNORECASE)
 # "A rather than B" says not B: a negation where the other text speaks of B too ("connect over
@@ -328,8 +330,10 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     unmatched = {f for f in c.figures if not any(same_figure(f, g) for g in figures)}
     other_name = bool(c.names) and not names_ok and bool(_names(text))
     negations = _negations(c.text, stems), _negations(text, c.said)
-    d = _differences(index, c, text, context, (years, figures, unmatched), other_name, found_opposite, negations)
-    facts_same = bool(c.years or c.figures) and c.years <= years and not unmatched
+    other_day = _other_day(c.text, text)
+    d = _differences(index, c, text, context, (years, figures, unmatched, other_day), other_name, found_opposite,
+                     negations)
+    facts_same = bool(c.years or c.figures) and c.years <= years and not unmatched and not other_day
     cov_topic = concept_coverage(index, query, c.topic, own)[0]
     return ((concept_coverage(index, query, c.concepts, own)[0], concept_coverage(index, query, c.others, own)[0],
              cov_topic, max(0, len(c.topic) - held), facts_same,
@@ -337,6 +341,25 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
              cov_topic * facts_same,
              any(x.what in ("year", "figure") for x in d), other_name,
              len(negations[0]) != len(negations[1]), bool(found_opposite)), d)
+
+
+def _other_day(claim: str, text: str) -> tuple[str, str] | None:
+    """A day of a month the claim gives where the sentence gives another day of that month
+    ("2 October" against "1 October"), as each writes it; None when they agree, or the
+    sentence gives no day of that month ("in October 1998" says no day)."""
+    theirs = _days(text)
+    for key, written in _days(claim).items():
+        others = [w for (month, _), w in theirs.items() if month == key[0]]
+        if key not in theirs and others:
+            return written, others[0]
+    return None
+
+
+def _days(text: str) -> dict[tuple[str, int], str]:
+    """Each date that gives its day ("1 October", "1st of October", "October 1"), as
+    ``(month, day)``, with the words that give it."""
+    return {((m.group(2) or m.group(3)).lower(), int(m.group(1) or m.group(4))): m.group().strip()
+            for m in _DAY_OF_MONTH.finditer(text)}
 
 
 def _names(text: str) -> list[str]:
@@ -354,10 +377,12 @@ def _negations(text: str, other: set[str]) -> list[str]:
 def _differences(index: Index, c: _Claim, text: str, context: set[int], found: tuple, other_name: bool,
                  found_opposite: list[str], negations: tuple[list[str], list[str]]) -> tuple[Difference, ...]:
     """What sentence ``text`` gives where the claim gives something else."""
-    years, figures, unmatched = found
+    years, figures, unmatched, other_day = found
     d = []
     if c.years and years and not c.years <= years:
         d.append(Difference("year", ", ".join(sorted(c.years - years)), ", ".join(sorted(years))))
+    if other_day:
+        d.append(Difference("year", *other_day))
     # A figure differs from another of its kind: "£299" not from "22", "25,000 people" not from "28.5°".
     differing = {f for f in unmatched if any(kind(f) == kind(g) for g in figures)}
     if differing:
