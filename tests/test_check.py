@@ -196,6 +196,16 @@ def test_numbers_in_words_fractions_and_ordinals_read_as_figures():
     assert facts("twice the size")[1] == {"2"} and facts("four times as big")[1] == {"4"}
     assert facts("the Second Five Year Plan (1958-62)")[0] == {"1958", "1962"}
     assert facts("one of the causes") == (set(), set())
+    # A range is one figure however it is written; "and" joins two numbers, but for "hundred and five".
+    assert facts("between 15 and 45 million deaths")[1] == facts("15 to 45 million deaths")[1] \
+        == facts("between fifteen and forty-five million deaths")[1] == {"15to45000000"}
+    assert facts("between 1959 and 1961")[0] == {"1959", "1961"}
+    assert facts("two hundred and five men")[1] == {"205"} and facts("fifteen and sixteen")[1] == {"15", "16"}
+
+
+def test_a_range_written_between_and_is_the_sources_range(shipped_index):
+    v = check(shipped_index, "Between 15 and 45 million people died in the famine.")
+    assert v.verdict == "supported" and "15 to 45 million" in v.citations[0].quote
 
 
 def test_a_figure_inside_a_range_is_the_figure_and_figures_read_as_written():

@@ -56,7 +56,9 @@ _UNITS = {w: i for i, w in enumerate(
 _TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _SMALL = "|".join([*_UNITS, *_TENS])
-_NUMBER_RUN = re.compile(rf"\b(?:(?:{_SMALL})(?:[\s-]+(?:and[\s-]+)?(?:{_SMALL}|{'|'.join(_SCALES)}))*"
+# "and" only after a scale, as in "two hundred and five": "fifteen and forty-five" is two numbers.
+_AFTER_SCALE = "|".join(f"(?<={s})" for s in _SCALES)
+_NUMBER_RUN = re.compile(rf"\b(?:(?:{_SMALL})(?:(?:(?:{_AFTER_SCALE})[\s-]+and[\s-]+|[\s-]+)(?:{_SMALL}|{'|'.join(_SCALES)}))*"
                          rf"|an?\s+(?:{'|'.join(_SCALES)})(?:[\s-]+(?:{'|'.join(_SCALES)}))*)\b", re.IGNORECASE)
 _FRACTIONS = {"a half": 50, "one half": 50, "half": 50, "½": 50, "a third": 33, "one third": 33, "⅓": 33,
               "two thirds": 67, "⅔": 67, "a quarter": 25, "one quarter": 25, "one in four": 25, "¼": 25,
@@ -80,6 +82,8 @@ _MONTH_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?=\s+(?:of\s+)?(?:{'|'.jo
                         rf"|\b((?:{'|'.join(MONTHS)})\s+)\d{{1,2}}(?:st|nd|rd|th)?\b(?![.]?\d)", re.IGNORECASE)
 _DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({'|'.join(MONTHS)})\b"
                            rf"|\b({'|'.join(MONTHS)})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween\s+(?!1\d{3}\b|20\d{2}\b)(\d[\d.,]*)\s+and\s+(?!1\d{3}\b|20\d{2}\b)(\d[\d.,]*)",
+                      re.IGNORECASE)
 _CALENDAR = {*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # not names
 _SOME_NUMBER = re.compile(r"\bsome(?=\s+\d)", re.IGNORECASE)
 # "A rather than B" says not B: a negation where the other text speaks of B too ("connect over
@@ -118,6 +122,7 @@ def facts(text: str) -> tuple[set[str], set[str]]:
     words_to_digits = _TIMES.sub(lambda m: {"twice": "2 times", "thrice": "3 times"}[m.group().lower()], words_to_digits)
     words_to_digits = _SHORT_SCALE.sub(_scaled_short, words_to_digits)
     words_to_digits = _MONTH_DAY.sub(lambda m: m.group(1) or "", words_to_digits)  # "22 May": a day is part of a date
+    words_to_digits = _BETWEEN.sub(r"\1 to \2", words_to_digits)  # "between 15 and 45 million": "15 to 45 million"
     for start, end, f in figure_spans(words_to_digits):
         f = _SCALED.sub(lambda m: str(round(float(m.group(1)) * _SCALES[m.group(2).lower()])), f)
         f = re.sub(r"[\s,]", "", f.lower()).replace("percent", "%").replace("percent", "%")
