@@ -281,6 +281,16 @@ def test_another_day_of_the_same_month_says_otherwise(tmp_path):
     assert {"what": "year", "claim": "26 September", "source": "27 September"} in out["differences"]
 
 
+def test_a_figure_written_exactly_is_not_another_close_to_it(tmp_path):
+    folders = _with(tmp_path, "Passengers\n\nIn its first week the Liverpool and Manchester Railway carried 4,412 "
+                              "passengers between the two cities.\n")
+    claim = "In its first week the Liverpool and Manchester Railway carried {} passengers."
+    assert _check_json(folders, claim.format("about 4,400"))["verdict"] == "supported"  # (rounded)
+    out = _check_json(folders, claim.format("4,421"))
+    assert out["verdict"] == "conflicting"
+    assert any(d["what"] == "figure" and d["claim"] == "4,421" and "4,412" in d["source"] for d in out["differences"])
+
+
 def test_a_quotation_is_credited_to_the_name_on_the_line_under_it(tmp_path):
     folders = _with(tmp_path, "What they said\n\n“The railway changed the pace of life in every town it reached, and "
                               "the Liverpool and Manchester line did so within a single generation.”\n"

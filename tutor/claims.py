@@ -145,18 +145,33 @@ def _scaled_short(m: re.Match) -> str:
 
 
 def same_figure(a: str, b: str) -> bool:
-    """Two figures (as ``facts`` gives them) alike, or within 5 % of each other ("almost 3.4
-    million" for "3,393,000"; "over a third" for "36%" is 33 % against 36 %: within 3 points);
-    a figure inside a range is alike too ("about 45 million" and "15 to 45 million")."""
+    """Two figures (as ``facts`` gives them) alike, or one the other rounded ("almost 3.4
+    million" for "3,393,000": within half of 3.4 million's last digit; "over a third"
+    for "36%" is 33 % against 36 %: within 3 points); a figure inside a range is alike too
+    ("about 45 million" and "15 to 45 million"). "912" is not "911", nor 17,000 18,000."""
     if a == b:
         return True
     x, y = _bounds(a), _bounds(b)
     if x is None or y is None or kind(a) != kind(b):
         return False
-    slack = 3 if a.endswith("%") else 0.05 * max(abs(v) for v in (*x, *y))
+    slack = 3 if a.endswith("%") else max(_rounding(v) for v in (*x, *y))
     if x[0] == x[1] or y[0] == y[1]:  # one figure against another, or inside a range
         return min(x[1], y[1]) - max(x[0], y[0]) >= -slack
     return abs(x[0] - y[0]) <= slack and abs(x[1] - y[1]) <= slack  # two ranges: the same one
+
+
+def _rounding(value: float) -> float:
+    """How far a figure written as ``value`` may lie from what it rounds: half a unit of its
+    last digit other than 0, and at most 5 % of it (3,400,000: 50,000; 30,000,000: 1.5
+    million; ten: 0.5; 911: 0.5)."""
+    v = abs(value)
+    unit = 1.0
+    if v and v == int(v):
+        n = int(v)
+        while n % 10 == 0:
+            n //= 10
+            unit *= 10
+    return min(unit / 2, 0.05 * v) if v != int(v) else max(0.5, min(unit / 2, 0.05 * v))
 
 
 def kind(figure: str) -> str:
