@@ -291,6 +291,20 @@ def test_a_figure_written_exactly_is_not_another_close_to_it(tmp_path):
     assert any(d["what"] == "figure" and d["claim"] == "4,421" and "4,412" in d["source"] for d in out["differences"])
 
 
+def test_a_contraction_is_read_as_the_two_words(shipped_index):
+    # "wasn't" is "was not": no unknown word "wasnt" to look for in the sources.
+    v = check(shipped_index, "The steel from the backyard furnaces wasn't usable.")
+    assert v.verdict == "supported" and "usable" in v.citations[0].quote
+    assert v.claim == "The steel from the backyard furnaces wasn't usable."
+
+
+def test_an_opposite_in_british_spelling_is_found(shipped_index):
+    # WordNet gives "criticize" as the opposite of "praise"; the sources write "criticised".
+    v = check(shipped_index, "Peng Dehuai praised the Great Leap Forward at the Lushan Conference.")
+    assert v.verdict == "conflicting"
+    assert any(d.what == "opposite" and d.claim == "praised" and d.source == "criticised" for d in v.differences)
+
+
 def test_a_quotation_is_credited_to_the_name_on_the_line_under_it(tmp_path):
     folders = _with(tmp_path, "What they said\n\n“The railway changed the pace of life in every town it reached, and "
                               "the Liverpool and Manchester line did so within a single generation.”\n"

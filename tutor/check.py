@@ -44,6 +44,7 @@ _STANCE_BEFORE = re.compile(
     r"^(?:(?:I|we) (?:think|believe|feel|reckon|suppose|guess|know|would argue|would say|argue)(?: that)?"
     r"|in my (?:opinion|view)|(?:it is|it's) (?:clear|true|obvious|evident|likely|known) that"
     r"|(?:clearly|obviously|evidently|arguably|of course|in fact|indeed))\b,?\s+", re.IGNORECASE)
+_CONTRACTION = re.compile(r"\b(\w+)n[’']t\b", re.IGNORECASE)
 _STANCE_AFTER = re.compile(r",?\s+(?:I|we) (?:think|believe|reckon|suppose|guess)(?=\W*$)", re.IGNORECASE)
 
 @dataclass(frozen=True)
@@ -77,8 +78,14 @@ def check(index: Index, claim: str, docs: set[int] | None = None) -> Verdict:
     if typed.endswith("?"):
         return Verdict(typed, "not_found", (), "This is a question, not a claim: it states nothing to check "
                                                 "against the sources.")
-    verdict = _check(index, _without_stance(typed), docs)
+    verdict = _check(index, _CONTRACTION.sub(_expanded, _without_stance(typed)), docs)
     return replace(verdict, claim=typed)
+
+
+def _expanded(m: re.Match) -> str:
+    """ "didn't" -> "did not", "can't" -> "cannot", "won't" -> "will not"."""
+    word = m.group(1)
+    return {"ca": "cannot", "wo": "will not", "sha": "shall not"}.get(word.lower(), word + " not")
 
 
 def check_sentences(index: Index, sentences: list[str], docs: set[int] | None = None) -> list[Verdict]:
