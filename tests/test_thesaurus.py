@@ -14,6 +14,14 @@ def test_synonyms_are_found_for_any_inflection():
     assert analysis.stem("begin") in thesaurus.synonyms("started")
 
 
+def test_a_british_spelling_finds_what_wordnets_american_one_does():
+    assert analysis.spellings("realised") == ("realised", "realized")
+    assert analysis.spellings("labour") == ("labour", "labor") and analysis.spellings("hour") == ("hour",)
+    assert thesaurus.synonyms("emphasised") == thesaurus.synonyms("emphasized") != ()
+    assert thesaurus.synonyms("centre") == thesaurus.synonyms("center") != ()
+    assert analysis.stem("praise") in thesaurus.antonyms("criticised")
+
+
 def test_only_a_words_usual_sense_gives_synonyms():
     # "died" is not "dice" (a rare noun sense of "die"), nor "pass" (never tagged as "die")
     assert not {"dice", "pass"} & set(thesaurus.synonyms("died"))

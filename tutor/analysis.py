@@ -169,6 +169,23 @@ def is_frame(word: str) -> bool:
     return word in FRAME_WORDS or stem(word) in FRAME_STEMS
 
 
+def spellings(word: str) -> tuple[str, ...]:
+    """A normalised word, and its American spelling when it has a British one ("criticised" ->
+    "criticized", "labour" -> "labor", "centre" -> "center", "analyse" -> "analyze"): WordNet
+    spells words so, and the stemmer keeps the two apart ("criticis", "critic")."""
+    for pattern, replacement in _BRITISH:
+        american = pattern.sub(replacement, word)
+        if american != word:
+            return word, american
+    return (word,)
+
+
+_BRITISH = [(re.compile(r"^([a-z]{3,})is(e|ed|es|ing|ation|ations)$"), r"\1iz\2"),
+            (re.compile(r"^([a-z]{3,})ys(e|ed|es|ing)$"), r"\1yz\2"),
+            (re.compile(r"^([a-z]{3,})our(s|ed|ing|able|ite|ites|ful)?$"), r"\1or\2"),
+            (re.compile(r"^([a-z]{3,})tre(s|d)?$"), r"\1ter\2")]
+
+
 def word_with_stem(text: str, stem_: str) -> str:
     """The word of ``text`` whose stem is ``stem_`` ("purpose" for "purpos"), or the stem."""
     return next((w for w in words(text) if stem(normalise(w)) == stem_), stem_)

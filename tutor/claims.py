@@ -84,7 +84,6 @@ _DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({'|'.jo
                            rf"|\b({'|'.join(MONTHS)})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
 _BETWEEN = re.compile(r"\bbetween\s+(?!1\d{3}\b|20\d{2}\b)(\d[\d.,]*)\s+and\s+(?!1\d{3}\b|20\d{2}\b)(\d[\d.,]*)",
                       re.IGNORECASE)
-_BRITISH_ISE = re.compile(r"([a-z]{3,})is(e|ed|es|ing|ation|ations)")
 _CALENDAR = {*MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}  # not names
 _SOME_NUMBER = re.compile(r"\bsome(?=\s+\d)", re.IGNORECASE)
 # "A rather than B" says not B: a negation where the other text speaks of B too ("connect over
@@ -315,7 +314,7 @@ def _opposites(claim_words: set[str]) -> dict[str, str]:
     """The stems of the opposites of the claim's words (function words too: "less time"
     against "more time"; "efficient" against "inefficient", "unusable" against "usable"),
     each to the claim's word."""
-    opposites = {a: w for w in claim_words if w and w.isalpha() for v in _spellings(w) for a in thesaurus.antonyms(v)}
+    opposites = {a: w for w in claim_words if w and w.isalpha() for a in thesaurus.antonyms(w)}
     for w in claim_words:
         if w and analysis.is_content(w) and len(w) > 4:
             bare = _NEGATIVE_PREFIX.sub("", w)
@@ -324,18 +323,10 @@ def _opposites(claim_words: set[str]) -> dict[str, str]:
     return opposites
 
 
-def _spellings(word: str) -> tuple[str, ...]:
-    """A word, and its American spelling when it has a British "-ise" ending ("criticised" ->
-    "criticized"): WordNet, and so its opposites, spell them so, and the stemmer keeps the two
-    apart ("criticis", "critic")."""
-    m = _BRITISH_ISE.fullmatch(word)
-    return (word, m.group(1) + "iz" + m.group(2)) if m else (word,)
-
-
 def _word_with_stem(text: str, stem: str) -> str:
     """The word of ``text`` that has ``stem`` in one of its spellings ("criticised" for "critic")."""
     return next((w for w in analysis.words(text)
-                 if stem in {analysis.stem(v) for v in _spellings(analysis.normalise(w))}), stem)
+                 if stem in {analysis.stem(v) for v in analysis.spellings(analysis.normalise(w))}), stem)
 
 
 def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ...]]:
@@ -351,7 +342,7 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
                           for i in [*range(max(first, j - CONTEXT), j), *credited]))
     # ("some 600,000" is about 600,000: no opposite of "all")
     stems = {analysis.stem(v) for w in analysis.words(_SOME_NUMBER.sub("", text))
-             for v in _spellings(analysis.normalise(w))}
+             for v in analysis.spellings(analysis.normalise(w))}
     # An opposite counts when the claim's word (or a synonym of it) is not there too.
     # Nor when the claim says it in other words ("began" for "started", against "stopped").
     found_opposite = sorted(s for s in c.opposites if s in stems and s not in c.said

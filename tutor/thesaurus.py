@@ -94,7 +94,12 @@ def antonyms(word: str) -> tuple[str, ...]:
 
 
 def _bases(word: str) -> list[str]:
-    """The word, then the dictionary forms it may be an inflection of ("cities" -> "city")."""
+    """The word, then the dictionary forms it may be an inflection of ("cities" -> "city"); then
+    the same for its American spelling ("realised" -> "realize")."""
+    return [b for w in analysis.spellings(word) for b in _inflected(w)]
+
+
+def _inflected(word: str) -> list[str]:
     out = [word, analysis.IRREGULAR.get(word, word)]
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", ""), ("ed", "e"),
                          ("ing", ""), ("ing", "e")):
