@@ -94,9 +94,10 @@ def antonyms(word: str) -> tuple[str, ...]:
 
 
 def _bases(word: str) -> list[str]:
-    """The word, then the dictionary forms it may be an inflection of ("cities" -> "city"); then
-    the same for its American spelling ("realised" -> "realize")."""
-    return [b for w in analysis.spellings(word) for b in _inflected(w)]
+    """The word, then the dictionary forms it may be an inflection of ("cities" -> "city"); its
+    American spelling's first, as WordNet spells them ("emphasised" -> "emphasize", before
+    the noun "emphasis" its British form would find)."""
+    return [b for w in reversed(analysis.spellings(word)) for b in _inflected(w)]
 
 
 def _inflected(word: str) -> list[str]:
