@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 from tutor import analysis, sentences
 from tutor.analysis import ENGLISH_STOP_WORDS
 from tutor.answer import Citation, sentence_citation
-from tutor.claims import facts, unpriced
+from tutor.figures import facts, unpriced
 from tutor.index import Index
 
 MIN_WORDS, MAX_WORDS = 8, 45
