@@ -35,3 +35,5 @@ def test_terms_are_content_stems_then_the_pairs_of_adjacent_ones():
         "backyard furnac", "furnac smelt", "smelt scrap", "scrap iron"]
     assert analysis.terms("Mao's people built 600,000 furnaces") == [
         "mao", "peopl", "build", "600000", "furnac", "mao peopl", "peopl build", "build 600000", "600000 furnac"]
+    # "vs" is "versus", in a question as in the sources ("P vs NP", "the P versus NP problem").
+    assert analysis.terms("P vs. NP") == analysis.terms("P versus NP")

@@ -117,6 +117,7 @@ def test_the_same_question_always_gets_the_same_answer(fixture_index):
     ("What was the spinning jenny?", "definition"), ("Describe mill life", None),
     ("Was the Factory Act a success?", "judgement"), ("How far were the mill owners to blame?", "judgement"),
     ("How far is Leeds from York?", "number"), ("Who opposed the Factory Act?", "name"),
+    ("Define the domestic system.", "definition"),
 ])
 def test_the_kind_of_answer_a_question_wants(question, kind):
     assert wants(question) == kind

@@ -68,6 +68,9 @@ def test_the_question_inside_a_polite_request_is_what_is_searched():
         "when the Great Leap Forward started?"
     assert without_request("Please tell me what the backyard furnaces were") == "what the backyard furnaces were"
     assert without_request("Do you know when Mao died?") == "when Mao died?"
+    # "what's", as students type it, asks what something is.
+    assert without_request("what's a turing machine") == without_request("whats a turing machine") == \
+        "what is a turing machine"
     # What is not a request around a question stays as typed.
     for typed in ("Tell me about the communes", "tell me more", "I want to know more", "Can you?"):
         assert without_request(typed) in (typed, "tell me more")

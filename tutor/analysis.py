@@ -53,7 +53,7 @@ IRREGULAR = {
     for form in forms.split()
 }
 # Symbols and spellings that name the same thing as a word.
-_SAME_AS = {"%": "percent", "percentage": "percent", "percentages": "percent", "pc": "percent"}
+_SAME_AS = {"%": "percent", "percentage": "percent", "percentages": "percent", "pc": "percent", "vs": "versus"}
 # Snowball's English stemmer in C (PyStemmer, as bm25s uses): the same algorithm as NLTK's
 # Python one, about seven times quicker, which a build stemming 60,000 distinct words
 # feels. Of the words of the shipped corpus, the SQuAD articles and the 5,000-document

@@ -26,7 +26,8 @@ _REASON = re.compile(r"\b(because|due to|as a result|result(?:ed|ing|s)? (?:in|f
                      re.IGNORECASE)
 _PURPOSE = re.compile(r"\b(to (?!be\b)[a-z]+|in order to|so that|aim\w*|intend\w*|purpose|used (?:to|for)|"
                       r"designed to|meant to|goal)\b", re.IGNORECASE)
-_DEFINITION_Q = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?\S+")
+_DEFINITION_Q = re.compile(r"^\s*(?:(?:what|who)\s+(?:is|are|was|were)\s+(?:an?\s+|the\s+)?\S+|define\s+\S+)",
+                           re.IGNORECASE)
 _DEFINING = re.compile(r"\b(term for|known as|refers? to|is called|was called|were called|the name given to|means)\b",
                        re.IGNORECASE)
 # A question that asks for a verdict: "Was it a success?", "How far was X to blame?"

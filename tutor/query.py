@@ -54,6 +54,7 @@ _TELLING = re.compile(
     r"^\W*(?:please\s+)?(?:tell me|let me know|do you know|i (?:want|need|would like|'d like|wanted)"
     r" to (?:know|find out|understand|learn)|i(?:'m| am| was) wondering|i wonder)\s+"
     r"(?=(?:who|whom|whose|what|when|where|why|how|which)\b)", re.IGNORECASE)
+_WHAT_IS = re.compile(r"\b(what|who|where|when|how|why)(?:['’]s|s)(?=\s)", re.IGNORECASE)  # "what's", "whats"
 _OBJECT_PRONOUNS = {"they", "them", "it", "he", "him", "she"}
 _POSSESSIVE_PRONOUNS = {"their", "its", "his"}
 # Words nearly every English question holds one of: what/who/why..., articles, auxiliaries.
@@ -325,7 +326,8 @@ def without_request(question: str) -> str:
     "want" and "know" are not what the sources are searched for."""
     q = _ASKING.sub("", question, count=1)
     q = _TELLING.sub("", q, count=1)
-    return q if analysis.stems(q) or asks_for_more(q) else question
+    q = q if analysis.stems(q) or asks_for_more(q) else question
+    return _WHAT_IS.sub(lambda m: m.group(1) + " is", q)  # "what's a Turing machine" asks what one is
 
 
 def understand(index: Index, question: str, history: list[str] | None = None) -> Query:

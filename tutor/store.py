@@ -40,7 +40,7 @@ from tutor.index import ARRAYS, Index
 FORMAT_VERSION = 9  # 9: documents may be PDF, Word or web pages (text_path, pages, sections)
 TEXTS = "texts"  # the folder, beside the index folders, of the text extracted from PDF, Word and web pages
 SETTINGS = {
-    "analyzer": "tutor.analysis.terms (regex words, lower case, stop words, Snowball (PyStemmer))",
+    "analyzer": "tutor.analysis.terms (regex words, lower case, 'vs' as 'versus', stop words, Snowball (PyStemmer))",
     "word_pairs": analysis.WORD_PAIRS,
     "sublinear_tf": _index.SUBLINEAR_TF,
     "pivot_slopes": [_build.PIVOT_SLOPE, sentences.PIVOT_SLOPE],
