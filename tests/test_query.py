@@ -74,3 +74,9 @@ def test_the_question_inside_a_polite_request_is_what_is_searched():
     # What is not a request around a question stays as typed.
     for typed in ("Tell me about the communes", "tell me more", "I want to know more", "Can you?"):
         assert without_request(typed) in (typed, "tell me more")
+
+
+def test_a_follow_up_after_a_request_takes_the_requests_subject(fixture_index):
+    from tutor.query import understand
+    q = understand(fixture_index, "Who built it?", ["Can you tell me what the Liverpool and Manchester Railway was?"])
+    assert q.searched == "Who built the Liverpool and Manchester Railway?"

@@ -42,6 +42,7 @@ _SUBJECT_PREFIX = re.compile(
 )
 _DO_SUPPORT = re.compile(r"^\s*(?:what|who|which|where|when|why|how)\b(?:\s+\w+)?\s+(?:did|does|do)\b", re.IGNORECASE)
 _AUX_FIRST = re.compile(r"^\s*(is|are|was|were|did|does|do|had|has|have|can|could|would|will|should)\s+", re.IGNORECASE)
+_ENDS_ON_BE = re.compile(r"\s+(?:is|are|was|were)$", re.IGNORECASE)
 _COPULA = {"is", "are", "was", "were"}
 _ARTICLES = {"the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its"}
 # Words that end a question's subject: what follows its verb ("... think of them", "... borrow from").
@@ -225,6 +226,7 @@ def subject_of(question: str) -> str:
         subject = _noun_phrase(q[aux.end():].split(), aux.group(1).lower() not in _COPULA)
     elif do := _DO_SUPPORT.match(q):  # "What monastery did the monks establish ...": after "did"
         subject = _noun_phrase([w for w in q[do.end():].split() if w.lower() != "not"], True)
+    subject = _ENDS_ON_BE.sub("", subject)  # asked inside a request: "(tell me) what the railway was"
     return subject or q
 
 
@@ -334,7 +336,7 @@ def understand(index: Index, question: str, history: list[str] | None = None) ->
     """Request wording dropped, spelling fixed, then follow-up resolved, for one question in
     its conversation."""
     fixed, fixes = correct_spelling(index, without_request(question))
-    history = [correct_spelling(index, h)[0] for h in (history or [])]
+    history = [correct_spelling(index, without_request(h))[0] for h in (history or [])]
     resolved, extra, followup = resolve_followup(fixed, history)
     return Query(question, resolved, fixes, followup, extra, related_terms(index, resolved),
                  synonym_terms(index, resolved))
