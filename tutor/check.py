@@ -47,6 +47,7 @@ _STANCE_BEFORE = re.compile(
 _CONTRACTION = re.compile(r"\b(\w+)n[’']t\b", re.IGNORECASE)
 _STANCE_AFTER = re.compile(r",?\s+(?:I|we) (?:think|believe|reckon|suppose|guess)(?=\W*$)", re.IGNORECASE)
 
+
 @dataclass(frozen=True)
 class Verdict:
     """The judgement on one claim, with the source sentences it rests on."""
