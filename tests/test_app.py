@@ -361,6 +361,20 @@ def test_pages_show_no_file_paths(app, index):
     assert str(ROOT) not in text
 
 
+def test_a_pasted_paragraphs_it_is_read_with_the_sentence_before(app, index):
+    app.session_state["view"] = "Check"
+    app.run()
+    app.text_area(key="check_text").input("The Great Leap Forward was a disaster. Why did it fail? "
+                                          "It failed because Mao set impossible targets.")
+    app.button(key="check_go").click().run()
+    assert not app.exception
+    shown = [h.proto.body for h in app.html if h.proto.body.startswith('<div class="tt-verdict')]
+    assert len(shown) == 3
+    assert "a question, not a claim" in shown[1]
+    # What failed is the Great Leap Forward: the source that says so is quoted.
+    assert "failed primarily due to" in shown[2]
+
+
 def test_the_check_pages_example_claim_is_checked_right(app, index):
     """The example under the box is one the sources state, in other words than theirs."""
     app.session_state["view"] = "Check"

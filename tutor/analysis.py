@@ -187,8 +187,9 @@ _BRITISH = [(re.compile(r"^([a-z]{3,})is(e|ed|es|ing|ation|ations)$"), r"\1iz\2"
 
 
 def word_with_stem(text: str, stem_: str) -> str:
-    """The word of ``text`` whose stem is ``stem_`` ("purpose" for "purpos"), or the stem."""
-    return next((w for w in words(text) if stem(normalise(w)) == stem_), stem_)
+    """The word of ``text`` whose stem is ``stem_`` in one of its spellings ("purpose" for
+    "purpos", "criticised" for "critic"), or the stem."""
+    return next((w for w in words(text) if stem_ in {stem(v) for v in spellings(normalise(w))}), stem_)
 
 
 def content_words(text: str) -> list[str]:

@@ -147,12 +147,6 @@ def _opposites(claim_words: set[str]) -> dict[str, str]:
     return opposites
 
 
-def _word_with_stem(text: str, stem: str) -> str:
-    """The word of ``text`` that has ``stem`` in one of its spellings ("criticised" for "critic")."""
-    return next((w for w in analysis.words(text)
-                 if stem in {analysis.stem(v) for v in analysis.spellings(analysis.normalise(w))}), stem)
-
-
 def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ...]]:
     """Sentence ``j``'s features (``NAMES`` but the two cosines) and what it gives otherwise."""
     text, query = index.sentence_text(j), c.query
@@ -233,5 +227,5 @@ def _differences(index: Index, c: _Claim, text: str, context: set[int], found: t
         d.append(Difference("negation", said if more else "", "" if more else said))
     if found_opposite:
         d.append(Difference("opposite", ", ".join(c.opposites[s] for s in found_opposite),
-                            ", ".join(_word_with_stem(text, s) for s in found_opposite)))
+                            ", ".join(analysis.word_with_stem(text, s) for s in found_opposite)))
     return tuple(d)
