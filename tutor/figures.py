@@ -46,10 +46,9 @@ _SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)", re.IGNOREC
 # "£4.2bn", "£362m": a magnitude written short after a number ("m" only after money: "100m"
 # may be metres).
 _SHORT_SCALE = re.compile(r"((?:[£$€]\s?)?\d+(?:[.,]\d+)*)\s?(bn|m)\b")
-_MONTH_DAY = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?=\s+(?:of\s+)?(?:{'|'.join(MONTHS)})\b)"
-                        rf"|\b((?:{'|'.join(MONTHS)})\s+)\d{{1,2}}(?:st|nd|rd|th)?\b(?![.]?\d)", re.IGNORECASE)
+# A date that gives its day: "22 May", "22nd of May", "May 22" (not "May 22.5").
 _DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({'|'.join(MONTHS)})\b"
-                           rf"|\b({'|'.join(MONTHS)})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+                           rf"|\b({'|'.join(MONTHS)})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?![.]?\d)", re.IGNORECASE)
 _BETWEEN = re.compile(r"\bbetween\s+(?!1\d{3}\b|20\d{2}\b)(\d[\d.,]*)\s+and\s+(?!1\d{3}\b|20\d{2}\b)(\d[\d.,]*)",
                       re.IGNORECASE)
 _CURRENCY = re.compile(r"[£$€]\s?$")
@@ -74,7 +73,8 @@ def facts(text: str) -> tuple[set[str], set[str]]:
                                          words_to_digits)
     words_to_digits = _TIMES.sub(lambda m: {"twice": "2 times", "thrice": "3 times"}[m.group().lower()], words_to_digits)
     words_to_digits = _SHORT_SCALE.sub(_scaled_short, words_to_digits)
-    words_to_digits = _MONTH_DAY.sub(lambda m: m.group(1) or "", words_to_digits)  # "22 May": a day is part of a date
+    # "22 May": a day is part of a date, not a figure
+    words_to_digits = _DAY_OF_MONTH.sub(lambda m: m.group(2) or m.group(3), words_to_digits)
     words_to_digits = _BETWEEN.sub(r"\1 to \2", words_to_digits)  # "between 15 and 45 million": "15 to 45 million"
     for start, end, f in figure_spans(words_to_digits):
         f = _SCALED.sub(lambda m: str(round(float(m.group(1)) * _SCALES[m.group(2).lower()])), f)
