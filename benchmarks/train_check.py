@@ -44,7 +44,7 @@ SETS = {"shipped": ROOT / "benchmarks/data/claims-shipped.jsonl", "squad": ROOT 
         "sky": ROOT / "benchmarks/data/claims-sky.jsonl"}
 ARTICLES = {"squad": ("Normans", "Computational_complexity_theory"), "sky": ("Sky_(United_Kingdom)",)}
 C = 1.0
-MISSING, NAMED = claims.NAMES.index("facts_missing"), claims.NAMES.index("name_differs")
+MISSING, NAMED = claims.NAMES.index("unstated"), claims.NAMES.index("name_differs")
 GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 

@@ -287,3 +287,22 @@ def test_money_in_words_is_money(tmp_path):
     out = _check_json(folders, "The Quillon Canal cost 900,000 pounds to build.")
     assert out["verdict"] == "conflicting"
     assert {"what": "figure", "claim": "900,000 pounds", "source": "£820,000"} in out["differences"]
+
+
+def test_a_not_denies_only_what_its_clause_speaks_of(tmp_path):
+    folders = _with(tmp_path, "Hunger in the towns\n\nFood shortages eventually affected the towns too, as the grain "
+                              "crisis deepened and rationing failed to keep pace with demand. Schools taught the "
+                              "children that the harvest had been a record, and their parents dared not tell them "
+                              "otherwise. The grain from the collective stores was unusable.\n")
+    # The source's "failed to keep pace" and "dared not tell" deny nothing these claims say.
+    for claim in ("Eventually the towns also suffered food shortages.",
+                  "Children were taught at school that the harvest had been a record.",
+                  # "not usable" says what "unusable" does
+                  "The grain from the collective stores was not usable."):
+        out = _check_json(folders, claim)
+        assert out["verdict"] == "supported", (claim, out["message"])
+    # A "not" on what the source speaks of still says otherwise.
+    out = _check_json(folders, "Rationing kept pace with demand in the towns.")
+    assert out["verdict"] == "conflicting" and {"what": "negation", "claim": "", "source": "failed to"} in out["differences"]
+    out = _check_json(folders, "Food shortages never affected the towns.")
+    assert out["verdict"] == "conflicting" and {"what": "negation", "claim": "never", "source": ""} in out["differences"]

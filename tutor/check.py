@@ -186,7 +186,7 @@ def _check_one(index: Index, claim: str, docs: set[int] | None) -> Verdict:
         return Verdict(claim, "not_found", (), "There is nothing in this to check against the sources.")
     thresholds = models.load("check")["thresholds"]
     about, other = _probabilities("about", X), _probabilities("says_otherwise", X)
-    missing = X[:, claims.NAMES.index("facts_missing")]
+    missing = X[:, claims.NAMES.index("unstated")]
     named_otherwise = X[:, claims.NAMES.index("name_differs")]
     tells = np.array([any(d.source for d in ds) for ds in diffs], dtype=float)
     verdict, best = decide(about, other, thresholds["about"], thresholds["says_otherwise"], missing, named_otherwise,

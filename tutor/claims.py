@@ -38,7 +38,7 @@ NAMES = (
     "similarity",  # its cosine with the claim over the best candidate's
     "similarity_raw",  # its cosine with the claim
     "facts_same",  # the claim gives years or figures and the sentence gives them all
-    "facts_missing",  # the claim gives years (or figures) and the sentence gives none
+    "unstated",  # the claim gives years (or figures) and the sentence gives none, or denies what it does not speak of
     "facts_on_topic",  # it gives all the claim's years and figures, and holds the claim's topic (its share of it)
     "facts_differ",  # both give years or figures, and some of the claim's are not the sentence's
     "name_differs",  # a name of the claim is not in it or the two before, and it names someone else
@@ -54,6 +54,10 @@ _SOME_NUMBER = re.compile(r"\bsome(?=\s+\d)", re.IGNORECASE)
 # Wi-Fi rather than receive their own feeds" against "do not receive their own feeds"), and
 # none where it does not ("relied on mass mobilisation rather than experts").
 _CONTRAST = re.compile(r"\b(rather than|instead of)\b([^,;:.]*)", re.IGNORECASE)
+# Where a negation's clause ends: a stop, or a word that joins another clause to it.
+_CLAUSE_END = re.compile(r"[,;:.!?()\[\]–—]|\b(?:but|while|whereas|as|because|although|though|which|who)\b",
+                         re.IGNORECASE)
+SCOPE_WORDS = 6  # content words after a negation that it can deny
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,15 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     years, figures = facts(text)
     unmatched = {f for f in c.figures if not any(same_figure(f, g) for g in figures)}
     other_name = bool(c.names) and not names_ok and bool(_names(text))
-    negations = _negations(c.text, stems), _negations(text, c.said)
+    # "Not usable" says what "unusable" does: a claim's "not" and the source's opposite of the
+    # word it denies cancel out.
+    denied = {s for _, scope in _denied(c.text) for s in scope}
+    undone = {analysis.stem(c.opposites[s]) for s in found_opposite} & denied
+    found_opposite = [s for s in found_opposite if analysis.stem(c.opposites[s]) not in undone]
+    spoken = {s for s, k in c.kin.items() if k & stems}
+    negations = _negations(c.text, spoken - undone), _negations(text, c.said)
+    # "would not have included any sport" is not stated by a sentence that says nothing of sport
+    denies_unspoken = len(_negations(c.text, None)) > len(_negations(c.text, spoken | undone))
     another_day = other_day(c.text, text)
     d = _differences(index, c, text, context, (years, figures, unmatched, another_day), other_name, found_opposite,
                      negations)
@@ -182,7 +194,8 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     cov_topic = concept_coverage(index, query, c.topic, own)[0]
     return ((concept_coverage(index, query, c.concepts, own)[0], concept_coverage(index, query, c.others, own)[0],
              cov_topic, max(0, len(c.topic) - held), facts_same,
-             bool(c.years and not years or c.figures and not {kind(g) for g in figures} & set(map(kind, c.figures))),
+             bool(c.years and not years or c.figures and not {kind(g) for g in figures} & set(map(kind, c.figures))
+                  or denies_unspoken),
              cov_topic * facts_same,
              any(x.what in ("year", "figure") for x in d), other_name,
              len(negations[0]) != len(negations[1]), bool(found_opposite)), d)
@@ -193,11 +206,34 @@ def _names(text: str) -> list[str]:
     return [m.group() for m in NAME.finditer(text) if m.group().lower() not in _CALENDAR]
 
 
-def _negations(text: str, other: set[str]) -> list[str]:
-    """The negations of ``text`` ("not", "never", ...), and each "rather than" or "instead of"
-    whose words the other text (its stems ``other``) speaks of too."""
-    contrasts = [m.group(1) for m in _CONTRAST.finditer(text) if set(analysis.stems(m.group(2))) & other]
-    return _NEGATION.findall(text) + contrasts
+def _negations(text: str, other: set[str] | None) -> list[str]:
+    """The negations of ``text`` ("not", "never", ...) whose words (``_denied``) the other text
+    (its stems ``other``; every negation if None) speaks of too, and each such "rather than" or
+    "instead of"."""
+    contrasts = [m.group(1) for m in _CONTRAST.finditer(text) if other is not None and set(analysis.stems(m.group(2))) & other]
+    return [w for w, scope in _denied(text) if other is None or set(scope) & other] + contrasts
+
+
+def _denied(text: str) -> list[tuple[str, list[str]]]:
+    """Each negation of ``text`` with the stems of what it denies.
+
+    Those are the words after it in its clause: "rationing failed to keep pace" says nothing
+    against "the cities suffered food shortages", nor "parents dared not tell them otherwise"
+    against "children were taught that it succeeded". With no content word after it, its word
+    is the one before ("dared not tell them so"); a negation with neither is left out.
+    """
+    found = []
+    for m in _NEGATION.finditer(text):
+        clause = text[m.end():]
+        end = _CLAUSE_END.search(clause)
+        scope = analysis.stems(clause[:end.start()] if end else clause)[:SCOPE_WORDS]
+        if not scope:
+            before = text[:m.start()]
+            starts = [b.end() for b in _CLAUSE_END.finditer(before)]
+            scope = analysis.stems(before[starts[-1] if starts else 0:])[-1:]
+        if scope:
+            found.append((m.group(), scope))
+    return found
 
 
 def _differences(index: Index, c: _Claim, text: str, context: set[int], found: tuple, other_name: bool,
