@@ -22,6 +22,20 @@ def test_a_british_spelling_finds_what_wordnets_american_one_does():
     assert analysis.stem("praise") in thesaurus.antonyms("criticised")
 
 
+def test_a_verb_and_its_particle_find_the_one_word_for_them():
+    words = "the officials carried out orders and turned down advice and set up communes".split()
+    found = {words[i]: stems for i, stems in thesaurus.phrasal(words)}
+    assert analysis.stem("accomplish") in found["carried"] and analysis.stem("reject") in found["turned"]
+    assert analysis.stem("establish") in found["set"]
+    assert thesaurus.phrasal("they turned the page".split()) == []  # no particle, no phrasal verb
+
+
+def test_a_claim_in_a_phrasal_verb_cites_the_source_that_says_it_in_one_word(shipped_index):
+    from tutor.check import check
+    v = check(shipped_index, "Mao turned down the advice of experts.")
+    assert v.verdict == "supported" and "rejection of expert advice" in v.citations[0].quote
+
+
 def test_only_a_words_usual_sense_gives_synonyms():
     # "died" is not "dice" (a rare noun sense of "die"), nor "pass" (never tagged as "die")
     assert not {"dice", "pass"} & set(thesaurus.synonyms("died"))

@@ -206,12 +206,15 @@ def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
     Frame words ("effects", "think") are left alone: they say what kind of answer is
     wanted, and their synonyms would only add noise.
     """
+    found = [(w, thesaurus.synonyms(w)) for w in analysis.content_words(text)]
+    words = [analysis.normalise(w) for w in analysis.words(text)]
+    found += [(words[i], stems) for i, stems in thesaurus.phrasal(words)]  # "pulled out": "withdrew"
     out = []
-    for w in analysis.content_words(text):
+    for w, synonyms in found:
         s = analysis.stem(w)
         if analysis.is_frame(w) or not w.isalpha():
             continue
-        for syn in thesaurus.synonyms(w):
+        for syn in synonyms:
             if syn != s and syn in index.term_ids and (s, syn) not in out:
                 out.append((s, syn))
     return tuple(out)

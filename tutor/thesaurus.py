@@ -53,6 +53,8 @@ _LEXNAMES = (
     "adj.ppl"
 ).split()
 _POS_NUMBER = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
+# The particles of phrasal verbs ("pulled out", "set up"), which the thesaurus keys with their verb.
+PARTICLES = frozenset("up down out off over in on back away about forward through".split())
 MIN_POS_SHARE = 0.2  # a part of speech used less than this share of a word's uses is not its own
 _POS_GROUP = {"n": "n", "v": "v", "a": "a", "s": "a", "r": "r"}  # satellite adjectives count as adjectives
 
@@ -83,6 +85,20 @@ def synonyms(word: str) -> tuple[str, ...]:
         if base in t:
             return t[base]
     return ()
+
+
+def phrasal(words: list[str]) -> list[tuple[int, tuple[str, ...]]]:
+    """``(i, stems)`` for each verb ``words[i]`` that a particle follows, with the synonyms of
+    the two together (normalised words in order: "pulled out" -> "withdraw" in its first
+    sense, "set up" -> "establish", "took over" -> "seize")."""
+    t = table()
+    found = []
+    for i in range(len(words) - 1):
+        if words[i + 1] in PARTICLES:
+            stems = next((t[k] for base in _bases(words[i]) if (k := f"{base}_{words[i + 1]}") in t), ())
+            if stems:
+                found.append((i, stems))
+    return found
 
 
 def antonyms(word: str) -> tuple[str, ...]:
@@ -151,6 +167,12 @@ def _first(wn, word: str, pos: str):
     return ss[0]
 
 
+def _phrasal(name: str) -> bool:
+    """A verb and its particle, as WordNet writes them: "set_up", "carry_out"."""
+    verb, _, particle = name.partition("_")
+    return particle in PARTICLES and _plain(verb)
+
+
 def _plain(name: str) -> bool:
     return name.isalpha() and name.islower() and len(name) > 2
 
@@ -176,6 +198,12 @@ def _synonym_pairs(wn) -> dict[str, set[str]]:
             for a in firsts:
                 for b in names:
                     link(a, b)
+            if pos == "v":  # "set up" finds "establish", "carried out" finds "accomplish"
+                for lemma in synset.lemmas():
+                    name = lemma.name()
+                    if _phrasal(name) and lemma.count() > 0 and _same(_first(wn, name, pos), synset):
+                        for b in names:
+                            pairs[name].add(analysis.stem(b))
             if pos == "a":  # relational adjectives: "urban" pertains to "city"
                 for lemma in synset.lemmas():
                     if lemma.name() not in firsts:
