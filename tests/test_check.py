@@ -306,3 +306,12 @@ def test_a_not_denies_only_what_its_clause_speaks_of(tmp_path):
     assert out["verdict"] == "conflicting" and {"what": "negation", "claim": "", "source": "failed to"} in out["differences"]
     out = _check_json(folders, "Food shortages never affected the towns.")
     assert out["verdict"] == "conflicting" and {"what": "negation", "claim": "never", "source": ""} in out["differences"]
+
+
+def test_a_peoples_adjective_is_the_name_of_that_people(tmp_path):
+    folders = _with(tmp_path, "Norman adventurers\n\nA Norman named Oursel led a force of \"Franks\" into the upper "
+                              "Euphrates valley in northern Syria. Frankish knights later settled there.\n")
+    # "Frankish troops" are the source's "Franks": no other name than the source's.
+    out = _check_json(folders, "A Norman called Oursel led Frankish troops into the upper Euphrates valley.")
+    assert out["verdict"] == "supported", out["message"]
+    assert "Oursel" in out["citations"][0]["quote"]

@@ -209,6 +209,8 @@ def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
     found = [(w, thesaurus.synonyms(w)) for w in analysis.content_words(text)]
     words = [analysis.normalise(w) for w in analysis.words(text)]
     found += [(words[i], stems) for i, stems in thesaurus.phrasal(words)]  # "pulled out": "withdrew"
+    found += [(analysis.normalise(w), _kin_names(analysis.normalise(w), index.names))  # "Frankish": "Franks"
+              for w in analysis.words(text) if w[:1].isupper()]
     out = []
     for w, synonyms in found:
         s = analysis.stem(w)
@@ -218,6 +220,26 @@ def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
             if syn != s and syn in index.term_ids and (s, syn) not in out:
                 out.append((s, syn))
     return tuple(out)
+
+
+# A people or a language named after its place or its people ("Frankish", "Italian", "Chinese").
+_DEMONYM = re.compile(r"(?:ish|ian|ese|ean|an|ic)$")
+DEMONYM_REST = 3  # the letters a name may add to the adjective's root: "Franks", "Italy", "England"
+
+
+def _kin_names(word: str, names: frozenset[str]) -> tuple[str, ...]:
+    """Stems of the corpus's names that ``word`` is the adjective of, or the name of
+    ("frankish" -> the "Franks"; "franks" -> "Frankish"): one's root (four letters or more,
+    the adjective's ending cut) begins the other, which adds at most ``DEMONYM_REST`` letters."""
+    def root(w: str) -> str | None:
+        r = _DEMONYM.sub("", w)
+        return r if r != w and len(r) >= 4 else None
+
+    mine = root(word)
+    kin = [n for n in names if n != word and (
+        mine and n.startswith(mine) and len(n) - len(mine) <= DEMONYM_REST and not root(n)
+        or (theirs := root(n)) and word.startswith(theirs) and len(word) - len(theirs) <= DEMONYM_REST and not mine)]
+    return tuple(dict.fromkeys(analysis.stem(n) for n in sorted(kin)))
 
 
 def subject_of(question: str) -> str:
