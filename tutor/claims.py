@@ -213,7 +213,8 @@ def _negations(text: str, other: set[str] | None) -> list[str]:
     """The negations of ``text`` ("not", "never", ...) whose words (``_denied``) the other text
     (its stems ``other``; every negation if None) speaks of too, and each such "rather than" or
     "instead of"."""
-    contrasts = [m.group(1) for m in _CONTRAST.finditer(text) if other is not None and set(analysis.stems(m.group(2))) & other]
+    contrasts = [m.group(1) for m in _CONTRAST.finditer(text)
+                 if other is not None and set(analysis.stems(m.group(2))) & other]
     return [w for w, scope in _denied(text) if other is None or set(scope) & other] + contrasts
 
 
