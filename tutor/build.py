@@ -220,10 +220,13 @@ class _Gathered:
         arrays["S_norm"] = np.concatenate([self._sentence_norms(b, idf[t]) for b, t in enumerate(batch_terms)])
         arrays["P_norm"] = np.concatenate([_norms(P, idf[t]) for (_, _, _, P), t in zip(self.counts, batch_terms)])
         P = self._weighted(batch_terms, idf, column, arrays["P_norm"], len(kept))
-        arrays.update(P_data=P.data, P_indices=P.indices.astype(np.int32), P_indptr=P.indptr.astype(np.int64))
+        arrays.update(P_data=P.data, P_indices=P.indices.astype(np.int32, copy=False),
+                      P_indptr=P.indptr.astype(np.int64, copy=False))
         del P
         stems = list(self.stem_ids)
-        vocabulary = [stems[i] if j < 0 else f"{stems[i]} {stems[j]}" for i, j in parts[kept].tolist()]
+        kept_parts = parts[kept]  # (two lists of numbers, not a list of pairs: half the memory)
+        vocabulary = [stems[i] if j < 0 else f"{stems[i]} {stems[j]}"
+                      for i, j in zip(kept_parts[:, 0].tolist(), kept_parts[:, 1].tolist())]
         # Names: words capitalised wherever they occur inside a quotable sentence.
         words = list(self.word_ids)
         names = frozenset(words[i] for i in np.flatnonzero(self.capitalised & ~self.lower).tolist()
@@ -261,25 +264,39 @@ class _Gathered:
     def _weighted(self, batch_terms: list[np.ndarray], idf: np.ndarray, column: np.ndarray,
                   norms: np.ndarray, n_columns: int) -> sp.csc_matrix:
         """The passages' counts as pivoted TF-IDF weights (float32), by column, the dropped
-        terms left out (their weight still counts in each passage's length)."""
+        terms left out (their weight still counts in each passage's length).
+
+        Each batch is weighed and turned by column on its own, then written where its
+        columns' entries go in arrays of the whole matrix's size (a batch's rows follow the
+        batches' before, so each column's rows stay in order), and let go: no second copy of
+        the whole matrix is ever made.
+        """
         scale = pivot_scale(norms, float(norms.mean()) if norms.size else 1.0, PIVOT_SLOPE)
-        lengths, columns, data = [], [], []  # of the matrix by rows, batch by batch
+        batches = [(t, self.counts[b][3]) for b, t in enumerate(batch_terms)]
+        self.counts.clear()
+        indptr = np.zeros(n_columns + 1, dtype=np.int64)
+        for t, P in batches:
+            c = column[t][P.indices]
+            indptr[1:] += np.bincount(c[c >= 0], minlength=n_columns)
+        np.cumsum(indptr, out=indptr)
+        indices, data = np.empty(indptr[-1], dtype=np.int32), np.empty(indptr[-1], dtype=np.float32)
+        filled = indptr[:-1].copy()  # where each column's next entry goes
         first = 0
-        for b, t in enumerate(batch_terms):
-            P = self.counts[b][3]
-            self.counts[b] = None  # let go as soon as it is weighed
+        for b, (t, P) in enumerate(batches):
+            batches[b] = None  # let go as soon as it is written
             row = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
-            w = tf_idf(P.data, idf[t][P.indices])
-            w *= scale[first:first + P.shape[0]][row]
             c = column[t][P.indices]
             keep = c >= 0
-            lengths.append(np.bincount(row[keep], minlength=P.shape[0]))
-            columns.append(c[keep])
-            data.append(w[keep])
+            w = tf_idf(P.data[keep], idf[t][P.indices[keep]])
+            w *= scale[first:first + P.shape[0]][row[keep]]
+            part = sp.csr_matrix((w, c[keep], np.r_[0, np.cumsum(np.bincount(row[keep], minlength=P.shape[0]))]),
+                                 shape=(P.shape[0], n_columns)).tocsc()
+            counts = np.diff(part.indptr)
+            at = np.arange(part.nnz) + np.repeat(filled - part.indptr[:-1], counts)
+            indices[at], data[at] = part.indices + first, part.data
+            filled += counts
             first += P.shape[0]
-        self.counts.clear()
-        indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
-        return sp.csr_matrix((np.concatenate(data), np.concatenate(columns), indptr), shape=(first, n_columns)).tocsc()
+        return sp.csc_matrix((data, indices, indptr), shape=(first, n_columns))
 
 
 _DTYPES = {"passage_doc": np.int32, "passage_para": np.int32, "passage_para_end": np.int32,
