@@ -315,3 +315,14 @@ def test_a_peoples_adjective_is_the_name_of_that_people(tmp_path):
     out = _check_json(folders, "A Norman called Oursel led Frankish troops into the upper Euphrates valley.")
     assert out["verdict"] == "supported", out["message"]
     assert "Oursel" in out["citations"][0]["quote"]
+
+
+def test_going_down_is_the_opposite_of_going_up(tmp_path):
+    folders = _with(tmp_path, "Prices\n\nIn 1829 the company substantially increased the price of a ticket to Manchester, "
+                              "a rise its passengers resented.\n")
+    # "lowered" is no WordNet antonym of "increased"; one goes down, the other up.
+    out = _check_json(folders, "In 1829 the company substantially lowered the price of a ticket to Manchester.")
+    assert out["verdict"] == "conflicting"
+    assert {"what": "opposite", "claim": "lowered", "source": "increased, rise"} in out["differences"]
+    out = _check_json(folders, "In 1829 the company substantially raised the price of a ticket to Manchester.")
+    assert out["verdict"] == "supported", out["message"]

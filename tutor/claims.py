@@ -141,11 +141,24 @@ def _read(index: Index, claim: str) -> _Claim:
                   kin, set().union(*kin.values()))
 
 
+# Words of going up and of going down: each is the opposite of every word of the other
+# ("lowered the price" against "increased the price"), which WordNet links only pair by
+# pair ("raise"/"lower", "increase"/"decrease").
+_UP = frozenset(analysis.stem(w) for w in "rise rose risen increase grow grew grown raise boost expand gain climb "
+                "soar double triple quadruple accelerate speed improve strengthen".split())
+_DOWN = frozenset(analysis.stem(w) for w in "fall fell fallen decrease decline drop lower reduce shrink shrank cut "
+                  "lose lost plummet halve slow flatten weaken worsen".split())
+
+
 def _opposites(claim_words: set[str]) -> dict[str, str]:
     """The stems of the opposites of the claim's words (function words too: "less time"
     against "more time"; "efficient" against "inefficient", "unusable" against "usable"),
     each to the claim's word."""
     opposites = {a: w for w in claim_words if w and w.isalpha() for a in thesaurus.antonyms(w)}
+    for w in claim_words:
+        s = analysis.stem(w) if w else ""
+        for a in (_DOWN if s in _UP else _UP if s in _DOWN else ()):
+            opposites.setdefault(a, w)
     for w in claim_words:
         if w and analysis.is_content(w) and len(w) > 4:
             bare = _NEGATIVE_PREFIX.sub("", w)
@@ -266,6 +279,6 @@ def _differences(index: Index, c: _Claim, text: str, context: set[int], found: t
         said = (claim_not if more else source_not)[-1]
         d.append(Difference("negation", said if more else "", "" if more else said))
     if found_opposite:
-        d.append(Difference("opposite", ", ".join(c.opposites[s] for s in found_opposite),
+        d.append(Difference("opposite", ", ".join(dict.fromkeys(c.opposites[s] for s in found_opposite)),
                             ", ".join(analysis.word_with_stem(text, s) for s in found_opposite)))
     return tuple(d)
