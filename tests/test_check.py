@@ -326,3 +326,10 @@ def test_going_down_is_the_opposite_of_going_up(tmp_path):
     assert {"what": "opposite", "claim": "lowered", "source": "increased, rise"} in out["differences"]
     out = _check_json(folders, "In 1829 the company substantially raised the price of a ticket to Manchester.")
     assert out["verdict"] == "supported", out["message"]
+
+
+def test_a_claim_in_american_spelling_is_checked_as_the_sources_spell_it(shipped_index):
+    # "Defense" is the sources' "Defence", not another name.
+    v = check(shipped_index, "Defense Minister Peng Dehuai criticized the Great Leap Forward.")
+    assert v.verdict == "supported" and "Defence Minister Peng Dehuai" in v.citations[0].quote
+    assert v.claim == "Defense Minister Peng Dehuai criticized the Great Leap Forward."  # as typed

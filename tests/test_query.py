@@ -80,3 +80,11 @@ def test_a_follow_up_after_a_request_takes_the_requests_subject(fixture_index):
     from tutor.query import understand
     q = understand(fixture_index, "Who built it?", ["Can you tell me what the Liverpool and Manchester Railway was?"])
     assert q.searched == "Who built the Liverpool and Manchester Railway?"
+
+
+def test_an_american_spelling_is_read_as_the_sources_british_one(shipped_index):
+    fixed, fixes = correct_spelling(shipped_index, "Who was the defense minister who criticized the plowing?")
+    assert fixed == "Who was the defence minister who criticised the ploughing?"
+    assert ("criticized", "criticised") in fixes and ("plowing", "ploughing") in fixes
+    # A word the sources write as typed is left alone, in either spelling.
+    assert correct_spelling(shipped_index, "What was the Great Leap Forward?")[1] == ()

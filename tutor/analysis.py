@@ -186,6 +186,29 @@ _BRITISH = [(re.compile(r"^([a-z]{3,})is(e|ed|es|ing|ation|ations)$"), r"\1iz\2"
             (re.compile(r"^([a-z]{3,})tre(s|d)?$"), r"\1ter\2")]
 
 
+def other_spellings(word: str) -> tuple[str, ...]:
+    """A normalised word in its spellings across the Atlantic: the American of a British one
+    (``spellings``), the British of an American one ("organized" -> "organised", "labor" ->
+    "labour", "center" -> "centre", "defense" -> "defence", "traveled" -> "travelled",
+    "plowing" -> "ploughing"). Some are no words ("motor" -> "motour"): a caller keeps
+    those its corpus writes."""
+    found = list(spellings(word)[1:])
+    for pattern, replacement in _AMERICAN:
+        british = pattern.sub(replacement, word)
+        if british != word:
+            found.append(british)
+    return tuple(dict.fromkeys(found))
+
+
+_AMERICAN = [(re.compile(r"^([a-z]{3,})iz(e|ed|es|ing|ation|ations)$"), r"\1is\2"),
+             (re.compile(r"^([a-z]{3,})yz(e|ed|es|ing)$"), r"\1ys\2"),
+             (re.compile(r"^([a-z]{3,})or(s|ed|ing|able|ite|ites|ful)?$"), r"\1our\2"),
+             (re.compile(r"^([a-z]{3,})ter(s)?$"), r"\1tre\2"),
+             (re.compile(r"^([a-z]{2,})ense(s)?$"), r"\1ence\2"),
+             (re.compile(r"^([a-z]*[aeiou])l(ed|ing|er|ers)$"), r"\1ll\2"),
+             (re.compile(r"^plow"), "plough")]
+
+
 def word_with_stem(text: str, stem_: str) -> str:
     """The word of ``text`` whose stem is ``stem_`` in one of its spellings ("purpose" for
     "purpos", "criticised" for "critic"), or the stem."""

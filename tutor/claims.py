@@ -23,7 +23,7 @@ from tutor.features import asks
 from tutor.index import Index
 from tutor.figures import facts, kind, other_day, same_figure, shown
 from tutor.kinds import MONTHS, NAME
-from tutor.query import Query, related_terms, synonym_terms
+from tutor.query import Query, related_terms, respell, synonym_terms
 from tutor.retrieval import concept_coverage, concepts, rerank, scores
 
 PASSAGES = 10  # a claim's sentences are looked for in this many leading passages
@@ -118,6 +118,7 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
 
 
 def _read(index: Index, claim: str) -> _Claim:
+    claim = respell(index, claim)  # in the sources' spelling: "Defense" is their "Defence", no other name
     query = claim_query(index, claim)
     cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
     words = analysis.words(claim)  # (the first word is a name when the corpus writes it so, or a name follows)

@@ -147,10 +147,14 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
     out, fixes, pos = [], [], 0
     for word, a, b in analysis.tokens(text):
         w = analysis.normalise(word)
-        if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS \
-                or analysis.stem(w) in index.term_ids:
+        if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS:
             continue
-        if is_english_word(w):
+        other = next((v for v in analysis.other_spellings(w) if v in words), None)
+        if other:  # the same word as the sources spell it: "criticized" for their "criticised"
+            found = [(other, 0)]
+        elif analysis.stem(w) in index.term_ids:
+            continue
+        elif is_english_word(w):
             # A real word the corpus never uses may still be a slip for one it uses often
             # ("steal production" for "steel"): one letter off, and only one such word.
             found = [c for c in process.extract(w, choices, scorer=OSA.distance, score_cutoff=1, limit=20)
@@ -171,6 +175,20 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
         fixes.append((word, best))
     out.append(text[pos:])
     return "".join(out), tuple(fixes)
+
+
+def respell(index: Index, text: str) -> str:
+    """``text`` with each word the corpus does not write in the spelling it does
+    ("Defense Minister ... criticized" where the sources say "Defence Minister ...
+    criticised"; ``analysis.other_spellings``), nothing else changed."""
+    words, out, pos = index.words, [], 0
+    for word, a, b in analysis.tokens(text):
+        w = analysis.normalise(word)
+        if w.isalpha() and w not in words and (other := next((v for v in analysis.other_spellings(w) if v in words),
+                                                             None)):
+            out += [text[pos:a], other[:1].upper() + other[1:] if word[:1].isupper() else other]
+            pos = b
+    return "".join(out) + text[pos:]
 
 
 def _choices(index: Index) -> list[str]:
