@@ -247,3 +247,11 @@ def test_serve_starts_the_app_and_prints_only_the_addresses_a_class_uses(corpus_
         proc.wait(timeout=30)
     with pytest.raises(OSError):  # stopped with it: no server left behind
         urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+
+
+def test_a_student_asking_with_an_acronym_is_answered_about_what_it_stands_for(tmp_path):
+    r = run_tutor("ask", "--json", "what was the CCP?", "--corpus", str(ROOT / "corpus"), "--index", str(tmp_path / "ix"))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["interpreted_as"] == "what was the Chinese Communist Party?"
+    assert "Chinese Communist Party" in out["citations"][0]["quote"]

@@ -88,3 +88,14 @@ def test_an_american_spelling_is_read_as_the_sources_british_one(shipped_index):
     assert ("criticized", "criticised") in fixes and ("plowing", "ploughing") in fixes
     # A word the sources write as typed is left alone, in either spelling.
     assert correct_spelling(shipped_index, "What was the Great Leap Forward?")[1] == ()
+
+
+def test_an_acronym_is_read_as_the_sources_spell_it_out(shipped_index):
+    from tutor.query import understand
+    for typed in ("what was the GLF", "what was the glf"):
+        q = understand(shipped_index, typed)
+        assert q.searched == "what was the Great Leap Forward" and "glf" in q.related  # still searched
+    # "Agricultural Producers’ Cooperatives (APCs)": the plural of the acronym
+    assert understand(shipped_index, "What were APCs?").searched == "What were Agricultural Producers’ Cooperatives?"
+    # "state owned industries (SOEs)" does not spell SOE: left as typed
+    assert understand(shipped_index, "What were SOEs?").searched == "What were SOEs?"
