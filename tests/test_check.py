@@ -333,3 +333,9 @@ def test_a_claim_in_american_spelling_is_checked_as_the_sources_spell_it(shipped
     v = check(shipped_index, "Defense Minister Peng Dehuai criticized the Great Leap Forward.")
     assert v.verdict == "supported" and "Defence Minister Peng Dehuai" in v.citations[0].quote
     assert v.claim == "Defense Minister Peng Dehuai criticized the Great Leap Forward."  # as typed
+
+
+def test_a_claim_with_an_acronym_is_checked_as_the_sources_spell_it_out(shipped_index):
+    # "the GLF" is the sources' "Great Leap Forward (GLF)", not a first five year plan of 1953
+    v = check(shipped_index, "Mao launched the GLF in 1958.")
+    assert v.verdict == "supported" and "1958" in v.citations[0].quote

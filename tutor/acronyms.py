@@ -15,8 +15,23 @@ import re
 from tutor import analysis
 from tutor.index import Index
 
-_SMALL = {"of", "and", "the", "for", "in", "on", "to", "de", "du", "des", "la", "le"}
+SMALL = {"of", "and", "the", "for", "in", "on", "to", "de", "du", "des", "la", "le"}
 LONGEST = 8  # words in a long form
+
+
+def spelt_out(index: Index, text: str, names: bool = False) -> tuple[str, tuple[str, ...]]:
+    """``text`` with each acronym the sources spell out in its long form ("what was the GLF"
+    -> "what was the Great Leap Forward"), and the acronyms' stems, still searched for
+    (``expand``). With ``names``, only a long form written as a name, which a
+    source's acronym still stands for (``retrieval.Concept.acronym``)."""
+    out, short, pos = [], [], 0
+    for word, a, b in analysis.tokens(text):
+        if (word.isupper() or analysis.normalise(word) in index.names) and (long := expand(index, word)) \
+                and (not names or all(w[:1].isupper() for w in long.split() if w not in SMALL)):
+            out += [text[pos:a], long]
+            short.append(analysis.stem(analysis.normalise(word)))
+            pos = b
+    return "".join(out) + text[pos:], tuple(short)
 
 
 def expand(index: Index, word: str) -> str | None:
@@ -54,7 +69,7 @@ def _find(index: Index, short: str) -> str | None:
 def _spells(words: list[str], short: str) -> bool:
     """Whether the initials of ``words`` (hyphenated parts each, small words optional) are ``short``."""
     parts = [p for w in words for p in w.split("-") if p]
-    if not parts or parts[0].lower() in _SMALL or not parts[-1][:1].isalpha():
+    if not parts or parts[0].lower() in SMALL or not parts[-1][:1].isalpha():
         return False
-    initials = "".join(p[0] for p in parts if p.lower() not in _SMALL).upper()
+    initials = "".join(p[0] for p in parts if p.lower() not in SMALL).upper()
     return initials == short.upper() or "".join(p[0] for p in parts).upper() == short.upper()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutor import analysis, sentences, thesaurus
+from tutor import acronyms, analysis, sentences, thesaurus
 from tutor.features import asks
 from tutor.index import Index
 from tutor.figures import facts, kind, other_day, same_figure, shown
@@ -118,7 +118,9 @@ def candidates(index: Index, claim: str, docs: set[int] | None = None
 
 
 def _read(index: Index, claim: str) -> _Claim:
-    claim = respell(index, claim)  # in the sources' spelling: "Defense" is their "Defence", no other name
+    # In the sources' spelling ("Defense" is their "Defence", no other name), acronyms spelt out
+    # as they do ("the GLF": "the Great Leap Forward", found in their "GLF" too)
+    claim = acronyms.spelt_out(index, respell(index, claim), names=True)[0]
     query = claim_query(index, claim)
     cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
     words = analysis.words(claim)  # (the first word is a name when the corpus writes it so, or a name follows)

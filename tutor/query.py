@@ -379,21 +379,10 @@ def understand(index: Index, question: str, history: list[str] | None = None) ->
     """Request wording dropped, spelling fixed, then follow-up resolved, for one question in
     its conversation."""
     fixed, fixes = correct_spelling(index, without_request(question))
-    fixed, short = spelt_out(index, fixed)
-    history = [spelt_out(index, correct_spelling(index, without_request(h))[0])[0] for h in (history or [])]
+    fixed, short = acronyms.spelt_out(index, fixed)
+    history = [acronyms.spelt_out(index, correct_spelling(index, without_request(h))[0])[0]
+               for h in (history or [])]
     resolved, extra, followup = resolve_followup(fixed, history)
     return Query(question, resolved, fixes, followup, extra, related_terms(index, resolved) + short,
                  synonym_terms(index, resolved))
 
-
-def spelt_out(index: Index, text: str) -> tuple[str, tuple[str, ...]]:
-    """``text`` with each acronym the sources spell out in its long form ("what was the GLF"
-    -> "what was the Great Leap Forward"), and the acronyms' stems, still searched for
-    (``acronyms.expand``)."""
-    out, short, pos = [], [], 0
-    for word, a, b in analysis.tokens(text):
-        if (word.isupper() or analysis.normalise(word) in index.names) and (long := acronyms.expand(index, word)):
-            out += [text[pos:a], long]
-            short.append(analysis.stem(analysis.normalise(word)))
-            pos = b
-    return "".join(out) + text[pos:], tuple(short)
