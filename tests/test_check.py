@@ -339,3 +339,12 @@ def test_a_claim_with_an_acronym_is_checked_as_the_sources_spell_it_out(shipped_
     # "the GLF" is the sources' "Great Leap Forward (GLF)", not a first five year plan of 1953
     v = check(shipped_index, "Mao launched the GLF in 1958.")
     assert v.verdict == "supported" and "1958" in v.citations[0].quote
+
+
+@pytest.mark.parametrize("claim", ["The famine lasted from 1959 to 1961.", "The Lushan Conference took place in 1959."])
+def test_years_and_events_as_a_teacher_words_them(shipped_index, claim):
+    # "from 1959 to 1961" is two years, no figure to set against "15 to 45 million";
+    # "took place" says no more than "happened": the conference and its year are the claim.
+    v = check(shipped_index, claim)
+    assert v.verdict == "supported", v.message
+    assert "1959" in v.citations[0].quote

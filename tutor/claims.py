@@ -57,6 +57,7 @@ _CONTRAST = re.compile(r"\b(rather than|instead of)\b([^,;:.]*)", re.IGNORECASE)
 # Where a negation's clause ends: a stop, or a word that joins another clause to it.
 _CLAUSE_END = re.compile(r"[,;:.!?()\[\]–—]|\b(?:but|while|whereas|as|because|although|though|which|who)\b",
                          re.IGNORECASE)
+_TOOK_PLACE = re.compile(r"\b(?:took|take|takes|taken|taking) place\b", re.IGNORECASE)
 SCOPE_WORDS = 6  # content words after a negation that it can deny
 
 
@@ -121,6 +122,7 @@ def _read(index: Index, claim: str) -> _Claim:
     # In the sources' spelling ("Defense" is their "Defence", no other name), acronyms spelt out
     # as they do ("the GLF": "the Great Leap Forward", found in their "GLF" too)
     claim = acronyms.spelt_out(index, respell(index, claim), names=True)[0]
+    claim = _TOOK_PLACE.sub("happened", claim)  # "took place" says no more than "happened", a frame word
     query = claim_query(index, claim)
     cs = [c for c in concepts(index, query) if not all(s.replace(".", "").isdigit() for s in c.stems)]
     words = analysis.words(claim)  # (the first word is a name when the corpus writes it so, or a name follows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
+_YEARS = re.compile(r"(?:1[0-9]{3}|20[0-9]{2})\s*(?:to|-|–)\s*(?:1[0-9]{3}|20[0-9]{2})")  # "1959 to 1961": years, no figure
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 _MONTH = re.compile(r"\b(" + "|".join(m.title() for m in MONTHS) + r")\b")
@@ -149,7 +150,7 @@ def figure_spans(text: str) -> list[tuple[int, int, str]]:
     body = _LIST_MARKER.sub("", text)
     shift = len(text) - len(body)  # (a list marker is cut from the start only)
     return [(m.start() + shift, m.start() + shift + len(f), f) for m in _FIGURE.finditer(body)
-            if (f := m.group().rstrip()) and not _YEAR.fullmatch(f)]
+            if (f := m.group().rstrip()) and not _YEAR.fullmatch(f) and not _YEARS.fullmatch(f)]
 
 
 def figures_in(text: str) -> list[str]:
