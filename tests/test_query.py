@@ -99,3 +99,15 @@ def test_an_acronym_is_read_as_the_sources_spell_it_out(shipped_index):
     assert understand(shipped_index, "What were APCs?").searched == "What were Agricultural Producers’ Cooperatives?"
     # "state owned industries (SOEs)" does not spell SOE: left as typed
     assert understand(shipped_index, "What were SOEs?").searched == "What were SOEs?"
+
+
+def test_a_british_spelling_is_read_as_the_american_sources_write_that_word(tmp_path):
+    from tutor.build import build
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "algorithms.txt").write_text("Algorithms\n\nAnalyzing a particular algorithm falls under the field of "
+                                           "analysis of algorithms. The center of the field is time.\n", encoding="utf-8")
+    index = build(corpus)
+    # "analysed": the sources write "analyzing" (no "analyzed"), not "analysis"
+    assert correct_spelling(index, "How is an algorithm analysed at the centre?") == (
+        "How is an algorithm analyzed at the center?", (("analysed", "analyzed"), ("centre", "center")))

@@ -149,8 +149,9 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
         w = analysis.normalise(word)
         if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS:
             continue
-        other = next((v for v in analysis.other_spellings(w) if v in words), None)
-        if other:  # the same word as the sources spell it: "criticized" for their "criticised"
+        other = next((v for v in analysis.other_spellings(w) if v in words or (
+            analysis.stem(v) in index.term_ids and analysis.stem(w) not in index.term_ids)), None)
+        if other:  # the same word as the sources spell it: "criticized" for their "criticised", "analysed" "analyzing"
             found = [(other, 0)]
         elif analysis.stem(w) in index.term_ids:
             continue
@@ -166,7 +167,7 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
             found = process.extract(w, choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
         if not found:
             continue
-        best = min(found, key=lambda c: (c[1], -words[c[0]], c[0]))[0]
+        best = min(found, key=lambda c: (c[1], -words.get(c[0], 0), c[0]))[0]
         if word[:1].isupper():
             best = best[:1].upper() + best[1:]
         out.append(text[pos:a])
