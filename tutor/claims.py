@@ -137,7 +137,7 @@ def _read(index: Index, claim: str) -> _Claim:
     years, figures = facts(claim)
     kin = {analysis.stem(w): {analysis.stem(w), *thesaurus.synonyms(w)} for w in claim_words if w}
     in_order = [analysis.normalise(w) for w in words]
-    for i, stems in thesaurus.phrasal(in_order):  # "pulled out" says "withdrew"
+    for i, stems in thesaurus.phrasal(in_order):  # "turned down" says "rejected"
         kin[analysis.stem(in_order[i])] |= set(stems)
     return _Claim(claim, query, cs, names, {i for c in names for s in c.stems if (i := index.term_ids.get(s)) is not None},
                   [c for c in cs if not c.name and not c.frame] or cs, [c for c in cs if not c.frame] or cs,

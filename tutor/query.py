@@ -227,7 +227,7 @@ def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
     """
     found = [(w, thesaurus.synonyms(w)) for w in analysis.content_words(text)]
     words = [analysis.normalise(w) for w in analysis.words(text)]
-    found += [(words[i], stems) for i, stems in thesaurus.phrasal(words)]  # "pulled out": "withdrew"
+    found += [(words[i], stems) for i, stems in thesaurus.phrasal(words)]  # "turned down": "rejected"
     found += [(analysis.normalise(w), _kin_names(analysis.normalise(w), index.names))  # "Frankish": "Franks"
               for w in analysis.words(text) if w[:1].isupper()]
     out = []

@@ -89,8 +89,8 @@ def synonyms(word: str) -> tuple[str, ...]:
 
 def phrasal(words: list[str]) -> list[tuple[int, tuple[str, ...]]]:
     """``(i, stems)`` for each verb ``words[i]`` that a particle follows, with the synonyms of
-    the two together (normalised words in order: "pulled out" -> "withdraw" in its first
-    sense, "set up" -> "establish", "took over" -> "seize")."""
+    the two together in their first sense (normalised words in order: "turned down" ->
+    "reject", "set up" -> "establish", "carried out" -> "accomplish")."""
     t = table()
     found = []
     for i in range(len(words) - 1):
