@@ -111,3 +111,15 @@ def test_a_british_spelling_is_read_as_the_american_sources_write_that_word(tmp_
     # "analysed": the sources write "analyzing" (no "analyzed"), not "analysis"
     assert correct_spelling(index, "How is an algorithm analysed at the centre?") == (
         "How is an algorithm analyzed at the center?", (("analysed", "analyzed"), ("centre", "center")))
+
+
+def test_a_peoples_adjective_and_its_name_find_each_other():
+    from types import SimpleNamespace
+
+    from tutor import names
+    index = SimpleNamespace(names=frozenset({"franks", "frankish", "england", "english", "italy", "brittany"}), memo={})
+    assert names.kin("frankish", index) == ("frank",)
+    assert names.kin("franks", index) == ("frankish",)
+    assert names.kin("english", index) == ("england",) and names.kin("england", index) == ("english",)
+    assert names.kin("italian", index) == ("itali",)
+    assert names.kin("british", index) == ()  # "Brittany" adds four letters to "Brit": another place

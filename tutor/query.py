@@ -26,7 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from spellchecker import SpellChecker
 
-from tutor import acronyms, analysis, thesaurus
+from tutor import acronyms, analysis, names, thesaurus
 from tutor.index import Index
 
 HISTORY_WEIGHT = 0.5  # an earlier question's terms count half as much as the current one's
@@ -149,9 +149,7 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
         w = analysis.normalise(word)
         if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS:
             continue
-        other = next((v for v in analysis.other_spellings(w) if v in words or (
-            analysis.stem(v) in index.term_ids and analysis.stem(w) not in index.term_ids)), None)
-        if other:  # the same word as the sources spell it: "criticized" for their "criticised", "analysed" "analyzing"
+        if other := _as_the_sources_spell(index, w):  # "criticized" for their "criticised"
             found = [(other, 0)]
         elif analysis.stem(w) in index.term_ids:
             continue
@@ -181,15 +179,22 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
 def respell(index: Index, text: str) -> str:
     """``text`` with each word the corpus does not write in the spelling it does
     ("Defense Minister ... criticized" where the sources say "Defence Minister ...
-    criticised"; ``analysis.other_spellings``), nothing else changed."""
-    words, out, pos = index.words, [], 0
+    criticised"), nothing else changed."""
+    out, pos = [], 0
     for word, a, b in analysis.tokens(text):
         w = analysis.normalise(word)
-        if w.isalpha() and w not in words and (other := next((v for v in analysis.other_spellings(w) if v in words),
-                                                             None)):
+        if w.isalpha() and w not in index.words and (other := _as_the_sources_spell(index, w)):
             out += [text[pos:a], other[:1].upper() + other[1:] if word[:1].isupper() else other]
             pos = b
     return "".join(out) + text[pos:]
+
+
+def _as_the_sources_spell(index: Index, w: str) -> str | None:
+    """A word the corpus does not write, in the spelling across the Atlantic that it does
+    (``analysis.other_spellings``): as it stands ("criticised"), or as another form of it
+    stands ("analyzed", where the sources write only "analyzing")."""
+    return next((v for v in analysis.other_spellings(w) if v in index.words or (
+        analysis.stem(v) in index.term_ids and analysis.stem(w) not in index.term_ids)), None)
 
 
 def _choices(index: Index) -> list[str]:
@@ -228,7 +233,7 @@ def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
     found = [(w, thesaurus.synonyms(w)) for w in analysis.content_words(text)]
     words = [analysis.normalise(w) for w in analysis.words(text)]
     found += [(words[i], stems) for i, stems in thesaurus.phrasal(words)]  # "turned down": "rejected"
-    found += [(analysis.normalise(w), _kin_names(analysis.normalise(w), index.names))  # "Frankish": "Franks"
+    found += [(analysis.normalise(w), names.kin(analysis.normalise(w), index))  # "Frankish": "Franks"
               for w in analysis.words(text) if w[:1].isupper()]
     out = []
     for w, synonyms in found:
@@ -239,26 +244,6 @@ def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
             if syn != s and syn in index.term_ids and (s, syn) not in out:
                 out.append((s, syn))
     return tuple(out)
-
-
-# A people or a language named after its place or its people ("Frankish", "Italian", "Chinese").
-_DEMONYM = re.compile(r"(?:ish|ian|ese|ean|an|ic)$")
-DEMONYM_REST = 3  # the letters a name may add to the adjective's root: "Franks", "Italy", "England"
-
-
-def _kin_names(word: str, names: frozenset[str]) -> tuple[str, ...]:
-    """Stems of the corpus's names that ``word`` is the adjective of, or the name of
-    ("frankish" -> the "Franks"; "franks" -> "Frankish"): one's root (four letters or more,
-    the adjective's ending cut) begins the other, which adds at most ``DEMONYM_REST`` letters."""
-    def root(w: str) -> str | None:
-        r = _DEMONYM.sub("", w)
-        return r if r != w and len(r) >= 4 else None
-
-    mine = root(word)
-    kin = [n for n in names if n != word and (
-        mine and n.startswith(mine) and len(n) - len(mine) <= DEMONYM_REST and not root(n)
-        or (theirs := root(n)) and word.startswith(theirs) and len(word) - len(theirs) <= DEMONYM_REST and not mine)]
-    return tuple(dict.fromkeys(analysis.stem(n) for n in sorted(kin)))
 
 
 def subject_of(question: str) -> str:
