@@ -346,6 +346,7 @@ def test_a_timeline_entry_opens_its_source_in_the_document(open_page, index):
     first = page.locator('[data-testid="stExpander"]').first
     page.locator(".tt-event .tt-marker").first.click()  # its marker opens its source box
     page.wait_for_function("e => e.open", arg=first.locator("details").element_handle())
+    settle(page)  # (a rerun still drawing the page could replace the button under the click)
     first.get_by_role("button", name="Read it in the document").click()
     page.wait_for_selector("#tt-target[data-scrolled]")
     assert " ".join(page.locator("#tt-target").inner_text().split()) == " ".join(events[0].citation.quote.split())
