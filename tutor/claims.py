@@ -93,6 +93,7 @@ class _Claim:
     opposites: dict[str, str]  # the stem of an opposite of a claim word -> that word
     kin: dict[str, set[str]]  # a claim word's stem -> it and its synonyms' stems
     said: set[str]  # every stem in ``kin``: what the claim says, in its words or their synonyms
+    negated: tuple[list, list]  # its negations and contrasts with what each denies (``_negated``)
 
 
 def candidates(index: Index, claim: str, docs: set[int] | None = None
@@ -143,7 +144,7 @@ def _read(index: Index, claim: str) -> _Claim:
                   [c for c in cs if not c.name and not c.frame] or cs, [c for c in cs if not c.frame] or cs,
                   years, figures, claim_words,
                   {analysis.stem(w) for w in claim_words if w}, _opposites(claim_words),
-                  kin, set().union(*kin.values()))
+                  kin, set().union(*kin.values()), _negated(claim))
 
 
 # Words of going up and of going down: each is the opposite of every word of the other
@@ -201,13 +202,13 @@ def _weigh(index: Index, c: _Claim, j: int) -> tuple[tuple, tuple[Difference, ..
     other_name = bool(c.names) and not names_ok and bool(_names(text))
     # "Not usable" says what "unusable" does: a claim's "not" and the source's opposite of the
     # word it denies cancel out.
-    denied = {s for _, scope in _denied(c.text) for s in scope}
+    denied = {s for _, scope in c.negated[0] for s in scope}
     undone = {analysis.stem(c.opposites[s]) for s in found_opposite} & denied
     found_opposite = [s for s in found_opposite if analysis.stem(c.opposites[s]) not in undone]
     spoken = {s for s, k in c.kin.items() if k & stems}
-    negations = _negations(c.text, spoken - undone), _negations(text, c.said)
+    negations = _negations(c.negated, spoken - undone), _negations(_negated(text), c.said)
     # "would not have included any sport" is not stated by a sentence that says nothing of sport
-    denies_unspoken = len(_negations(c.text, None)) > len(_negations(c.text, spoken | undone))
+    denies_unspoken = len(_negations(c.negated, None)) > len(_negations(c.negated, spoken | undone))
     another_day = other_day(c.text, text)
     d = _differences(index, c, text, context, (years, figures, unmatched, another_day), other_name, found_opposite,
                      negations)
@@ -227,13 +228,19 @@ def _names(text: str) -> list[str]:
     return [m.group() for m in NAME.finditer(text) if m.group().lower() not in _CALENDAR]
 
 
-def _negations(text: str, other: set[str] | None) -> list[str]:
-    """The negations of ``text`` ("not", "never", ...) whose words (``_denied``) the other text
+def _negations(negated: tuple[list, list], other: set[str] | None) -> list[str]:
+    """Of a text's ``_negated``, the negations ("not", "never", ...) whose words the other text
     (its stems ``other``; every negation if None) speaks of too, and each such "rather than" or
     "instead of"."""
-    contrasts = [m.group(1) for m in _CONTRAST.finditer(text)
-                 if other is not None and set(analysis.stems(m.group(2))) & other]
-    return [w for w, scope in _denied(text) if other is None or set(scope) & other] + contrasts
+    denials, contrasts = negated
+    return ([w for w, scope in denials if other is None or set(scope) & other]
+            + [w for w, scope in contrasts if other is not None and set(scope) & other])
+
+
+def _negated(text: str) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+    """``text``'s negations with what each denies (``_denied``), and its "rather than" and
+    "instead of" with the stems of what follows each."""
+    return _denied(text), [(m.group(1), analysis.stems(m.group(2))) for m in _CONTRAST.finditer(text)]
 
 
 def _denied(text: str) -> list[tuple[str, list[str]]]:
