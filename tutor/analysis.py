@@ -180,12 +180,6 @@ def spellings(word: str) -> tuple[str, ...]:
     return (word,)
 
 
-_BRITISH = [(re.compile(r"^([a-z]{3,})is(e|ed|es|ing|ation|ations)$"), r"\1iz\2"),
-            (re.compile(r"^([a-z]{3,})ys(e|ed|es|ing)$"), r"\1yz\2"),
-            (re.compile(r"^([a-z]{3,})our(s|ed|ing|able|ite|ites|ful)?$"), r"\1or\2"),
-            (re.compile(r"^([a-z]{3,})tre(s|d)?$"), r"\1ter\2")]
-
-
 def other_spellings(word: str) -> tuple[str, ...]:
     """A normalised word in its spellings across the Atlantic: the American of a British one
     (``spellings``), the British of an American one ("organized" -> "organised", "labor" ->
@@ -200,13 +194,17 @@ def other_spellings(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-_AMERICAN = [(re.compile(r"^([a-z]{3,})iz(e|ed|es|ing|ation|ations)$"), r"\1is\2"),
-             (re.compile(r"^([a-z]{3,})yz(e|ed|es|ing)$"), r"\1ys\2"),
-             (re.compile(r"^([a-z]{3,})or(s|ed|ing|able|ite|ites|ful)?$"), r"\1our\2"),
-             (re.compile(r"^([a-z]{3,})ter(s)?$"), r"\1tre\2"),
-             (re.compile(r"^([a-z]{2,})ense(s)?$"), r"\1ence\2"),
-             (re.compile(r"^([a-z]*[aeiou])l(ed|ing|er|ers)$"), r"\1ll\2"),
-             (re.compile(r"^plow"), "plough")]
+# British and American endings, with what may follow them: each rule read both ways.
+_ACROSS = [("is", "iz", "(e|ed|es|ing|ation|ations)"), ("ys", "yz", "(e|ed|es|ing)"),
+           ("our", "or", "(s|ed|ing|able|ite|ites|ful)?"), ("tre", "ter", "(s)?")]
+_BRITISH = [(re.compile(rf"^([a-z]{{3,}}){british}{after}$"), rf"\1{american}\2")
+            for british, american, after in _ACROSS]
+# (and the American spellings whose British one only that way round is sure)
+_AMERICAN = [(re.compile(rf"^([a-z]{{3,}}){american}{after}$"), rf"\1{british}\2")
+             for british, american, after in _ACROSS] + [
+    (re.compile(r"^([a-z]{2,})ense(s)?$"), r"\1ence\2"),
+    (re.compile(r"^([a-z]*[aeiou])l(ed|ing|er|ers)$"), r"\1ll\2"),
+    (re.compile(r"^plow"), "plough")]
 
 
 def word_with_stem(text: str, stem_: str) -> str:

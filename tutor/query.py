@@ -149,23 +149,11 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
         w = analysis.normalise(word)
         if not w.isalpha() or len(w) < 4 or w in words or w in analysis.STOP_WORDS:
             continue
-        if other := _as_the_sources_spell(index, w):  # "criticized" for their "criticised"
-            found = [(other, 0)]
-        elif analysis.stem(w) in index.term_ids:
+        best = _as_the_sources_spell(index, w)  # "criticized" for their "criticised"
+        if best is None and analysis.stem(w) not in index.term_ids:
+            best = _nearest(index, w, choices)
+        if best is None:
             continue
-        elif is_english_word(w):
-            # A real word the corpus never uses may still be a slip for one it uses often
-            # ("steal production" for "steel"): one letter off, and only one such word.
-            found = [c for c in process.extract(w, choices, scorer=OSA.distance, score_cutoff=1, limit=20)
-                     if words[c[0]] >= REAL_WORD_MIN_COUNT and analysis.stem(c[0]) != analysis.stem(w)]
-            if len(found) != 1:
-                continue
-        else:
-            limit = 1 if len(w) <= 6 else 2
-            found = process.extract(w, choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
-        if not found:
-            continue
-        best = min(found, key=lambda c: (c[1], -words.get(c[0], 0), c[0]))[0]
         if word[:1].isupper():
             best = best[:1].upper() + best[1:]
         out.append(text[pos:a])
@@ -174,6 +162,20 @@ def correct_spelling(index: Index, text: str) -> tuple[str, tuple[tuple[str, str
         fixes.append((word, best))
     out.append(text[pos:])
     return "".join(out), tuple(fixes)
+
+
+def _nearest(index: Index, w: str, choices: list[str]) -> str | None:
+    """The corpus's word that ``w``, which neither it nor a spelling of it has, was meant to be."""
+    words = index.words
+    if is_english_word(w):
+        # A real word the corpus never uses may still be a slip for one it uses often
+        # ("steal production" for "steel"): one letter off, and only one such word.
+        found = [c for c in process.extract(w, choices, scorer=OSA.distance, score_cutoff=1, limit=20)
+                 if words[c[0]] >= REAL_WORD_MIN_COUNT and analysis.stem(c[0]) != analysis.stem(w)]
+        return found[0][0] if len(found) == 1 else None
+    limit = 1 if len(w) <= 6 else 2
+    found = process.extract(w, choices, scorer=OSA.distance, score_cutoff=limit, limit=20)
+    return min(found, key=lambda c: (c[1], -words[c[0]], c[0]))[0] if found else None
 
 
 def respell(index: Index, text: str) -> str:
@@ -231,10 +233,10 @@ def synonym_terms(index: Index, text: str) -> tuple[tuple[str, str], ...]:
     wanted, and their synonyms would only add noise.
     """
     found = [(w, thesaurus.synonyms(w)) for w in analysis.content_words(text)]
-    words = [analysis.normalise(w) for w in analysis.words(text)]
+    typed = analysis.words(text)
+    words = [analysis.normalise(w) for w in typed]
     found += [(words[i], stems) for i, stems in thesaurus.phrasal(words)]  # "turned down": "rejected"
-    found += [(analysis.normalise(w), names.kin(analysis.normalise(w), index))  # "Frankish": "Franks"
-              for w in analysis.words(text) if w[:1].isupper()]
+    found += [(w, names.kin(w, index)) for w, t in zip(words, typed) if t[:1].isupper()]  # "Frankish": "Franks"
     out = []
     for w, synonyms in found:
         s = analysis.stem(w)
